@@ -42,4 +42,11 @@ d = { 'settings': { 'branch': 'main',
                                'aavae_nb.data.read_stl10_bin': ('data.html#read_stl10_bin', 'aavae_nb/data.py'),
                                'aavae_nb.data.sha256': ('data.html#sha256', 'aavae_nb/data.py'),
                                'aavae_nb.data.shipped_path': ('data.html#shipped_path', 'aavae_nb/data.py'),
-                               'aavae_nb.data.split_indices': ('data.html#split_indices', 'aavae_nb/data.py')}}}
+                               'aavae_nb.data.split_indices': ('data.html#split_indices', 'aavae_nb/data.py')},
+            'aavae_nb.resnet': { 'aavae_nb.resnet.ResNetEncoder': ('resnet.html#resnetencoder', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.ResNetEncoder.__init__': ('resnet.html#resnetencoder.__init__', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.ResNetEncoder.forward': ('resnet.html#resnetencoder.forward', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.n_params': ('resnet.html#n_params', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.official_layout': ('resnet.html#official_layout', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.resnet_encoder': ('resnet.html#resnet_encoder', 'aavae_nb/resnet.py'),
+                                 'aavae_nb.resnet.sub_layout': ('resnet.html#sub_layout', 'aavae_nb/resnet.py')}}}

@@ -12,8 +12,8 @@ from .core import atomic_path
 from .lavae_augment import check_pair
 
 # %% auto #0
-__all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'LAVAE', 'bce_sum', 'kl_sum', 'involution_penalty', 'compose', 'save_lavae',
-           'load_lavae']
+__all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'to_channels_last', 'LAVAE', 'bce_sum', 'kl_sum', 'involution_penalty',
+           'compose', 'save_lavae', 'load_lavae']
 
 # %% ../nbs/21_lavae_model.ipynb #44e39974
 LATENT = 16
@@ -32,6 +32,10 @@ class LAVAEDecoder(nn.Module):
     def forward(self, z): return torch.sigmoid(self.logits(z))
 
 # %% ../nbs/21_lavae_model.ipynb #b535bf05
+def to_channels_last(model:nn.Module) -> nn.Module:
+    "Convert the 4-D weights of `model` to channels_last in place (faster oneDNN/cuDNN kernels)."
+    return model.to(memory_format=torch.channels_last)
+
 class LAVAE(nn.Module):
     "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2)."
     def __init__(self,
@@ -47,11 +51,12 @@ class LAVAE(nn.Module):
                                       for _ in self.pair])
         self.decoders = nn.ModuleList([LAVAEDecoder(latent)])
         self.register_buffer('stage', torch.tensor(0))
+        to_channels_last(self)
 
     def encode(self, x:torch.Tensor):
         "μ and log σ² of q(z|x); `x` float in [0, 1] or uint8, `B×1×28×28`."
         if x.dtype == torch.uint8: x = x.float() / 255
-        h = self.encoder(x)
+        h = self.encoder(x.contiguous(memory_format=torch.channels_last))
         return self.fc_mu(h), self.fc_logvar(h)
 
     def sample(self, mu, logvar): return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
@@ -70,7 +75,7 @@ class LAVAE(nn.Module):
 
     def add_head(self, pair) -> int:
         "Append a new decoder head for `pair` (stage 3, transfer) and return its index."
-        self.decoders.append(LAVAEDecoder(self.latent).to(self.stage.device))
+        self.decoders.append(to_channels_last(LAVAEDecoder(self.latent).to(self.stage.device)))
         self.head_pairs.append(check_pair(pair))
         return len(self.decoders) - 1
 

@@ -12,8 +12,8 @@ from .core import def_device, set_seed
 from .learner import Callback, DeviceLoader
 
 # %% auto #0
-__all__ = ['eval_mode', 'encode_features', 'knn_predict', 'knn_accuracy', 'knn_monitor', 'KNNMonitorCB', 'probe_lr',
-           'linear_eval']
+__all__ = ['PROBE_SPLITS', 'eval_mode', 'encode_features', 'knn_predict', 'knn_accuracy', 'knn_monitor', 'KNNMonitorCB',
+           'probe_lr', 'fit_linear_probe', 'probe_features', 'linear_eval']
 
 # %% ../nbs/09_evaluate.ipynb #69216908
 @contextlib.contextmanager
@@ -113,6 +113,42 @@ def _probe_tfs(dataset):
 def _acc(head, feats, y) -> float:
     with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()
 
+def fit_linear_probe(f_tr:torch.Tensor,   # training features `N×h` (fp32, on the device to use)
+                     y_tr:torch.Tensor,   # their labels `N`
+                     n_classes:int,       # number of classes
+                     evals:dict=None,     # name -> (features, labels) to report top-1 on
+                     epochs:int=90, bs:int=256, lr:float=None, momentum:float=0.9, weight_decay:float=0.0,
+                     seed:int=0) -> tuple[nn.Linear, dict]:
+    "The §4.1 probe on fixed features (SGD Nesterov, cosine decay per epoch); returns `(head, {name: top1 %})`."
+    head, opt, sched, g = _probe_parts(f_tr.shape[1], n_classes, epochs, bs, lr, momentum, weight_decay, seed, f_tr.device)
+    dl = DeviceLoader(f_tr, bs, drop_last=False, seed=seed, y=y_tr.to(f_tr.device))
+    for ep in range(epochs):
+        for f, yb in dl:
+            loss = F.cross_entropy(head(f), yb)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        sched.step()
+    accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
+    return head, dict(accs, train_loss=loss.item())
+
+def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
+    g = torch.Generator().manual_seed(seed)
+    head = nn.Linear(h, n_classes)
+    with torch.no_grad():   # nn.Linear's default init, drawn from our own generator (reproducible)
+        bound = 1 / math.sqrt(h)
+        head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
+        head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
+    head = head.to(dev)
+    lr = probe_lr(bs) if lr is None else lr
+    opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
+    return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0), g
+
+PROBE_SPLITS = ('probe_train', 'probe_val', 'test')
+
+def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device=None) -> dict:
+    "Eval-transform features of `probe_train`, `probe_val`, `test`: name -> (features, labels)."
+    return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device), getattr(data, s).y)
+            for s in PROBE_SPLITS if len(getattr(data, s))}
+
 def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an encoder (`x -> B×h`)
                 data,                        # `DataSplits` (probe_train, probe_val, test)
                 epochs:int=90,               # probe epochs
@@ -126,45 +162,40 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 train_tf=None, eval_tf=None, # override the probe transforms (`x_uint8 -> float`)
                 seed:int=0,                  # seed of the head init and the shuffling
                 feat_bs:int=512,             # batch size of feature extraction
+                features:dict=None,          # precomputed `probe_features(...)` to reuse (implies precompute)
                ) -> dict:
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
     if epochs < 1 or bs < 1: raise ValueError(f"epochs and bs must be positive integers, got epochs={epochs}, bs={bs}")
     dev = def_device(device)
     enc = _encoder(encoder_or_model).to(dev)
     dataset = dataset or getattr(encoder_or_model, 'dataset', None) or data.name
-    if train_tf is None or eval_tf is None:
+    if (train_tf is None or eval_tf is None) and features is None:
         _tr, _ev = _probe_tfs(dataset)
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
     lr = probe_lr(bs) if lr is None else lr
-    tr = data.probe_train
-    if (tr.y < 0).any(): raise ValueError("probe_train has unlabeled images (label -1): the probe needs labels.")
-    n_classes = len(data.classes)
-    g = torch.Generator().manual_seed(seed)
-    x_tr, y_tr = tr.x.to(dev), tr.y.to(dev)
+    if (data.probe_train.y < 0).any(): raise ValueError("probe_train has unlabeled images (label -1): the probe needs labels.")
+    n_classes, precompute = len(data.classes), precompute or features is not None
+    res = dict(epochs=epochs, bs=bs, lr=lr, precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
+               '; DEPARTURE: features precomputed once without augmentation' if precompute else ''))
+    names = dict(probe_train='top1_train', test='top1', probe_val='top1_probe_val')
     with eval_mode(enc):
-        h = encode_features(enc, x_tr[:2], eval_tf, device=dev).shape[1]
-        head = nn.Linear(h, n_classes).to(dev)
-        with torch.no_grad():   # nn.Linear's default init, drawn from our own generator (reproducible)
-            bound = 1 / math.sqrt(h)
-            head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
-            head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
-        opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
-        if precompute: f_tr = encode_features(enc, x_tr, eval_tf, feat_bs, dev)
-        dl = DeviceLoader(f_tr if precompute else x_tr, bs, drop_last=False, seed=seed, y=y_tr)
-        for ep in range(epochs):
-            for xb, yb in dl:
-                if precompute: f = xb
-                else:
+        if precompute:
+            feats = features or probe_features(enc, data, eval_tf, feat_bs, dev)
+            feats = {k: (f.to(dev), y) for k, (f, y) in feats.items()}
+            _, accs = fit_linear_probe(*feats['probe_train'], n_classes, feats, epochs, bs, lr, momentum, weight_decay, seed)
+        else:
+            x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
+            h = encode_features(enc, x_tr[:2], eval_tf, device=dev).shape[1]
+            head, opt, sched, g = _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev)
+            dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr)
+            for ep in range(epochs):
+                for xb, yb in dl:
                     with torch.no_grad(), _autocast(dev): f = enc(train_tf(xb)).float()
-                loss = F.cross_entropy(head(f), yb)
-                opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            sched.step()
-        res = dict(top1=None, top1_probe_val=None, train_loss=loss.item(), epochs=epochs, bs=bs, lr=lr,
-                   precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
-                       '; DEPARTURE: features precomputed once without augmentation' if precompute else ''))
-        res['top1_train'] = _acc(head, f_tr if precompute else encode_features(enc, x_tr, eval_tf, feat_bs, dev), y_tr)
-        for split, key in (('test', 'top1'), ('probe_val', 'top1_probe_val')):
-            s = getattr(data, split)
-            if len(s): res[key] = _acc(head, encode_features(enc, s.x, eval_tf, feat_bs, dev), s.y)
+                    loss = F.cross_entropy(head(f), yb)
+                    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+                sched.step()
+            feats = probe_features(enc, data, eval_tf, feat_bs, dev)
+            accs = dict({k: _acc(head, f, y) for k, (f, y) in feats.items()}, train_loss=loss.item())
+    res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
+               train_loss=accs['train_loss'])
     return res

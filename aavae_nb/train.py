@@ -14,7 +14,7 @@ from .core import def_device, set_seed, atomic_path, save_json, provenance, Stop
 from .presets import TrainConfig, resolve_config
 from .learner import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                               BNStatsCB, MaxStepsCB, warmup_constant, bn_window, CancelFitException, NonFiniteLossError)
-from .evaluate import KNNMonitorCB, knn_monitor, linear_eval
+from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
 
 # %% auto #0
@@ -181,10 +181,17 @@ def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=N
     dev = def_device(device); model.to(dev)
     if norm is None: norm = _default_norm_aug(cfg.dataset)[0]
     sw = Stopwatch()
-    out = dict(knn_top1=knn_monitor(model, data, norm, cfg.knn_k, cfg.knn_t, cfg.n_knn))
+    if cfg.probe_precompute:   # one pass of feature extraction serves the kNN monitor and the probe
+        if eval_tf is None: eval_tf = _probe_tfs(cfg.dataset)[1]
+        feats = probe_features(model, data, eval_tf, device=dev)
+        (fb, yb), (fq, yq) = feats['probe_train'], feats['probe_val']
+        n = len(fb) if cfg.n_knn is None else cfg.n_knn
+        out = dict(knn_top1=knn_accuracy(fb[:n], yb[:n], fq, yq, cfg.knn_k, cfg.knn_t, len(data.classes)))
+    else:
+        feats, out = None, dict(knn_top1=knn_monitor(model, data, norm, cfg.knn_k, cfg.knn_t, cfg.n_knn))
     out['knn_s'] = sw.elapsed; sw = Stopwatch()
     out['linear'] = linear_eval(model, data, cfg.probe_epochs, cfg.probe_bs, device=dev, precompute=cfg.probe_precompute,
-                                dataset=cfg.dataset, train_tf=train_tf, eval_tf=eval_tf, seed=cfg.seed)
+                                dataset=cfg.dataset, train_tf=train_tf, eval_tf=eval_tf, seed=cfg.seed, features=feats)
     out['linear_s'] = sw.elapsed
     if getattr(model, 'samples', True) and cfg.n_density:
         sw = Stopwatch()

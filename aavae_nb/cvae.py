@@ -13,7 +13,7 @@ from .lavae_model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, t
 from .lavae_train import LAVAEConfig, fit_loop
 
 # %% auto #0
-__all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae']
+__all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
 
 # %% ../nbs/24_cvae.ipynb #cf4d88f0
 class CVAE(nn.Module):
@@ -94,3 +94,15 @@ def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto
 def save_cvae(model:CVAE, path, **extra):
     "Save a CVAE state dict, atomically."
     with atomic_path(path) as tmp: torch.save(dict(state_dict=model.state_dict(), n_cond=model.n_cond, latent=model.latent, **extra), tmp)
+
+# %% ../nbs/24_cvae.ipynb #199c989f
+@torch.no_grad()
+def cvae_rows(model:CVAE, views:torch.Tensor, names=('flip_lr', 'flip_ud'), device='auto') -> dict:
+    "Rows of Figs. 8/9: each true view next to D(z, c) for its condition."
+    device = def_device(device); model.to(device).eval()
+    z = model.encode(views[0].to(device), 0)[0]
+    labels = ('original', *names, 'compose')
+    rows = {}
+    for k, lab in enumerate(labels):
+        rows[lab] = views[k]; rows[f'D(z, c={VIEW_NAMES[k]})'] = model.decode(z, k).cpu()
+    return rows

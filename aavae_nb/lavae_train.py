@@ -13,8 +13,8 @@ from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
-__all__ = ['PRESETS', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop', 'train_stage1', 'encode_all', 'train_stage2',
-           'train_transfer', 'evaluate_views', 'fit_lavae']
+__all__ = ['PRESETS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop',
+           'train_stage1', 'encode_all', 'train_stage2', 'train_transfer', 'evaluate_views', 'fit_lavae', 'resolve_run']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class LAVAEConfig:
 
 PRESETS = {
     'smoke':  dict(n_train=256, n_test=256, epochs1=1, epochs2=1, epochs3=1),
-    'cpu':    dict(n_train=6000, n_test=10000, epochs1=3, epochs2=3, epochs3=3),
+    'cpu':    dict(n_train=4000, n_test=5000, epochs1=2, epochs2=4, epochs3=2),
     'subset': dict(n_train=None, n_test=None, epochs1=20, epochs2=12, epochs3=20),
     'paper':  dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100),
 }
@@ -164,3 +164,32 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
     h1 = train_stage1(model, views, cfg, device, g)
     h2 = train_stage2(model, views, cfg, device, g)
     return model, dict(stage1=h1, stage2=h2)
+
+# %% ../nbs/22_lavae_train.ipynb #13c80061
+PAPER_TABLE1 = {  # model -> (orig, a1 = flip_lr, a2 = flip_ud, compose, total); Table I, "Flips"
+    'LAVAE':     (68.34, 75.89, 71.30, 81.57, 297.1),
+    'CVAE (i)':  (98.11, 260.18, 351.79, 279.82, 989.84),
+    'CVAE (ii)': (99.15, 99.16, 99.26, 299.12, 695.68),
+}
+HEATMAP_PAIRS = ('flips', 'mini_edge', 'rot_flip', 'shear_canny')
+PAPER_HEATMAP = [  # rows: pair trained on; columns: pair evaluated (order of HEATMAP_PAIRS); Total BCE
+    [297.10, 696.23, 447.01, 564.09],
+    [499.22, 500.86, 607.79, 336.65],
+    [440.25, 730.68, 329.20, 491.55],
+    [304.04, 781.76, 915.97, 516.54],
+]
+
+def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tuple:
+    "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
+    from pathlib import Path
+    from aavae_nb.core import RUNS_DIR
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    for k, v in overrides.items():
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0):
+            raise ValueError(f"{k} must be a positive number or None (keep the preset's), got {v!r}")
+    cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})
+    dev = def_device(device)
+    out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
+    out.mkdir(parents=True, exist_ok=True)
+    return cfg, dev, out

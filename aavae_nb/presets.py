@@ -49,6 +49,7 @@ class TrainConfig:
     bn_steps: int = 64               # length of the 'before_eval' window in steps (>= 64)
     # logging, monitors, checkpoints
     log_every: int = 50              # read device metrics / update the progress bar every n steps
+    checkpoints: bool = True         # write checkpoints at all (smoke: off, they are ~200 MB each for r18)
     ckpt_every: int = 50             # write `last.ckpt` every n epochs (and at the end)
     knn_every: int = 50              # kNN monitor every n epochs (0: never)
     knn_k: int = 200                 # kNN neighbours
@@ -97,7 +98,7 @@ PRESETS = {
                           n_test=64, lr=2.5e-4, bs=16, warmup_epochs=0.5, epochs=1, max_steps=2,
                           eval_epochs=(1,), log_every=1, ckpt_every=1, knn_every=0, knn_k=20, n_knn=None,
                           density_k=2, n_density=0, probe_epochs=5, probe_bs=64, probe_precompute=True,
-                          progress=False),
+                          progress=False, checkpoints=False),
 }
 ALIASES = {'paper': 'cifar10_paper'}
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #17e99fa3
 from __future__ import annotations
-import math, random, shutil
+import os, math, random, shutil
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -18,8 +18,8 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'CheckpointCB', 'load_checkpoint', 'default_out_dir', 'build_model', 'load_data', 'pretrain',
-           'evaluate_model', 'train_and_evaluate']
+__all__ = ['CKPT_FORMAT', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint', 'default_out_dir', 'build_model',
+           'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
@@ -83,9 +83,16 @@ class CheckpointCB(Callback):
         e = learn.epoch + 1
         if e % self.every == 0 or e == learn.n_epochs or e in self.eval_epochs:
             p = self.save(learn, learn.epoch, len(learn.dl))
-            if e in self.eval_epochs: shutil.copyfile(p, self.dir/f'epoch={e:04d}.ckpt')
+            if e in self.eval_epochs: _link_or_copy(p, self.dir/f'epoch={e:04d}.ckpt')
     def after_cancel_fit(self, learn):
         if learn.training: self.save(learn, learn.epoch, learn.iter + 1)
+
+def _link_or_copy(src:Path, dst:Path):
+    "Keep `src` under the name `dst` (a hard link where possible: no second copy on disk), atomically."
+    with atomic_path(dst) as tmp:
+        tmp.unlink()
+        try: os.link(src, tmp)
+        except OSError: shutil.copyfile(src, tmp)
 
 def load_checkpoint(path, map_location='cpu') -> dict:
     "Read a checkpoint written by `CheckpointCB` (or any torch checkpoint dict), with a clear error if unreadable."
@@ -156,7 +163,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), aug_gen, fl['channels_last']),
            SchedCB(warmup_constant(warmup_steps)),
            BNStatsCB(cfg.bn_stats, bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None),
-           MetricsCB(cfg.log_every, cfg.progress), ck, *cbs]
+           MetricsCB(cfg.log_every, cfg.progress), *([ck] if cfg.checkpoints or resume else []), *cbs]
     if fl['bf16']: cbl.append(AutocastCB())
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
     if cfg.knn_every: cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn))
@@ -167,7 +174,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     learn.fit(cfg.epochs)
     hist = learn.history
     rec = dict(config=cfg.to_dict(), flags=fl, steps=learn.step_count, steps_per_epoch=spe, warmup_steps=warmup_steps,
-               resumed_from=getattr(learn, 'resumed_from', None), last_ckpt=str(learn.last_ckpt), history=hist,
+               resumed_from=getattr(learn, 'resumed_from', None), last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=hist,
                bn_stats_passes=next(c for c in cbl if isinstance(c, BNStatsCB)).calls,
                provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, n_pretrain=len(data.pretrain),
                                      data=repr(data)))
@@ -226,3 +233,45 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
                provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, data=repr(data)))
     save_json(rec, out_dir/'results.json')
     return rec
+
+# %% ../nbs/11_train.ipynb #a0edfee0
+PAPER_TABLE1 = {  # method: (CIFAR-10, STL-10) linear-eval top-1 %, AAVAE Table 1
+    'AMDIM': (92.10, 91.50), 'CPCv2': (84.52, 78.36), 'YADIM': (91.30, 92.15), 'SimCLR': (94.00, 92.36),
+    'AE': (56.34, 42.26), 'VAE': (57.16, 44.15), 'AAAE': (50.62, 41.94), 'AAVAE': (87.14, 84.72)}
+CITED = ('AMDIM', 'CPCv2', 'YADIM', 'SimCLR')
+
+def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record of `train_and_evaluate`
+                 dataset:str='cifar10', # which paper column to compare with
+                ):
+    "Table 1 as a DataFrame: cited rows (label 'paper') and our rows beside the paper's numbers."
+    import pandas as pd
+    col = {'cifar10': 0, 'stl10': 1}[dataset]
+    rows = []
+    for m, v in PAPER_TABLE1.items():
+        r = results.get(m.lower())
+        row = dict(method=m, kind='cited (paper)' if m in CITED else 'autoencoder', paper_cifar10=v[0], paper_stl10=v[1],
+                   paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None, preset=None,
+                   label='paper' if m in CITED else ('ours' if r else 'not run'))
+        if r:
+            row.update(ours=r['top1'], ours_probe_val=r['top1_probe_val'], knn=r['knn_top1'], delta=r['top1'] - v[col],
+                       kl_coeff=r['kl_coeff'], preset=r['config']['preset'])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+def plot_table1(df, dataset:str='cifar10', title:str=None):
+    "Grouped bars: the paper's top-1 (grey; cited rows hatched) and ours; returns the figure."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    x = np.arange(len(df))
+    cited = df['kind'].str.startswith('cited').to_numpy()
+    ax.bar(x - 0.2, df['paper'], 0.4, color=['#bbbbbb' if c else '#777777' for c in cited],
+           hatch=None, label=f'paper (Table 1, {dataset})')
+    for i in np.where(cited)[0]: ax.text(x[i] - 0.2, df['paper'][i] / 2, 'paper', ha='center', va='center', fontsize=7, rotation=90)
+    ours = df['ours'].astype(float)
+    ax.bar(x + 0.2, ours.fillna(0), 0.4, color='#1f77b4', label='ours')
+    for i, v in enumerate(ours):
+        if not np.isnan(v): ax.text(x[i] + 0.2, v + 1, f'{v:.1f}', ha='center', fontsize=7)
+    ax.set_xticks(x, df['method']); ax.set_ylabel('linear-eval top-1 (%)'); ax.set_ylim(0, 105)
+    ax.legend(loc='upper right', fontsize=8); ax.set_title(title or 'AAVAE Table 1: paper vs ours')
+    fig.tight_layout()
+    return fig

@@ -14,7 +14,8 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
 __all__ = ['PRESETS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop',
-           'train_stage1', 'encode_all', 'train_stage2', 'train_transfer', 'evaluate_views', 'fit_lavae', 'resolve_run']
+           'train_stage1', 'encode_all', 'train_stage2', 'train_transfer', 'evaluate_views', 'fit_lavae', 'resolve_run',
+           'transfer_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -193,3 +194,26 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
     out.mkdir(parents=True, exist_ok=True)
     return cfg, dev, out
+
+# %% ../nbs/22_lavae_train.ipynb #29ee4432
+def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28×28 (same originals for all pairs)
+                    views_test:dict,   # pair name -> test views
+                    cfg:LAVAEConfig, device='auto', seed:int=0,
+                    models_out:dict=None, # if given, filled with the trained model of each row
+                   ) -> tuple:
+    "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
+    import time
+    names = list(views)
+    for n in names: check_pair(n)
+    tot, detail, secs = [], {}, {}
+    for r in names:
+        t0 = time.perf_counter()
+        model, _ = fit_lavae(views[r], cfg, r, device, seed)
+        row = []
+        for c in names:
+            head = 0 if c == r else train_transfer(model, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
+            detail[(r, c)] = evaluate_views(model, views_test[c], head, cfg.eval_bs, device)
+            row.append(detail[(r, c)]['total'])
+        tot.append(row); secs[r] = time.perf_counter() - t0
+        if models_out is not None: models_out[r] = model
+    return tot, detail, secs

@@ -11,9 +11,10 @@ from .lavae_augment import VIEW_NAMES
 from .lavae_model import LAVAE, compose, bce_sum
 
 # %% auto #0
-__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows', 'inverse_map',
-           'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure', 'sample_latents',
-           'interpolate', 'sampling_figure', 'interpolation_figure']
+__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows',
+           'inverse_map', 'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure',
+           'sample_latents', 'interpolate', 'sampling_figure', 'interpolation_figure', 'view_latents', 'project',
+           'geometry_figure', 'heatmap_figure']
 
 # %% ../nbs/23_lavae_uses.ipynb #e33b56f6
 def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
@@ -163,3 +164,53 @@ def interpolation_figure(model:LAVAE, xa:torch.Tensor, xb:torch.Tensor, steps:in
     "One row per pair of images: the linear interpolation between their latents."
     it = interpolate(model, xa, xb, steps, head, device)
     return rows_figure({f'{i}': it[:, i] for i in range(it.shape[1])}, 'linear interpolation between two test latents')
+
+# %% ../nbs/23_lavae_uses.ipynb #9c587135
+PROJECTIONS = ('pca', 'ica', 'tsne')
+
+@torch.no_grad()
+def view_latents(model:LAVAE, views:torch.Tensor, n:int=None, device='auto') -> tuple:
+    "μ(E(x)) of the first `n` images of each view: (latents (4n)×d, view index per row)."
+    device = def_device(device); model.to(device).eval()
+    n = n or views.shape[1]
+    z = torch.cat([_mu(model, v[:n], device).cpu() for v in views])
+    return z, torch.arange(len(views)).repeat_interleave(n)
+
+def project(z:torch.Tensor, method:str='pca', seed:int=0) -> np.ndarray:
+    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE."
+    check_one_of(method, PROJECTIONS, 'projection')
+    from sklearn.decomposition import PCA, FastICA
+    from sklearn.manifold import TSNE
+    z = z.numpy().astype(np.float64)
+    if method == 'pca': return PCA(2, random_state=seed).fit_transform(z)
+    if method == 'ica': return FastICA(2, random_state=seed, max_iter=1000, whiten='unit-variance').fit_transform(z)
+    return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3)).fit_transform(z)
+
+def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from `view_latents`
+                    methods=PROJECTIONS, seed:int=0, view_names=('orig', 'a1', 'a2', 'compose')):
+    "Fig. 10: one row per pair, one column per projection, points coloured by view. Returns (fig, projections)."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(len(latents), len(methods), figsize=(3.3 * len(methods), 3.0 * len(latents)), squeeze=False)
+    proj = {}
+    for i, (lab, (z, v)) in enumerate(latents.items()):
+        for j, m in enumerate(methods):
+            p = proj[(lab, m)] = project(z, m, seed); ax = axs[i, j]
+            for k in range(int(v.max()) + 1):
+                ax.scatter(p[v == k, 0], p[v == k, 1], s=3, alpha=0.6, label=view_names[k])
+            ax.set_title(f'{lab}: {m.upper()}', fontsize=9); ax.set_xticks([]); ax.set_yticks([])
+        axs[i, 0].legend(fontsize=7, markerscale=3)
+    fig.tight_layout()
+    return fig, proj
+
+# %% ../nbs/23_lavae_uses.ipynb #976a66eb
+def heatmap_figure(ours, paper, labels, title:str='Total test BCE'):
+    "Fig. 7 beside the paper's: rows = pair trained on, columns = pair evaluated."
+    import matplotlib.pyplot as plt, seaborn as sns
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.4))
+    for ax, m, t in ((axs[0], ours, 'ours'), (axs[1], paper, 'paper')):
+        sns.heatmap(np.asarray(m, dtype=float), annot=True, fmt='.0f', cmap='viridis_r', ax=ax,
+                    xticklabels=labels, yticklabels=labels, cbar=False)
+        ax.set_xlabel('evaluated (transfer head)'); ax.set_ylabel('trained on'); ax.set_title(f'{title}: {t}', fontsize=10)
+        ax.tick_params(axis='x', rotation=30, labelsize=7); ax.tick_params(axis='y', rotation=0, labelsize=7)
+    fig.tight_layout()
+    return fig

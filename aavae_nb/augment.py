@@ -184,22 +184,27 @@ def _rgb2hsv(x):
     return h, s, maxc
 
 def _hsv2rgb(h, s, v):
-    i = torch.floor(h * 6.0)
-    f = h * 6.0 - i
-    i = i.to(torch.int32) % 6
-    p = torch.clamp(v * (1.0 - s), 0.0, 1.0)
-    q = torch.clamp(v * (1.0 - s * f), 0.0, 1.0)
-    t = torch.clamp(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
-    idx = i.unsqueeze(-3).long()                  # torchvision sums mask·choices; a gather picks the same value
-    pick = lambda *c: torch.stack(c, -3).gather(-3, idx)
-    return torch.cat((pick(v, q, p, p, t, v), pick(t, v, v, q, p, p), pick(p, p, t, v, v, q)), -3)
+    "torchvision's six-sector HSV -> RGB in closed form: channel n is v - v·s·clamp(min(k, 4-k), 0, 1), k = (n + 6h) mod 6."
+    h6, vs = h * 6.0, v * s
+    out = []
+    for n in (5.0, 3.0, 1.0):                      # R, G, B
+        k = (h6 + n) % 6.0
+        out.append(v - vs * torch.minimum(k, 4.0 - k).clamp(0.0, 1.0))
+    return torch.stack(out, -3)
 
 def adjust_hue_batch(x:torch.Tensor,     # float images in [0, 1], `B×3×H×W`
                      factor:torch.Tensor # `B` hue shifts in [-0.5, 0.5]
                     ) -> torch.Tensor:
-    "Per-sample `TF.adjust_hue` (torchvision's tensor RGB→HSV→RGB formulas)."
+    "Per-sample `TF.adjust_hue` (RGB -> HSV as torchvision's tensor code, shift, HSV -> RGB)."
     h, s, v = _rgb2hsv(x)
     return _hsv2rgb((h + factor[:, None, None]) % 1.0, s, v)
+
+def _where_hue(sel, x, f, other):
+    "Hue-shifted `x` where `sel`, else `other`. On the CPU (eager) only the selected images are computed."
+    if x.device.type == 'cpu' and not torch.compiler.is_compiling():   # a data-dependent size costs nothing here
+        idx = sel.nonzero()[:, 0]
+        return other.index_copy(0, idx, adjust_hue_batch(x[idx], f[idx]))
+    return torch.where(sel[:, None, None, None], adjust_hue_batch(x, f), other)   # GPU / compiled: masked, no sync
 
 def blend_batch(x:torch.Tensor,      # float images in [0, 1], `B×3×H×W`
                 op:torch.Tensor,     # `B` int: 0 brightness, 1 contrast, 2 saturation (others: identity)
@@ -222,7 +227,7 @@ def color_jitter_batch(x:torch.Tensor,       # float images in [0, 1], `B×3×H�
         op = torch.where(on, order[:, k], 4)                       # 4: nothing for images without jitter
         f = factors.gather(1, order[:, k:k + 1])[:, 0]
         y = blend_batch(x, op, f)
-        x = torch.where((op == 3)[:, None, None, None], adjust_hue_batch(x, f), y)
+        x = _where_hue(op == 3, x, f, y)
     return x
 
 # %% ../nbs/02_augment.ipynb #44784ea0

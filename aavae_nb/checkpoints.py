@@ -94,6 +94,21 @@ def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a
     return dict(sd), hp, dict(meta)
 
 # %% ../nbs/06_checkpoints.ipynb #b0ab4b6e
+_AE_HEAD = {'projection.projection_head.0.': 'projection.first_layer.0.',
+            'projection.projection_head.1.': 'projection.first_layer.1.',
+            'projection.projection_head.3.': 'projection.mu.'}
+
+def _rename_ae_head(sd:dict) -> tuple[dict, bool]:
+    "Rename the official AE head's keys to ours; returns (state_dict, whether it was an AE head)."
+    if not any(k.startswith('projection.projection_head.') for k in sd): return sd, False
+    out = {}
+    for k, v in sd.items():
+        for old, new in _AE_HEAD.items():
+            if k.startswith(old): k = new + k[len(old):]; break
+        out[k] = v
+    return out, True
+
+# %% ../nbs/06_checkpoints.ipynb #8147b84c
 _HP_NAMES = dict(dataset=('dataset', 'dataset_name'),
                  arch=('arch', 'encoder_name', 'encoder', 'backbone', 'arch_name'),
                  latent_dim=('latent_dim', 'z_dim', 'output_dim'),
@@ -146,7 +161,7 @@ def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes 
     if 'learn_log_scale' not in cfg: cfg['learn_log_scale'] = bool(_hp(hp, 'learn_log_scale') or False)
     return cfg
 
-# %% ../nbs/06_checkpoints.ipynb #8147b84c
+# %% ../nbs/06_checkpoints.ipynb #3265b869
 def compare_state_dicts(expected:dict,   # the model's state dict (or {key: tensor})
                         given:dict,      # the checkpoint's state dict
                        ) -> tuple[list, list, list]:
@@ -176,9 +191,13 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
               ) -> VAE:
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
     sd, hp, meta = read_checkpoint(path_or_state)
+    sd, ae_head = _rename_ae_head(sd)
+    if ae_head and variant is None and not hp.get('variant'): variant = 'aaae' if hp.get('denoising') else 'ae'
     cfg = infer_config(sd, hp, dataset=dataset, arch=arch, variant=variant, latent_dim=latent_dim, kl_coeff=kl_coeff)
     ls = sd.get('log_scale')
     model = VAE(**cfg, log_scale=float(ls.reshape(-1)[0]) if isinstance(ls, torch.Tensor) and ls.numel() == 1 else 0.0)
+    if ae_head and 'projection.logvar.weight' not in sd:   # the official AE head has no logvar: keep ours
+        sd['projection.logvar.weight'] = model.projection.logvar.weight.detach().clone()
     missing, unexpected, mis = compare_state_dicts(model.state_dict(), sd)
     if missing or unexpected or mis:
         src = path_or_state if isinstance(path_or_state, (str, Path)) else 'the state dict'

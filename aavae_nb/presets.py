@@ -94,10 +94,10 @@ PRESETS = {
     'subset':        dict(dataset='cifar10', arch='resnet18', data_source='shipped', lr=2.5e-4, bs=256,
                           warmup_epochs=10, epochs=300, eval_epochs=(100, 200, 300), log_every=20,
                           ckpt_every=25, knn_every=25, n_knn=None, density_every=50, density_k=16, n_density=500),
-    'smoke':         dict(dataset='cifar10', arch='resnet18', data_source='shipped', n_pretrain=64, n_val=32,
-                          n_test=64, lr=2.5e-4, bs=16, warmup_epochs=0.5, epochs=1, max_steps=2,
+    'smoke':         dict(dataset='cifar10', arch='resnet18', data_source='shipped', n_pretrain=32, n_val=16,
+                          n_test=32, lr=2.5e-4, bs=8, warmup_epochs=0.5, epochs=1, max_steps=2,
                           eval_epochs=(1,), log_every=1, ckpt_every=1, knn_every=0, knn_k=20, n_knn=None,
-                          density_k=2, n_density=0, probe_epochs=5, probe_bs=64, probe_precompute=True,
+                          density_k=2, n_density=0, probe_epochs=5, probe_bs=32, probe_precompute=True,
                           progress=False, checkpoints=False),
 }
 ALIASES = {'paper': 'cifar10_paper'}

@@ -18,7 +18,7 @@ __all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size
 # %% ../nbs/02_augment.ipynb #ab8cb91b
 NORMS = {'cifar10': ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
          'stl10':   ((0.43, 0.42, 0.39), (0.27, 0.26, 0.27))}
-"Per-dataset `(mean, std)` of the AAVAE normalisation (AAVAE §4.1, official code)."
+"Per-dataset `(mean, std)` of the AAVAE normalisation (official code)."
 
 AUG_DEFAULTS = {'cifar10': dict(size=32, s=0.5, blur=False),
                 'stl10':   dict(size=96, s=1.0, blur=True)}

@@ -181,7 +181,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     save_json(rec, out_dir/'pretrain.json')
     return model, hist
 
-# %% ../nbs/11_train.ipynb #237f80b0
+# %% ../nbs/11_train.ipynb #b9ffbded
 def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=None,
                    train_tf=None, eval_tf=None) -> dict:
     "kNN, linear probe and (for sampling models) density metrics of a pretrained model, as a dict."
@@ -234,7 +234,7 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     save_json(rec, out_dir/'results.json')
     return rec
 
-# %% ../nbs/11_train.ipynb #a0edfee0
+# %% ../nbs/11_train.ipynb #374c8097
 PAPER_TABLE1 = {  # method: (CIFAR-10, STL-10) linear-eval top-1 %, AAVAE Table 1
     'AMDIM': (92.10, 91.50), 'CPCv2': (84.52, 78.36), 'YADIM': (91.30, 92.15), 'SimCLR': (94.00, 92.36),
     'AE': (56.34, 42.26), 'VAE': (57.16, 44.15), 'AAAE': (50.62, 41.94), 'AAVAE': (87.14, 84.72)}

@@ -15,10 +15,11 @@ from .core import def_device, set_seed, check_one_of, save_json, atomic_path, pr
 from .learner import Callback, CancelFitException
 
 # %% auto #0
-__all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'VARIANTS', 'BENCH_CONFIGS', 'BENCH_PRESETS',
-           'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench', 'StepTimerCB',
-           'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images', 'bench_images',
-           'run_benchmark', 'plot_benchmark', 'write_benchmark']
+__all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'VARIANTS', 'BENCH_CONFIGS', 'BENCH_PRESETS', 'AB_PRESETS',
+           'AB_ARMS', 'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench',
+           'StepTimerCB', 'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images',
+           'bench_images', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab',
+           'write_ab']
 
 # %% ../nbs/13_benchmark_lib.ipynb #063313bb
 STEP_GFLOPS = {  # (dataset, arch): (training path fwd+bwd, no-grad encoder pass) GFLOP per image, PERF.md
@@ -450,4 +451,97 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
         fig = plot_benchmark(df, None if not smoke else 'smoke (CPU, tiny): meaningless by design')
         with atomic_path(out/'benchmark.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
         import matplotlib.pyplot as plt; plt.close(fig)
+    return out
+
+# %% ../nbs/13_benchmark_lib.ipynb #00f05308
+AB_PRESETS = {
+    'smoke': dict(base='smoke', arch='tiny', epochs=2, overrides=dict(n_pretrain=32, bs=8, warmup_epochs=0.5, log_every=1)),
+    'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),
+}
+AB_ARMS = {'fast': {}, 'fp32_eager': FP32_EAGER}
+
+def curve_agreement(a, b, key:str='loss') -> dict:
+    "Compare two `learn.history` loss curves at their common steps: Pearson r, final relative gap, max relative gap."
+    da = {r['step']: r[key] for r in a if key in r}; db = {r['step']: r[key] for r in b if key in r}
+    steps = sorted(set(da) & set(db))
+    if len(steps) < 2: raise ValueError(f"the curves share {len(steps)} logged steps: need at least 2 (lower log_every).")
+    x, y = np.array([da[s] for s in steps]), np.array([db[s] for s in steps])
+    r = float(np.corrcoef(x, y)[0, 1]) if x.std() > 0 and y.std() > 0 else float(np.allclose(x, y))
+    rel = np.abs(x - y) / np.maximum(np.abs(y), 1e-12)
+    return dict(n_points=len(steps), pearson_r=r, final_rel_gap=float(rel[-1]), max_rel_gap=float(rel.max()), steps=steps,
+                a=x.tolist(), b=y.tolist())
+
+def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 epochs on the shipped subset)
+           device='auto',        # device
+           seed:int=0,           # seed of both arms
+           out_dir=None,         # None: RUNS_DIR/'reproduce_ab_fastpath'
+           epochs:int=None,      # override the preset's epochs
+           tol_knn:float=1.5,    # max |kNN(fast) - kNN(fp32)| in points
+           min_r:float=0.99,     # min Pearson r of the two loss curves
+           verbose:bool=True,
+          ) -> dict:
+    "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN accuracy and loss curves; write CSV/PNG/JSON."
+    import pandas as pd
+    from aavae_nb.presets import resolve_config
+    from aavae_nb.train import pretrain, load_data, _flags
+    from aavae_nb.evaluate import knn_monitor
+    from aavae_nb.augment import normalize
+    check_one_of(preset, AB_PRESETS, 'preset')
+    P = AB_PRESETS[preset]
+    epochs = P['epochs'] if epochs is None else epochs
+    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    dev, sw = def_device(device), Stopwatch()
+    out = Path(out_dir) if out_dir else RUNS_DIR/'reproduce_ab_fastpath'
+    log = print if verbose else (lambda *a, **k: None)
+    arms, hists = {}, {}
+    data = None
+    for arm, levers in AB_ARMS.items():
+        cfg = resolve_config(P['base'], variant='aavae', arch='resnet18' if P['arch'] == 'tiny' else P['arch'], epochs=epochs,
+                             max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
+                             progress=False, seed=seed, **{**P['overrides'], **levers})
+        data = data or load_data(cfg)
+        set_seed(seed)   # same initial weights in both arms (pretrain seeds again before building its own model)
+        model = _build_model(cfg.dataset, P['arch'], 'cpu') if P['arch'] == 'tiny' else None
+        t = Stopwatch()
+        with tempfile.TemporaryDirectory() as tmp: model, hist = pretrain(cfg, data, model, dev, tmp)
+        t_pre = t.elapsed
+        knn = knn_monitor(model, data, partial(normalize, dataset=cfg.dataset), cfg.knn_k, cfg.knn_t, cfg.n_knn)
+        losses = [r for r in hist if 'loss' in r]
+        arms[arm] = dict(arm=arm, knn_top1=knn, final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
+                         img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
+                         flags=str(_flags(cfg, dev)), arch=P['arch'], epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
+        hists[arm] = hist
+        log(f"{arm:10s} kNN {knn:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  {t_pre:.1f} s  flags {arms[arm]['flags']}")
+        del model
+        if dev.type == 'cuda': torch.cuda.empty_cache()
+    ag = curve_agreement(hists['fast'], hists['fp32_eager'])
+    d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']
+    verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'], shape_ok=ag['pearson_r'] >= min_r,
+                   final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'], tol_knn=tol_knn, min_r=min_r)
+    log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves r={ag['pearson_r']:.5f} "
+        f"({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap {ag['final_rel_gap']:.2%}")
+    write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed))
+    return dict(arms=arms, agreement=ag, verdict=verdict, out_dir=str(out))
+
+def write_ab(arms:dict, ag:dict, verdict:dict, out, meta) -> Path:
+    "Write `ab_fastpath.csv`, `ab_fastpath_curves.csv`, `ab_fastpath.png` (the two loss curves) and `ab_fastpath.json`."
+    import pandas as pd, matplotlib.pyplot as plt
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out/'ab_fastpath.csv') as tmp: pd.DataFrame(list(arms.values())).to_csv(tmp, index=False)
+    curves = pd.DataFrame(dict(step=ag['steps'], loss_fast=ag['a'], loss_fp32_eager=ag['b']))
+    with atomic_path(out/'ab_fastpath_curves.csv') as tmp: curves.to_csv(tmp, index=False)
+    smoke = meta['preset'] == 'smoke'
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6, label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
+    ax.plot(curves.step, curves.loss_fast, lw=1, label=f"fast defaults (kNN {arms['fast']['knn_top1']:.1f}%)")
+    ax.set_xlabel('optimiser step'); ax.set_ylabel('training loss (−log p(x|z), batch mean)')
+    ax.set_title(f"A/B of the fast path: r={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
+                 + (' (smoke: meaningless)' if smoke else ''), fontsize=9)
+    ax.legend(fontsize=8); fig.tight_layout()
+    with atomic_path(out/'ab_fastpath.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
+    plt.close(fig)
+    save_json(dict(arms=arms, verdict=verdict, agreement={k: v for k, v in ag.items() if k not in ('a', 'b', 'steps')},
+                   note=('smoke preset: tiny model on the CPU, where both arms run the same step; MEANINGLESS BY DESIGN'
+                         if smoke else 'same seed, same data order and augmentation draws; only the speed levers differ'),
+                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/'ab_fastpath.json')
     return out

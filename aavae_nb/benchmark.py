@@ -306,7 +306,7 @@ BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resn
 BENCH_PRESETS = {
     'smoke': dict(configs=('tiny_32',), variants=('official', 'fast'), bs=8, n_images=48, steps=2, warmup_steps=1,
                   workers=0, aug_steps=2, official_steps=2),
-    'gpu':   dict(configs=('r18_32', 'r50_32', 'r18_96'), variants=('official', 'fp32_eager', 'fast', 'fast_cg'),
+    'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fp32_eager'),
                   bs=256, n_images=45000, steps=60, warmup_steps=12, workers=None, aug_steps=50, official_steps=30),
 }
 
@@ -403,6 +403,13 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                                  reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
         except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
         del xd
+        df = _frame(rows)   # written after every config: a run cut off by a time limit keeps what it measured
+        write_benchmark(df, aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
+    return df
+
+def _frame(rows):
+    "The rows as a DataFrame with `speedup_vs_official` (img/s over the same config's official-style row)."
+    import pandas as pd
     df = pd.DataFrame(rows)
     for k in ('img_s', 'error'):
         if k not in df: df[k] = np.nan if k == 'img_s' else ''
@@ -410,7 +417,6 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
     base = df[df.variant == 'official'].set_index('config')['img_s'] if (df.variant == 'official').any() else pd.Series(dtype=float)
     df['speedup_vs_official'] = [r.img_s / base[r.config] if r.config in base.index and base[r.config] > 0 else np.nan
                                  for r in df.itertuples()]
-    write_benchmark(df, aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
     return df
 
 def plot_benchmark(df, title:str=None):

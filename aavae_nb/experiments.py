@@ -28,11 +28,11 @@ __all__ = ['EXP_PRESETS', 'LOG_SCALE_RANGE', 'SANE_LOG_SCALE', 'SMOKE_NOTE', 'PA
 
 # %% ../nbs/12_experiments.ipynb #68c73f59
 EXP_PRESETS = {
-    'smoke':  dict(train='smoke', overrides=dict(n_pretrain=8, n_val=4, n_test=4, bs=4, warmup_epochs=0, max_steps=1,
-                                                 probe_epochs=2, probe_bs=8, knn_k=4, progress=False, checkpoints=False),
-                   fig2=dict(n_fixed=1, epochs=2, every=1, probe_at=(2,), n_density=4, density_k=2, n_pretrain=4),
+    'smoke':  dict(train='smoke', overrides=dict(n_pretrain=4, n_val=2, n_test=4, bs=2, warmup_epochs=0, max_steps=1,
+                                                 probe_epochs=2, probe_bs=4, knn_k=2, progress=False, checkpoints=False),
+                   fig2=dict(n_fixed=1, epochs=2, every=1, probe_at=(2,), n_density=2, density_k=2, n_pretrain=2),
                    fig3=dict(betas=(0.0, 1.0)),
-                   fig4=dict(batch_sizes=(4, 8), latent_dims=(64, 128), decoders=('resnet18', 'resnet34'), n_log_scales=1),
+                   fig4=dict(batch_sizes=(2, 4), latent_dims=(64, 128), decoders=('resnet18', 'resnet34'), n_log_scales=1),
                    fig5=dict(n_images=4, n_views=4)),
     'subset': dict(train='subset', overrides=dict(),
                    fig2=dict(n_fixed=3, epochs=300, every=25, probe_at=(100, 200, 300), n_density=500, density_k=16),

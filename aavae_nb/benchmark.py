@@ -168,7 +168,8 @@ FP32_EAGER = dict(bf16=False, channels_last=False, fused_adam=False, compile=Fal
 VARIANTS = {
     'fp32_eager':   dict(levers=FP32_EAGER),
     'fast':         dict(levers={}),
-    'fast_cg':      dict(levers=dict(compile=False), extras=True),
+    'fast_nosync':  dict(levers={}, extras='norm'),
+    'fast_cg':      dict(levers=dict(compile=False), extras='all'),
     'fast_bn_eval': dict(levers=dict(bn_stats='before_eval')),
 }
 
@@ -222,6 +223,15 @@ class _MarkStepCB(Callback):
     order = -10
     def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
 
+class _DeviceNormalize(nn.Module):
+    "`augment.normalize` with mean/std as device buffers (no host-to-device copy, hence no sync, per call)."
+    def __init__(self, dataset):
+        super().__init__()
+        from aavae_nb.augment import NORMS
+        m, s = NORMS[dataset]
+        self.register_buffer('mean', torch.tensor(m).view(1, 3, 1, 1)); self.register_buffer('std', torch.tensor(s).view(1, 3, 1, 1))
+    def forward(self, x): return (x.float() / 255 - self.mean) / self.std
+
 def _fast_extras(model, dataset, dev, mode='reduce-overhead'):
     "What `fast_cg` adds to the learner path: a CUDA-graphed step, a compiled augmentation and BN pass."
     from aavae_nb.augment import BatchSimCLR
@@ -258,8 +268,9 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     epochs = math.ceil((warmup + steps) / spe) + 1
     levers = dict(v['levers'])
     model = _build_model(dataset, arch, 'cpu')
-    aug, cbs = None, []
-    if v.get('extras'):
+    aug, cbs, norm = None, [], None
+    if v.get('extras'): norm = _DeviceNormalize(dataset).to(dev)
+    if v.get('extras') == 'all':
         model.to(dev)
         aug, cbs, more = _fast_extras(model, dataset, dev)
         levers.update(more)
@@ -269,14 +280,15 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)
     data = SimpleNamespace(pretrain=Split(x, torch.full((len(x),), -1)), val=None, classes=())
     with tempfile.TemporaryDirectory() as tmp:
-        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer, *cbs], aug=aug)
+        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer, *cbs], norm=norm, aug=aug)
     if timer.result is None: raise RuntimeError("the fit ended before the timed window closed (too few steps per epoch?)")
     r = dict(timer.result, variant=variant, flags=_flags(cfg, dev), bn_stats=cfg.bn_stats, sync_per_step=
              None if timer.n_sync is None else timer.n_sync / steps, last_loss=hist[-1]['loss'] if hist else None)
-    if v.get('extras') and dev.type == 'cuda': r['flags'].update(compile='reduce-overhead', aug_compiled=True, bn_pass_compiled=True)
+    if v.get('extras'): r['flags'].update(norm_on_device=True)
+    if v.get('extras') == 'all' and dev.type == 'cuda': r['flags'].update(compile='reduce-overhead', aug_compiled=True, bn_pass_compiled=True)
     return r
 
-# %% ../nbs/13_benchmark_lib.ipynb #5daea61b
+# %% ../nbs/13_benchmark_lib.ipynb #41586869
 def augment_bench(dataset:str, x:torch.Tensor, bs:int=256, steps:int=50, warmup:int=5, device='auto',
                   compiled:bool=False, seed:int=0) -> dict:
     "Images/s of `BatchSimCLR(dataset)` on `device` (uint8 in, normalised float views out)."
@@ -300,13 +312,13 @@ def reference_augment_rate(dataset:str, x:torch.Tensor, n:int=256) -> float:
         return len(ds) / sw.elapsed
     finally: torch.set_num_threads(nt)
 
-# %% ../nbs/13_benchmark_lib.ipynb #0621694c
+# %% ../nbs/13_benchmark_lib.ipynb #4c950a36
 BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resnet18', 32), 'r50_32': ('cifar10', 'resnet50', 32),
                  'r18_96': ('stl10', 'resnet18', 96), 'r50_96': ('stl10', 'resnet50', 96)}
 BENCH_PRESETS = {
     'smoke': dict(configs=('tiny_32',), variants=('official', 'fast'), bs=8, n_images=48, steps=2, warmup_steps=1,
                   workers=0, aug_steps=2, official_steps=2),
-    'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fp32_eager'),
+    'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fast_nosync', 'fp32_eager'),
                   bs=256, n_images=45000, steps=60, warmup_steps=12, workers=None, aug_steps=50, official_steps=30),
 }
 
@@ -392,6 +404,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                 f"({100 * rr['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  mem {rr['peak_mem_gib']:.2f} GiB  warm-up {rr['warmup_s']:.1f} s"
                 if not rr['error'] else f"ERROR {rr['error']}") + f"  [{t.elapsed:.0f} s]")
             if dev.type == 'cuda': torch.cuda.empty_cache()
+            write_benchmark(_frame(rows), aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
         for comp in ((False, True) if dev.type == 'cuda' else (False,)):
             try:
                 a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
@@ -403,7 +416,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                                  reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
         except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
         del xd
-        df = _frame(rows)   # written after every config: a run cut off by a time limit keeps what it measured
+        df = _frame(rows)   # written after every variant and config: a run cut off by a time limit keeps what it measured
         write_benchmark(df, aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
     return df
 
@@ -459,7 +472,7 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
         import matplotlib.pyplot as plt; plt.close(fig)
     return out
 
-# %% ../nbs/13_benchmark_lib.ipynb #00f05308
+# %% ../nbs/13_benchmark_lib.ipynb #84b3023a
 AB_PRESETS = {
     'smoke': dict(base='smoke', arch='tiny', epochs=2, overrides=dict(n_pretrain=32, bs=8, warmup_epochs=0.5, log_every=1)),
     'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),

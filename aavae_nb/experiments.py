@@ -298,7 +298,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
         set_seed(cfg.seed)
         pretrain(cfg, data, build_exp_model(cfg), dev, out/'runs'/r['run'], cbs=[cb])
         rows += [dict(run=r['run'], learned=r['learned'], log_scale_init=r['log_scale_init'], **row,
-                      preset=cfg.preset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in cb.rows]
+                      preset=cfg.preset, dataset=cfg.dataset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in cb.rows]
     df = pd.DataFrame(rows)
     fig = plot_fig2(df, exp_title('AAVAE Fig. 2: density vs accuracy over training', cfg0, len(data.pretrain), dev))
     v = verdict_fig2(df)
@@ -313,17 +313,20 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
 
 # %% ../nbs/12_experiments.ipynb #8ac69eb4
 def plot_fig2(df, title:str=''):
-    "2×2: validation bits/dim (top) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
+    "2×2: validation bits/dim (top; IS solid, ELBO dashed) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
     for j, (learned, name) in enumerate(((True, '(a) learned log-scale'), (False, '(b) fixed log-scale ~ U[-5, 2]'))):
         sub = df[df.learned == learned]
         for run, g in sub.groupby('run', sort=False):
-            l, = axs[0, j].plot(g.epoch, g.val_bpd, marker='o', label=f"{run} (final log-scale {g.log_scale.iloc[-1]:.2f})")
+            l, = axs[0, j].plot(g.epoch, g.val_bpd, marker='o', label=f"{run} IS (final log-scale {g.log_scale.iloc[-1]:.2f})")
+            axs[0, j].plot(g.epoch, g.val_elbo_bpd, ls='--', color=l.get_color(), label=f'{run} ELBO')
             axs[1, j].plot(g.epoch, g.knn_top1, marker='o', color=l.get_color(), label=f'{run} kNN')
             p = g.dropna(subset=['probe_top1'])
             axs[1, j].plot(p.epoch, p.probe_top1, marker='s', ls=':', color=l.get_color(), label=f'{run} linear probe')
-        axs[0, j].set_title(name); axs[0, j].set_ylabel('val bits/dim (IS)'); axs[1, j].set_ylabel('top-1 (%)')
+        if 'dataset' in df: _paper_line(axs[1, j], df.dataset.iloc[0], label='paper: AAVAE default after 3200 epochs, Table 1')
+        axs[0, j].set_title(name); axs[0, j].set_ylabel('val bits/dim (lower is better)')
+        axs[1, j].set_ylabel('top-1 (%)'); axs[1, j].set_ylim(0, 100)
         axs[1, j].set_xlabel('epoch'); axs[0, j].legend(fontsize=6); axs[1, j].legend(fontsize=6)
     fig.suptitle(title, fontsize=8); fig.tight_layout(); _claim(fig, 'fig2')
     return fig

@@ -288,7 +288,7 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     if v.get('extras') == 'all' and dev.type == 'cuda': r['flags'].update(compile='reduce-overhead', aug_compiled=True, bn_pass_compiled=True)
     return r
 
-# %% ../nbs/13_benchmark_lib.ipynb #41586869
+# %% ../nbs/13_benchmark_lib.ipynb #0621694c
 def augment_bench(dataset:str, x:torch.Tensor, bs:int=256, steps:int=50, warmup:int=5, device='auto',
                   compiled:bool=False, seed:int=0) -> dict:
     "Images/s of `BatchSimCLR(dataset)` on `device` (uint8 in, normalised float views out)."
@@ -312,7 +312,7 @@ def reference_augment_rate(dataset:str, x:torch.Tensor, n:int=256) -> float:
         return len(ds) / sw.elapsed
     finally: torch.set_num_threads(nt)
 
-# %% ../nbs/13_benchmark_lib.ipynb #4c950a36
+# %% ../nbs/13_benchmark_lib.ipynb #938e7189
 BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resnet18', 32), 'r50_32': ('cifar10', 'resnet50', 32),
                  'r18_96': ('stl10', 'resnet18', 96), 'r50_96': ('stl10', 'resnet50', 96)}
 BENCH_PRESETS = {
@@ -472,7 +472,7 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
         import matplotlib.pyplot as plt; plt.close(fig)
     return out
 
-# %% ../nbs/13_benchmark_lib.ipynb #84b3023a
+# %% ../nbs/13_benchmark_lib.ipynb #4c5923ab
 AB_PRESETS = {
     'smoke': dict(base='smoke', arch='tiny', epochs=2, overrides=dict(n_pretrain=32, bs=8, warmup_epochs=0.5, log_every=1)),
     'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),

@@ -524,9 +524,13 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
         t = Stopwatch()
         with tempfile.TemporaryDirectory() as tmp: model, hist = pretrain(cfg, data, model, dev, tmp)
         t_pre = t.elapsed
-        knn = knn_monitor(model, data, partial(normalize, dataset=cfg.dataset), cfg.knn_k, cfg.knn_t, cfg.n_knn)
+        nq = {q: len(getattr(data, q)) for q in ('probe_val', 'test')}   # pooled queries: ~1 point less noise than probe_val alone
+        kq = {q: knn_monitor(model, data, partial(normalize, dataset=cfg.dataset), cfg.knn_k, cfg.knn_t, cfg.n_knn, query=q)
+              for q in nq}
+        knn = sum(kq[q] * nq[q] for q in nq) / sum(nq.values())
         losses = [r for r in hist if 'loss' in r]
-        arms[arm] = dict(arm=arm, knn_top1=knn, final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
+        arms[arm] = dict(arm=arm, knn_top1=knn, knn_probe_val=kq['probe_val'], knn_test=kq['test'], n_queries=sum(nq.values()),
+                         final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
                          img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
                          flags=str(_flags(cfg, dev)), arch=P['arch'], epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
         hists[arm] = hist

@@ -46,7 +46,7 @@ case "$STAGE" in
 import pandas as pd, math
 try:
     d = pd.read_csv('runs/gpu_session/bench/benchmark.csv')
-    r = d[(d.config == 'r18_32') & (d.error.fillna('') == '')]
+    r = d[(d.config == 'r18_32') & (d.error.isna() | (d.error.astype(str) == ''))]
     img_s = r[r.variant.isin(['fast', 'fast_cg'])].img_s.max()
     # 4 models share the GPU: assume ~1.3x the solo throughput in total; 390 s of training, 9000 images/epoch
     print(max(25, min(300, int(390 * 1.3 * img_s / (4 * 9000)) // 25 * 25)))

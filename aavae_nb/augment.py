@@ -43,12 +43,16 @@ def _mean_std(dataset, device, dtype=torch.float32):
     return (torch.tensor(m, dtype=dtype, device=device).view(1, 3, 1, 1),
             torch.tensor(s, dtype=dtype, device=device).view(1, 3, 1, 1))
 
+_NORM_CACHE = {}  # (dataset, device) -> (mean, std): building them on a GPU each call is a host->device copy that syncs
+
 def normalize(x:torch.Tensor, # uint8 images `B×3×H×W`, any device
               dataset:str     # 'cifar10' or 'stl10': whose mean/std to use
              ) -> torch.Tensor:
     "Float32 normalised images `(x/255 - mean)/std`, same device: the AAVAE reconstruction target."
     _check_dataset(dataset); _check_images(x)
-    m, s = _mean_std(dataset, x.device)
+    key = (dataset, x.device)
+    if key not in _NORM_CACHE: _NORM_CACHE[key] = _mean_std(dataset, x.device)
+    m, s = _NORM_CACHE[key]
     return (x.float() / 255 - m) / s
 
 # %% ../nbs/02_augment.ipynb #84705d19

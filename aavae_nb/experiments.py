@@ -253,8 +253,8 @@ class CurveCB(Callback):
         else:
             c = self.cfg
             row.update(knn_top1=knn_monitor(m, self.data, norm, c.knn_k, c.knn_t, c.n_knn), probe_top1=float('nan'))
-        m.train()
         self.rows.append(row)
+        if hasattr(learn, 'history'): learn.history.append(dict(row, curve=True))   # kept in checkpoints: resumable
 
 # %% ../nbs/12_experiments.ipynb #007672c5
 def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=None, every:int=None,
@@ -283,6 +283,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
              every:int=None,     # density + kNN every n epochs
              probe_at=None,      # epochs with a linear probe
              device='auto', out_dir=None, seed:int=0,
+             resume:bool=False,  # continue each run from its `last.ckpt` (writes checkpoints even at smoke)
             ) -> dict:
     "AAVAE Fig. 2: density (val ELBO, bits/dim) and accuracy over training, learned vs fixed log-scale; writes CSV/PNG/JSON."
     import pandas as pd
@@ -296,9 +297,10 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
         cfg = r['cfg']
         cb = CurveCB(data, cfg, plan['every'], plan['probe_at'], plan['n_density'], plan['density_k'], dev)
         set_seed(cfg.seed)
-        pretrain(cfg, data, build_exp_model(cfg), dev, out/'runs'/r['run'], cbs=[cb])
+        _, hist = pretrain(cfg, data, build_exp_model(cfg), dev, out/'runs'/r['run'], resume=resume, cbs=[cb])
+        curve = [{k: v for k, v in h.items() if k != 'curve'} for h in hist if h.get('curve')]
         rows += [dict(run=r['run'], learned=r['learned'], log_scale_init=r['log_scale_init'], **row,
-                      preset=cfg.preset, dataset=cfg.dataset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in cb.rows]
+                      preset=cfg.preset, dataset=cfg.dataset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in curve]
     df = pd.DataFrame(rows)
     fig = plot_fig2(df, exp_title('AAVAE Fig. 2: density vs accuracy over training', cfg0, len(data.pretrain), dev))
     v = verdict_fig2(df)
@@ -357,6 +359,7 @@ def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto') -> dict
 def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
              betas=None,         # β values (None: the preset's log grid with 0 and values ≥ 1)
              device='auto', out_dir=None, seed:int=0,
+             resume:bool=False,  # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
             ) -> dict:
     "AAVAE Fig. 3: linear-probe (and kNN) accuracy vs β of an added β·KL term; writes CSV/PNG/JSON."
     import pandas as pd
@@ -366,7 +369,7 @@ def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
     cfg0 = plan['cfgs'][0]; data = load_data(cfg0)
     rows = []
     for b, cfg in zip(plan['betas'], plan['cfgs']):
-        r = train_and_evaluate(cfg, data, dev, out/'runs'/f'beta_{b:g}')
+        r = train_and_evaluate(cfg, data, dev, out/'runs'/f'beta_{b:g}', resume=resume)
         rows.append(dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
                          final_loss=r['final_loss'], preset=cfg.preset, dataset=cfg.dataset,
                          paper_top1_beta0=PAPER_TOP1['aavae'][cfg.dataset], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))
@@ -441,6 +444,7 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
              n_log_scales:int=None,
              panels=FIG4_PANELS,  # which panels to run
              device='auto', out_dir=None, seed:int=0,
+             resume:bool=False,   # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
             ) -> dict:
     "AAVAE Fig. 4 (a-d): accuracy vs batch size, latent dim, decoder, log-scale; writes CSV/PNG/JSON."
     import pandas as pd
@@ -452,7 +456,8 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
     res = {}
     for key, r in plan['runs'].items():
         set_seed(r['cfg'].seed)
-        res[key] = train_and_evaluate(r['cfg'], data, dev, out/'runs'/key, model=build_exp_model(r['cfg'], r['decoder']))
+        res[key] = train_and_evaluate(r['cfg'], data, dev, out/'runs'/key, resume=resume,
+                                      model=build_exp_model(r['cfg'], r['decoder']))
     df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
                             top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
                             note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])
@@ -521,6 +526,7 @@ def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
              n_images:int=None, n_views:int=None, # images and views per image (None: the preset's)
              dataset:str=None,   # 'cifar10' (default) or 'stl10' (the paper's Fig. 5; torchvision download)
              device='auto', out_dir=None, seed:int=0,
+             resume:bool=False,  # continue a model trained here from its `last.ckpt` (a finished one is not retrained)
             ) -> dict:
     "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between; writes CSV/PNG/JSON."
     import pandas as pd
@@ -538,7 +544,7 @@ def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
             if model.dataset != cfg0.dataset:
                 raise ValueError(f"checkpoint for {m!r} is a {model.dataset} model but the images are {cfg0.dataset}")
         else:
-            model, _ = pretrain(cfg, data, None, dev, out/'runs'/m); src[m] = f'pretrained here at preset {cfg.preset}'
+            model, _ = pretrain(cfg, data, None, dev, out/'runs'/m, resume=resume); src[m] = f'pretrained here at preset {cfg.preset}'
         sims[m], wb = view_similarity(model, views, plan['n_images'], plan['n_views'])
         rows.append(dict(model=m, **wb, source=src[m], preset=cfg.preset, n_images=plan['n_images'],
                          n_views=plan['n_views'], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))

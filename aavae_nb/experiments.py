@@ -58,7 +58,12 @@ def exp_config(preset:str='smoke', # 'smoke', 'subset' or 'paper' (a key of `EXP
               ) -> TrainConfig:
     "The pretraining config an experiment preset starts from (the AAVAE default: β = 0, log-scale 0)."
     p = EXP_PRESETS[check_one_of(preset, EXP_PRESETS, 'preset')]
-    return resolve_config(p['train'], **{'variant': 'aavae', **p['overrides'], **overrides})
+    extra = {} if _has_tqdm() else dict(progress=False)   # a bare GPU box may lack tqdm: no bar then
+    return resolve_config(p['train'], **{'variant': 'aavae', **extra, **p['overrides'], **overrides})
+
+def _has_tqdm() -> bool:
+    import importlib.util
+    return importlib.util.find_spec('tqdm') is not None
 
 def grid(figure:str, preset:str='smoke') -> dict:
     "The sweep of `figure` ('fig2'...'fig5') at `preset`."

@@ -122,6 +122,9 @@ def check_models(v) -> list:
     "Model names, each one of `VARIANTS` ('ae', 'vae', 'aaae', 'aavae')."
     return [check_one_of(s.strip().lower() if isinstance(s, str) else s, VARIANTS, 'model') for s in _listify(v, 'models')]
 
+def _epochs_over(epochs) -> dict:
+    return {} if epochs is None else dict(epochs=_positive_ints([epochs], 'epochs')[0])
+
 def draw_log_scales(n:int, seed:int=0, low:float=LOG_SCALE_RANGE[0], high:float=LOG_SCALE_RANGE[1]) -> list:
     "`n` log-scales drawn from U[low, high] with their own generator (reproducible from `seed`), rounded to 3 decimals."
     if n < 0: raise ValueError(f"n must be >= 0, got {n}")
@@ -355,21 +358,23 @@ def verdict_fig2(df) -> dict:
     return out
 
 # %% ../nbs/12_experiments.ipynb #72f330d8
-def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto') -> dict:
+def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 3 parameters and return the plan (one config per β); raises before any training."
     g = grid('fig3', preset); def_device(device)
     betas = check_betas(g['betas'] if betas is None else betas)
-    return dict(preset=preset, betas=betas, cfgs=[exp_config(preset, kl_coeff=b, seed=seed) for b in betas], seed=seed)
+    over = _epochs_over(epochs)
+    return dict(preset=preset, betas=betas, cfgs=[exp_config(preset, kl_coeff=b, seed=seed, **over) for b in betas], seed=seed)
 
 def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
              betas=None,         # β values (None: the preset's log grid with 0 and values ≥ 1)
              device='auto', out_dir=None, seed:int=0,
              resume:bool=False,  # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
+             epochs:int=None,    # override the preset's pretraining epochs (budgeted runs)
             ) -> dict:
     "AAVAE Fig. 3: linear-probe (and kNN) accuracy vs β of an added β·KL term; writes CSV/PNG/JSON."
     import pandas as pd
     from aavae_nb.train import load_data, train_and_evaluate
-    sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device)
+    sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
     dev, out = def_device(device), Path(out_dir or default_exp_dir('fig3_beta'))
     cfg0 = plan['cfgs'][0]; data = load_data(cfg0)
     rows = []
@@ -416,7 +421,7 @@ def verdict_fig3(df) -> dict:
 FIG4_PANELS = ('batch_size', 'latent_dim', 'decoder', 'log_scale')
 
 def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=None, log_scales=None,
-              n_log_scales:int=None, panels=FIG4_PANELS, seed:int=0, device='auto') -> dict:
+              n_log_scales:int=None, panels=FIG4_PANELS, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 4 parameters and return the plan: panel rows and the unique runs; raises before any training."
     g = grid('fig4', preset); def_device(device)
     panels = [check_one_of(p.strip() if isinstance(p, str) else p, FIG4_PANELS, 'panel') for p in _listify(panels, 'panels')]
@@ -425,7 +430,7 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
     decs = check_decoders(g['decoders'] if decoders is None else decoders)
     n_ls = g['n_log_scales'] if n_log_scales is None else n_log_scales
     if not isinstance(n_ls, int) or n_ls < 0: raise ValueError(f"n_log_scales must be an integer >= 0, got {n_ls!r}")
-    base = exp_config(preset, seed=seed)
+    base = exp_config(preset, seed=seed, **_epochs_over(epochs))
     lss = check_log_scales(log_scales) if log_scales is not None else [base.log_scale] + draw_log_scales(n_ls, seed)
     n_pre = base.n_pretrain
     if n_pre is not None and max(bss) > n_pre:
@@ -450,12 +455,13 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
              panels=FIG4_PANELS,  # which panels to run
              device='auto', out_dir=None, seed:int=0,
              resume:bool=False,   # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
+             epochs:int=None,     # override the preset's pretraining epochs (budgeted runs)
             ) -> dict:
     "AAVAE Fig. 4 (a-d): accuracy vs batch size, latent dim, decoder, log-scale; writes CSV/PNG/JSON."
     import pandas as pd
     from aavae_nb.train import load_data, train_and_evaluate
     sw = Stopwatch()
-    plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device)
+    plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device, epochs)
     dev, out = def_device(device), Path(out_dir or default_exp_dir('fig4_sensitivity'))
     base = plan['base']; data = load_data(base)
     res = {}
@@ -503,7 +509,7 @@ def verdict_fig4(df) -> dict:
 
 # %% ../nbs/12_experiments.ipynb #f4410283
 def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_images:int=None, n_views:int=None,
-              dataset:str=None, seed:int=0, device='auto') -> dict:
+              dataset:str=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 5 parameters and return the plan; raises before any training or loading."
     g = grid('fig5', preset); def_device(device)
     models = check_models(models)
@@ -516,7 +522,7 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
     n_images = g['n_images'] if n_images is None else _positive_ints([n_images], 'n_images')[0]
     n_views = g['n_views'] if n_views is None else _positive_ints([n_views], 'n_views')[0]
     if n_images < 2 or n_views < 2: raise ValueError(f"need n_images >= 2 and n_views >= 2, got {n_images}, {n_views}")
-    over = dict(seed=seed, **({'dataset': dataset} if dataset else {}))
+    over = dict(seed=seed, **_epochs_over(epochs), **({'dataset': dataset} if dataset else {}))
     if dataset: check_one_of(dataset, ('cifar10', 'stl10'), 'dataset')
     if dataset == 'stl10' and preset != 'paper': over['data_source'] = 'torchvision'
     cfgs = {m: exp_config(preset, variant=m, kl_coeff=None, **over) for m in models}
@@ -532,12 +538,13 @@ def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
              dataset:str=None,   # 'cifar10' (default) or 'stl10' (the paper's Fig. 5; torchvision download)
              device='auto', out_dir=None, seed:int=0,
              resume:bool=False,  # continue a model trained here from its `last.ckpt` (a finished one is not retrained)
+             epochs:int=None,    # override the preset's pretraining epochs (models trained here)
             ) -> dict:
     "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between; writes CSV/PNG/JSON."
     import pandas as pd
     from aavae_nb.train import load_data, pretrain
     from aavae_nb.checkpoints import load_model
-    sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device)
+    sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
     dev, out = def_device(device), Path(out_dir or default_exp_dir('fig5_similarity'))
     cfg0 = next(iter(plan['cfgs'].values())); data = load_data(cfg0)
     x = data.test.x[:plan['n_images']]

@@ -168,7 +168,6 @@ FP32_EAGER = dict(bf16=False, channels_last=False, fused_adam=False, compile=Fal
 VARIANTS = {
     'fp32_eager':   dict(levers=FP32_EAGER),
     'fast':         dict(levers={}),
-    'fast_nosync':  dict(levers={}, extras='norm'),
     'fast_cg':      dict(levers=dict(compile=False), extras='all'),
     'fast_bn_eval': dict(levers=dict(bn_stats='before_eval')),
 }
@@ -223,14 +222,6 @@ class _MarkStepCB(Callback):
     order = -10
     def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
 
-class _DeviceNormalize(nn.Module):
-    "`augment.normalize` with mean/std as device buffers (no host-to-device copy, hence no sync, per call)."
-    def __init__(self, dataset):
-        super().__init__()
-        from aavae_nb.augment import NORMS
-        m, s = NORMS[dataset]
-        self.register_buffer('mean', torch.tensor(m).view(1, 3, 1, 1)); self.register_buffer('std', torch.tensor(s).view(1, 3, 1, 1))
-    def forward(self, x): return (x.float() / 255 - self.mean) / self.std
 
 def _fast_extras(model, dataset, dev, mode='reduce-overhead'):
     "What `fast_cg` adds to the learner path: a CUDA-graphed step, a compiled augmentation and BN pass."
@@ -268,8 +259,7 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     epochs = math.ceil((warmup + steps) / spe) + 1
     levers = dict(v['levers'])
     model = _build_model(dataset, arch, 'cpu')
-    aug, cbs, norm = None, [], None
-    if v.get('extras'): norm = _DeviceNormalize(dataset).to(dev)
+    aug, cbs = None, []
     if v.get('extras') == 'all':
         model.to(dev)
         aug, cbs, more = _fast_extras(model, dataset, dev)
@@ -280,11 +270,10 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)
     data = SimpleNamespace(pretrain=Split(x, torch.full((len(x),), -1)), val=None, classes=())
     with tempfile.TemporaryDirectory() as tmp:
-        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer, *cbs], norm=norm, aug=aug)
+        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer, *cbs], aug=aug)
     if timer.result is None: raise RuntimeError("the fit ended before the timed window closed (too few steps per epoch?)")
     r = dict(timer.result, variant=variant, flags=_flags(cfg, dev), bn_stats=cfg.bn_stats, sync_per_step=
              None if timer.n_sync is None else timer.n_sync / steps, last_loss=hist[-1]['loss'] if hist else None)
-    if v.get('extras'): r['flags'].update(norm_on_device=True)
     if v.get('extras') == 'all' and dev.type == 'cuda': r['flags'].update(compile='reduce-overhead', aug_compiled=True, bn_pass_compiled=True)
     return r
 
@@ -318,7 +307,7 @@ BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resn
 BENCH_PRESETS = {
     'smoke': dict(configs=('tiny_32',), variants=('official', 'fast'), bs=8, n_images=48, steps=2, warmup_steps=1,
                   workers=0, aug_steps=2, official_steps=2),
-    'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fast_nosync', 'fp32_eager'),
+    'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fp32_eager'),
                   bs=256, n_images=45000, steps=60, warmup_steps=12, workers=None, aug_steps=50, official_steps=30),
 }
 

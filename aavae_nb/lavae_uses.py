@@ -176,7 +176,9 @@ def view_latents(model:LAVAE, views:torch.Tensor, n:int=None, device='auto') -> 
     z = torch.cat([_mu(model, v[:n], device).cpu() for v in views])
     return z, torch.arange(len(views)).repeat_interleave(n)
 
-def project(z:torch.Tensor, method:str='pca', seed:int=0) -> np.ndarray:
+def project(z:torch.Tensor, method:str='pca', seed:int=0,
+            tsne_iter:int=1000, # t-SNE iterations (sklearn's default; >= 250)
+           ) -> np.ndarray:
     "2-D projection of latents `N×d` by PCA, FastICA or t-SNE."
     check_one_of(method, PROJECTIONS, 'projection')
     from sklearn.decomposition import PCA, FastICA
@@ -184,17 +186,17 @@ def project(z:torch.Tensor, method:str='pca', seed:int=0) -> np.ndarray:
     z = z.numpy().astype(np.float64)
     if method == 'pca': return PCA(2, random_state=seed).fit_transform(z)
     if method == 'ica': return FastICA(2, random_state=seed, max_iter=1000, whiten='unit-variance').fit_transform(z)
-    return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3)).fit_transform(z)
+    return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3), max_iter=tsne_iter).fit_transform(z)
 
 def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from `view_latents`
-                    methods=PROJECTIONS, seed:int=0, view_names=('orig', 'a1', 'a2', 'compose')):
+                    methods=PROJECTIONS, seed:int=0, view_names=('orig', 'a1', 'a2', 'compose'), tsne_iter:int=1000):
     "Fig. 10: one row per pair, one column per projection, points coloured by view. Returns (fig, projections)."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(len(latents), len(methods), figsize=(3.3 * len(methods), 3.0 * len(latents)), squeeze=False)
     proj = {}
     for i, (lab, (z, v)) in enumerate(latents.items()):
         for j, m in enumerate(methods):
-            p = proj[(lab, m)] = project(z, m, seed); ax = axs[i, j]
+            p = proj[(lab, m)] = project(z, m, seed, tsne_iter); ax = axs[i, j]
             for k in range(int(v.max()) + 1):
                 ax.scatter(p[v == k, 0], p[v == k, 1], s=3, alpha=0.6, label=view_names[k])
             ax.set_title(f'{lab}: {m.upper()}', fontsize=9); ax.set_xticks([]); ax.set_yticks([])

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 from .core import def_device, set_seed, check_one_of, save_json, atomic_path, provenance, Stopwatch, RUNS_DIR, device_name
-from .learner import Callback, CancelFitException
+from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'VARIANTS', 'BENCH_CONFIGS', 'BENCH_PRESETS', 'AB_PRESETS',
@@ -168,7 +168,7 @@ FP32_EAGER = dict(bf16=False, channels_last=False, fused_adam=False, compile=Fal
 VARIANTS = {
     'fp32_eager':   dict(levers=FP32_EAGER),
     'fast':         dict(levers={}),
-    'fast_cg':      dict(levers=dict(compile=False), extras='all'),
+    'fast_cg':      dict(levers=dict(compile_mode='reduce-overhead', compile_extras=True)),
     'fast_bn_eval': dict(levers=dict(bn_stats='before_eval')),
 }
 
@@ -198,41 +198,6 @@ class StepTimerCB(Callback):
             if self.profile: self.result['profile'] = profile_summary(self.win.prof, self.result['wall_s'], self.steps)
             raise CancelFitException()
 
-class _PresampledAug(nn.Module):
-    "`BatchSimCLR` with its parameters drawn eagerly (the generator stays outside the graph) and `apply` compiled."
-    def __init__(self, aug, mode=None):
-        super().__init__()
-        self.aug, self._apply = aug, torch.compile(aug.apply, mode=mode, dynamic=False)
-    def forward(self, x, generator=None):
-        p = self.aug.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device)
-        return self._apply(x, p)
-
-class _CompiledBNPassCB(Callback):
-    "The BN-statistics pass of `BNStatsCB('every_step')` through a compiled encoder."
-    order = 15
-    def __init__(self, mode=None): self.mode, self.fn, self.calls = mode, None, 0
-    def before_batch(self, learn):
-        if not learn.training: return
-        if self.fn is None: self.fn = torch.compile(learn.model.encoder, mode=self.mode, dynamic=False)
-        with torch.no_grad(), learn.autocast(): self.fn(learn.x_t)
-        self.calls += 1
-
-class _MarkStepCB(Callback):
-    "Tell CUDA-graph trees that a new training iteration begins."
-    order = -10
-    def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
-
-
-def _fast_extras(model, dataset, dev, mode='reduce-overhead'):
-    "What `fast_cg` adds to the learner path: a CUDA-graphed step, a compiled augmentation and BN pass."
-    from aavae_nb.augment import BatchSimCLR
-    cuda = dev.type == 'cuda'
-    if cuda: model.step = torch.compile(model.step, mode=mode, dynamic=False)   # instance attribute: VAETrainCB calls it
-    aug = _PresampledAug(BatchSimCLR(dataset), mode=None) if cuda else BatchSimCLR(dataset)
-    cbs = [_CompiledBNPassCB(None)] if cuda else []
-    if cuda: cbs.append(_MarkStepCB())
-    return aug, cbs, dict(bn_stats='off') if cuda else {}
-
 def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
                     arch:str,             # 'resnet18' or 'resnet50'
                     x:torch.Tensor,       # uint8 images `N×3×H×W` (moved to the device once)
@@ -259,22 +224,16 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     epochs = math.ceil((warmup + steps) / spe) + 1
     levers = dict(v['levers'])
     model = _build_model(dataset, arch, 'cpu')
-    aug, cbs = None, []
-    if v.get('extras') == 'all':
-        model.to(dev)
-        aug, cbs, more = _fast_extras(model, dataset, dev)
-        levers.update(more)
     cfg = resolve_config('smoke', dataset=dataset, arch=arch, variant='aavae', bs=bs, epochs=epochs, max_steps=None,
                          warmup_epochs=10, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                          progress=False, log_every=50, seed=seed, n_pretrain=None, **{**levers, **overrides})
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)
     data = SimpleNamespace(pretrain=Split(x, torch.full((len(x),), -1)), val=None, classes=())
     with tempfile.TemporaryDirectory() as tmp:
-        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer, *cbs], aug=aug)
+        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer])
     if timer.result is None: raise RuntimeError("the fit ended before the timed window closed (too few steps per epoch?)")
     r = dict(timer.result, variant=variant, flags=_flags(cfg, dev), bn_stats=cfg.bn_stats, sync_per_step=
              None if timer.n_sync is None else timer.n_sync / steps, last_loss=hist[-1]['loss'] if hist else None)
-    if v.get('extras') == 'all' and dev.type == 'cuda': r['flags'].update(compile='reduce-overhead', aug_compiled=True, bn_pass_compiled=True)
     return r
 
 # %% ../nbs/13_benchmark_lib.ipynb #0621694c
@@ -284,7 +243,7 @@ def augment_bench(dataset:str, x:torch.Tensor, bs:int=256, steps:int=50, warmup:
     from aavae_nb.augment import BatchSimCLR
     dev = def_device(device)
     aug = BatchSimCLR(dataset).to(dev)
-    if compiled: aug = _PresampledAug(aug)
+    if compiled: aug = PresampledAug(aug)
     g = torch.Generator(device=dev).manual_seed(seed)
     xb = x[:bs].to(dev)
     r = timed_steps(lambda: aug(xb, generator=g), steps, warmup, dev)

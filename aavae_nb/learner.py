@@ -14,7 +14,7 @@ from .core import def_device
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError', 'Callback', 'run_cbs',
            'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB', 'warmup_constant',
-           'SchedCB', 'MetricsCB', 'BNStatsCB', 'bn_window', 'TinyAE']
+           'SchedCB', 'MetricsCB', 'BNStatsCB', 'MarkStepCB', 'PresampledAug', 'bn_window', 'TinyAE']
 
 # %% ../nbs/07_learner.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
@@ -243,14 +243,31 @@ class BNStatsCB(Callback):
     "Run `encoder(x_t)` without gradients in train mode to update BN running statistics (official step)."
     order = 15
     def __init__(self, mode:str='every_step', # 'every_step', 'before_eval' or 'off'
-                 active=None):                 # for 'before_eval': `active(step) -> bool` (0-based step)
-        self.mode, self.active, self.calls = mode, active, 0
+                 active=None,                  # for 'before_eval': `active(step) -> bool` (0-based step)
+                 fn=None):                     # what to run instead of `learn.model.encoder` (e.g. its compiled version)
+        self.mode, self.active, self.fn, self.calls = mode, active, fn, 0
         if mode == 'before_eval' and active is None: raise ValueError("mode='before_eval' needs `active`.")
     def before_batch(self, learn):
         if not learn.training or self.mode == 'off': return
         if self.mode == 'before_eval' and not self.active(learn.step_count): return
-        with torch.no_grad(), learn.autocast(): learn.model.encoder(learn.x_t)
+        with torch.no_grad(), learn.autocast(): (self.fn or learn.model.encoder)(learn.x_t)
         self.calls += 1
+
+class MarkStepCB(Callback):
+    "Tell torch.compile's CUDA graphs that a new training iteration begins (compile modes that use CUDA graphs)."
+    order = -10
+    def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
+
+class PresampledAug(nn.Module):
+    """A batched augmentation (`sample_params` + `apply`, e.g. `BatchSimCLR`) whose parameters are drawn eagerly
+    (the generator stays outside the graph) and whose `apply` is compiled when `compile=True`."""
+    def __init__(self, aug, compile:bool=True, mode:str=None):
+        super().__init__()
+        self.aug = aug
+        self._apply = torch.compile(aug.apply, mode=mode, dynamic=False) if compile else aug.apply
+    def forward(self, x, generator=None):
+        p = self.aug.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device)
+        return self._apply(x, p)
 
 def bn_window(eval_steps,       # optimiser-step counts at which evaluated checkpoints are written
               n:int=64):        # window length
@@ -258,7 +275,7 @@ def bn_window(eval_steps,       # optimiser-step counts at which evaluated check
     ends = sorted(set(int(s) for s in eval_steps))
     return lambda s: any(e - n <= s < e for e in ends)
 
-# %% ../nbs/07_learner.ipynb #0bb7c426
+# %% ../nbs/07_learner.ipynb #a42b91ce
 class TinyAE(nn.Module):
     "A tiny stand-in with the `aavae_nb.vae.VAE` interface, for tests of the engine (not a paper model)."
     def __init__(self, c:int=3, h:int=8, d:int=4, size:int=8, augments:bool=False, samples:bool=False):

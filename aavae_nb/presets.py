@@ -9,10 +9,12 @@ from dataclasses import dataclass, field, asdict, fields, replace
 from .core import check_one_of
 
 # %% auto #0
-__all__ = ['BN_STATS', 'PRESETS', 'ALIASES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup', 'scale_with_batch']
+__all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup',
+           'scale_with_batch']
 
 # %% ../nbs/08_presets.ipynb #a4ea0e55
 BN_STATS = ('every_step', 'before_eval', 'off')
+COMPILE_MODES = (None, 'default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
 
 @dataclass
 class TrainConfig:
@@ -44,7 +46,9 @@ class TrainConfig:
     bf16: bool | None = None         # bf16 autocast (likelihood and KL stay fp32)
     channels_last: bool | None = None # channels_last memory format
     fused_adam: bool | None = None   # fused Adam kernel
-    compile: bool | None = None      # torch.compile the training step
+    compile: bool | None = None      # torch.compile the training step (static shapes)
+    compile_mode: str | None = None  # its mode: None (inductor default), 'reduce-overhead' (CUDA graphs), 'max-autotune', ...
+    compile_extras: bool = False     # also compile the augmentation (parameters drawn eagerly) and the BN pass; off until measured on a GPU
     bn_stats: str = 'every_step'     # see the prose: 'every_step', 'before_eval' or 'off'
     bn_steps: int = 64               # length of the 'before_eval' window in steps (>= 64)
     # logging, monitors, checkpoints
@@ -66,6 +70,7 @@ class TrainConfig:
 
     def __post_init__(self):
         check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')
+        check_one_of(self.compile_mode, COMPILE_MODES, 'compile_mode')
         for k in ('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every'):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:

@@ -13,7 +13,8 @@ from torch import nn
 from .core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR
 from .presets import TrainConfig, resolve_config
 from .learner import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
-                              BNStatsCB, MaxStepsCB, warmup_constant, bn_window, CancelFitException, NonFiniteLossError)
+                              BNStatsCB, MaxStepsCB, MarkStepCB, PresampledAug, warmup_constant, bn_window,
+                              CancelFitException, NonFiniteLossError)
 from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
 
@@ -107,8 +108,10 @@ def load_checkpoint(path, map_location='cpu') -> dict:
 def _flags(cfg:TrainConfig, dev:torch.device) -> dict:
     cuda = dev.type == 'cuda'
     pick = lambda v: cuda if v is None else bool(v)
-    return dict(bf16=pick(cfg.bf16), channels_last=pick(cfg.channels_last), fused_adam=pick(cfg.fused_adam),
-                compile=pick(cfg.compile))
+    fl = dict(bf16=pick(cfg.bf16), channels_last=pick(cfg.channels_last), fused_adam=pick(cfg.fused_adam),
+              compile=pick(cfg.compile))
+    fl.update(compile_mode=cfg.compile_mode if fl['compile'] else None, compile_extras=fl['compile'] and cfg.compile_extras)
+    return fl
 
 def default_out_dir(cfg:TrainConfig) -> Path:
     "Where a run writes by default: `RUNS_DIR/pretrain/<preset>_<variant>_<arch>_seed<seed>`."
@@ -157,14 +160,17 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     warmup_steps = int(round(cfg.warmup_epochs * spe))
     aug_gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
     eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
-    step_fn = torch.compile(model.step) if fl['compile'] else None
+    step_fn = torch.compile(model.step, mode=cfg.compile_mode, dynamic=False) if fl['compile'] else None
+    bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
+    if fl['compile_extras'] and hasattr(aug, 'sample_params'): aug = PresampledAug(aug)
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
     ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, cfg.to_dict(), aug_gen, resume)
     cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), aug_gen, fl['channels_last']),
            SchedCB(warmup_constant(warmup_steps)),
-           BNStatsCB(cfg.bn_stats, bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None),
+           BNStatsCB(cfg.bn_stats, bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None, bn_fn),
            MetricsCB(cfg.log_every, cfg.progress), *([ck] if cfg.checkpoints or resume else []), *cbs]
     if fl['bf16']: cbl.append(AutocastCB())
+    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'): cbl.append(MarkStepCB())   # CUDA-graph modes
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
     if cfg.knn_every: cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn))
     if cfg.density_every and getattr(model, 'samples', True):

@@ -205,14 +205,16 @@ def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from 
     return fig, proj
 
 # %% ../nbs/23_lavae_uses.ipynb #976a66eb
-def heatmap_figure(ours, paper, labels, title:str='Total test BCE'):
-    "Fig. 7 beside the paper's: rows = pair trained on, columns = pair evaluated."
+def heatmap_figure(ours, paper, labels,
+                   ours_label:str='ours',                       # title of the left panel (say the preset/budget)
+                   paper_label:str="paper (authors' slides)"):  # title of the right panel
+    "Fig. 7 beside the paper's, total test BCE: rows = pair trained on, columns = pair evaluated."
     import matplotlib.pyplot as plt, seaborn as sns
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.4))
-    for ax, m, t in ((axs[0], ours, 'ours'), (axs[1], paper, 'paper')):
+    for ax, m, t in ((axs[0], ours, ours_label), (axs[1], paper, paper_label)):
         sns.heatmap(np.asarray(m, dtype=float), annot=True, fmt='.0f', cmap='viridis_r', ax=ax,
                     xticklabels=labels, yticklabels=labels, cbar=False)
-        ax.set_xlabel('evaluated (transfer head)'); ax.set_ylabel('trained on'); ax.set_title(f'{title}: {t}', fontsize=10)
+        ax.set_xlabel('evaluated (transfer head)'); ax.set_ylabel('trained on'); ax.set_title(f'Total test BCE, {t}', fontsize=10)
         ax.tick_params(axis='x', rotation=30, labelsize=7); ax.tick_params(axis='y', rotation=0, labelsize=7)
     fig.tight_layout()
     return fig

@@ -159,6 +159,7 @@ def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes 
         kl = _hp(hp, 'kl_coeff')
         cfg['kl_coeff'] = float(kl) if kl is not None and VARIANT_SPECS[cfg['variant']]['samples'] else None
     if 'learn_log_scale' not in cfg: cfg['learn_log_scale'] = bool(_hp(hp, 'learn_log_scale') or False)
+    if hp.get('decoder_arch'): cfg['decoder_arch'] = hp['decoder_arch']   # Fig. 4(c) models (ours); official: = arch
     return cfg
 
 # %% ../nbs/06_checkpoints.ipynb #3265b869

@@ -13,6 +13,7 @@ from torch import nn
 from .core import (check_one_of, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR,
                            to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
+from .train import PAPER_TABLE1
 from .resnet import ARCHS
 from .vae import VAE, VARIANTS
 from .learner import Callback
@@ -20,11 +21,11 @@ from .learner import Callback
 # %% auto #0
 __all__ = ['EXP_PRESETS', 'LOG_SCALE_RANGE', 'SANE_LOG_SCALE', 'SMOKE_NOTE', 'PAPER_TOP1', 'PAPER_CLAIMS', 'FIG4_PANELS',
            'exp_config', 'grid', 'check_betas', 'check_batch_sizes', 'check_latent_dims', 'check_decoders',
-           'check_log_scales', 'check_models', 'draw_log_scales', 'DecoderSwapVAE', 'build_exp_model',
-           'default_exp_dir', 'exp_title', 'save_outputs', 'cosine_matrix', 'block_mask', 'within_between',
-           'augmented_views', 'view_similarity', 'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2',
-           'plan_fig3', 'run_fig3', 'plot_fig3', 'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4',
-           'plan_fig5', 'run_fig5', 'plot_fig5', 'verdict_fig5']
+           'check_log_scales', 'check_models', 'draw_log_scales', 'build_exp_model', 'default_exp_dir', 'exp_title',
+           'save_outputs', 'cosine_matrix', 'block_mask', 'within_between', 'augmented_views', 'view_similarity',
+           'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2', 'plan_fig3', 'run_fig3', 'plot_fig3',
+           'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4', 'plan_fig5', 'run_fig5', 'plot_fig5',
+           'verdict_fig5']
 
 # %% ../nbs/12_experiments.ipynb #68c73f59
 EXP_PRESETS = {
@@ -58,12 +59,7 @@ def exp_config(preset:str='smoke', # 'smoke', 'subset' or 'paper' (a key of `EXP
               ) -> TrainConfig:
     "The pretraining config an experiment preset starts from (the AAVAE default: β = 0, log-scale 0)."
     p = EXP_PRESETS[check_one_of(preset, EXP_PRESETS, 'preset')]
-    extra = {} if _has_tqdm() else dict(progress=False)   # a bare GPU box may lack tqdm: no bar then
-    return resolve_config(p['train'], **{'variant': 'aavae', **extra, **p['overrides'], **overrides})
-
-def _has_tqdm() -> bool:
-    import importlib.util
-    return importlib.util.find_spec('tqdm') is not None
+    return resolve_config(p['train'], **{'variant': 'aavae', **p['overrides'], **overrides})
 
 def grid(figure:str, preset:str='smoke') -> dict:
     "The sweep of `figure` ('fig2'...'fig5') at `preset`."
@@ -132,22 +128,10 @@ def draw_log_scales(n:int, seed:int=0, low:float=LOG_SCALE_RANGE[0], high:float=
     return [round(float(v), 3) for v in low + (high - low) * torch.rand(n, generator=g, dtype=torch.float64)]
 
 # %% ../nbs/12_experiments.ipynb #5602c29a
-class DecoderSwapVAE(VAE):
-    "A `VAE` whose decoder mirrors `decoder_arch` instead of `arch` (Fig. 4c)."
-    def __init__(self, *args, decoder_arch:str='resnet18', **kwargs):
-        super().__init__(*args, **kwargs)
-        from aavae_nb.decoder import make_decoder
-        self.decoder_arch = check_one_of(decoder_arch, ARCHS, 'decoder')
-        if decoder_arch != self.arch: self.decoder = make_decoder(decoder_arch, self.dataset, self.latent_dim)
-    @property
-    def hparams(self) -> dict: return {**super().hparams, 'decoder_arch': self.decoder_arch}
-
 def build_exp_model(cfg:TrainConfig, decoder_arch:str=None) -> VAE:
-    "The model of `cfg`, with the decoder of `decoder_arch` if given (and different from `cfg.arch`)."
-    if decoder_arch is None or decoder_arch == cfg.arch:
-        return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale)
-    return DecoderSwapVAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale,
-                          cfg.learn_log_scale, decoder_arch=decoder_arch)
+    "The model of `cfg`, with the decoder that mirrors `decoder_arch` if given (Fig. 4c)."
+    return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale,
+               decoder_arch=decoder_arch)
 
 # %% ../nbs/12_experiments.ipynb #13348240
 def default_exp_dir(name:str) -> Path:
@@ -218,7 +202,7 @@ def view_similarity(model:nn.Module,   # a model with `.encoder` (or an encoder)
     return sim, within_between(sim, n_images, n_views)
 
 # %% ../nbs/12_experiments.ipynb #1133c55a
-PAPER_TOP1 = {'aavae': {'cifar10': 87.14, 'stl10': 84.72}, 'vae': {'cifar10': 57.16, 'stl10': 44.15}}  # Table 1
+PAPER_TOP1 = {m.lower(): dict(zip(('cifar10', 'stl10'), PAPER_TABLE1[m])) for m in ('AAVAE', 'VAE')}  # Table 1
 PAPER_CLAIMS = {
     'fig2': "paper (Fig. 2, §4.3): accuracy does not deteriorate while density overfits with a learned "
             "log-scale (a); fixing it (b) does not necessarily avoid overfitting; no clear relation between the two.",

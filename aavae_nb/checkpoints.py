@@ -113,7 +113,7 @@ _HP_NAMES = dict(dataset=('dataset', 'dataset_name'),
                  arch=('arch', 'encoder_name', 'encoder', 'backbone', 'arch_name'),
                  latent_dim=('latent_dim', 'z_dim', 'output_dim'),
                  kl_coeff=('kl_coeff', 'beta'), log_scale=('log_scale',),
-                 learn_log_scale=('learn_log_scale', 'learn_scale'), variant=('variant',))
+                 learn_log_scale=('learn_log_scale', 'learn_scale'), variant=('variant',), width=('width',))
 
 def _hp(hp:dict, what:str):
     for k in _HP_NAMES[what]:
@@ -160,6 +160,10 @@ def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes 
         cfg['kl_coeff'] = float(kl) if kl is not None and VARIANT_SPECS[cfg['variant']]['samples'] else None
     if 'learn_log_scale' not in cfg: cfg['learn_log_scale'] = bool(_hp(hp, 'learn_log_scale') or False)
     if hp.get('decoder_arch'): cfg['decoder_arch'] = hp['decoder_arch']   # Fig. 4(c) models (ours); official: = arch
+    if 'width' not in cfg:   # narrow CPU-preset models (ours); official checkpoints: 64, the stem's output channels
+        w = _hp(hp, 'width')
+        if w is None and 'encoder.conv1.weight' in sd: w = sd['encoder.conv1.weight'].shape[0]
+        cfg['width'] = int(w or 64)
     return cfg
 
 # %% ../nbs/06_checkpoints.ipynb #3265b869

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_one_of
-from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS
+from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, feature_dim
 
 # %% auto #0
 __all__ = ['Interpolate', 'conv3x3', 'conv1x1', 'DecoderBasicBlock', 'DecoderBottleneck', 'Decoder', 'make_decoder']
@@ -75,6 +75,7 @@ class Decoder(nn.Module):
                  h_dim:int=2048,                # h, the encoder's feature size
                  first_conv3x3:bool=True,       # the encoder's stem: True 3×3 stride 1, False 7×7 stride 2
                  width_per_group:int=512,       # channels entering `layer1` before halving (official 512)
+                 out_width:int=64,              # channels of the last hidden conv (official 64)
                 ):
         super().__init__()
         if h_dim % 16: raise ValueError(f"h_dim must be divisible by 16 (it is viewed as h/16×4×4), got {h_dim}")
@@ -91,8 +92,8 @@ class Decoder(nn.Module):
         for i, (n, up) in enumerate(zip(layers, ups)):
             planes //= 2
             setattr(self, f'layer{i+1}', self._make_layer(block, planes, n, up))
-        self.conv2 = conv3x3(planes * block.expansion, 64)
-        self.final_conv = conv3x3(64, 3)
+        self.conv2 = conv3x3(planes * block.expansion, out_width)
+        self.final_conv = conv3x3(out_width, 3)
 
     def _make_layer(self, block, planes, n, upscale):
         blocks = [block(self.inplanes, planes, upscale)]
@@ -117,8 +118,10 @@ _DECODERS = {'resnet18': (DecoderBasicBlock, [2, 2, 2, 2]),
 def make_decoder(arch:str='resnet50',    # the encoder it mirrors: 'resnet18', 'resnet34' or 'resnet50'
                  dataset:str='cifar10',  # 'cifar10' (32×32, 3×3 stem) or 'stl10' (96×96, 7×7 stem)
                  latent_dim:int=128,     # d, size of z
+                 width:int=64,           # the encoder's width (64: the paper's; every channel count scales with it)
                 ) -> Decoder:
     "The official decoder mirroring encoder `arch` on `dataset` (decoder18/34/50, AAVAE Fig. 4c)."
     check_one_of(arch, ARCHS, 'arch'); check_one_of(dataset, DATASET_CONFIGS, 'dataset')
     block, layers = _DECODERS[arch]
-    return Decoder(block, layers, latent_dim=latent_dim, h_dim=FEATURE_DIMS[arch], **DATASET_CONFIGS[dataset])
+    return Decoder(block, layers, latent_dim=latent_dim, h_dim=feature_dim(arch, width), width_per_group=8 * width,
+                   out_width=width, **DATASET_CONFIGS[dataset])

@@ -13,7 +13,7 @@ from torch import nn
 from .core import (check_one_of, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR,
                            to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
-from .train import PAPER_TABLE1
+from .train import PAPER_TABLE1, build_model
 from .resnet import ARCHS
 from .vae import VAE, VARIANTS
 from .learner import Callback
@@ -21,11 +21,10 @@ from .learner import Callback
 # %% auto #0
 __all__ = ['EXP_PRESETS', 'LOG_SCALE_RANGE', 'SANE_LOG_SCALE', 'SMOKE_NOTE', 'PAPER_TOP1', 'PAPER_CLAIMS', 'FIG4_PANELS',
            'exp_config', 'grid', 'check_betas', 'check_batch_sizes', 'check_latent_dims', 'check_decoders',
-           'check_log_scales', 'check_models', 'draw_log_scales', 'build_exp_model', 'default_exp_dir', 'exp_title',
-           'save_outputs', 'cosine_matrix', 'block_mask', 'within_between', 'augmented_views', 'view_similarity',
-           'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2', 'plan_fig3', 'run_fig3', 'plot_fig3',
-           'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4', 'plan_fig5', 'run_fig5', 'plot_fig5',
-           'verdict_fig5']
+           'check_log_scales', 'check_models', 'draw_log_scales', 'default_exp_dir', 'exp_title', 'save_outputs',
+           'cosine_matrix', 'block_mask', 'within_between', 'augmented_views', 'view_similarity', 'CurveCB',
+           'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2', 'plan_fig3', 'run_fig3', 'plot_fig3', 'verdict_fig3',
+           'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4', 'plan_fig5', 'run_fig5', 'plot_fig5', 'verdict_fig5']
 
 # %% ../nbs/12_experiments.ipynb #68c73f59
 EXP_PRESETS = {
@@ -35,6 +34,11 @@ EXP_PRESETS = {
                    fig3=dict(betas=(0.0, 1.0)),
                    fig4=dict(batch_sizes=(2, 4), latent_dims=(64, 128), decoders=('resnet18', 'resnet34'), n_log_scales=1),
                    fig5=dict(n_images=4, n_views=4)),
+    'cpu':    dict(train='cpu', overrides=dict(),
+                   fig2=dict(n_fixed=2, epochs=8, every=2, probe_at=(8,), n_density=200, density_k=8),
+                   fig3=dict(betas=(0.0, 1e-2, 1.0, 10.0)),
+                   fig4=dict(batch_sizes=(64, 128, 256), latent_dims=(64, 128, 256), decoders=ARCHS, n_log_scales=2),
+                   fig5=dict(n_images=6, n_views=5)),
     'subset': dict(train='subset', overrides=dict(),
                    fig2=dict(n_fixed=3, epochs=300, every=25, probe_at=(100, 200, 300), n_density=500, density_k=16),
                    fig3=dict(betas=(0.0, 1e-3, 1e-2, 1e-1, 1.0, 10.0)),
@@ -54,7 +58,7 @@ SANE_LOG_SCALE = (-10.0, 5.0)      # what we accept at all: beyond it the likeli
 SMOKE_NOTE = ('smoke preset: numbers are MEANINGLESS BY DESIGN (1-2 steps on a handful of images); '
               'they only show that the pipeline runs end to end')
 
-def exp_config(preset:str='smoke', # 'smoke', 'subset' or 'paper' (a key of `EXP_PRESETS`)
+def exp_config(preset:str='smoke', # 'smoke', 'cpu', 'subset' or 'paper' (a key of `EXP_PRESETS`)
                **overrides          # any `TrainConfig` field
               ) -> TrainConfig:
     "The pretraining config an experiment preset starts from (the AAVAE default: β = 0, log-scale 0)."
@@ -128,12 +132,6 @@ def draw_log_scales(n:int, seed:int=0, low:float=LOG_SCALE_RANGE[0], high:float=
     return [round(float(v), 3) for v in low + (high - low) * torch.rand(n, generator=g, dtype=torch.float64)]
 
 # %% ../nbs/12_experiments.ipynb #5602c29a
-def build_exp_model(cfg:TrainConfig, decoder_arch:str=None) -> VAE:
-    "The model of `cfg`, with the decoder that mirrors `decoder_arch` if given (Fig. 4c)."
-    return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale,
-               decoder_arch=decoder_arch)
-
-# %% ../nbs/12_experiments.ipynb #13348240
 def default_exp_dir(name:str) -> Path:
     "Where an experiment writes by default: `RUNS_DIR/reproduce_<name>` (git-ignored, never `figures/`)."
     return RUNS_DIR/f'reproduce_{name}'
@@ -141,7 +139,8 @@ def default_exp_dir(name:str) -> Path:
 def exp_title(what:str, cfg:TrainConfig, n_pretrain:int, device) -> str:
     "A figure title stating the preset, epochs, data size and device (and the smoke warning)."
     steps = f', max {cfg.max_steps} steps' if cfg.max_steps else ''
-    t = (f"{what}\npreset={cfg.preset}, {cfg.dataset}, {cfg.arch}, {cfg.epochs} epochs{steps}, "
+    arch = cfg.arch if cfg.width == 64 else f'{cfg.arch} at width {cfg.width} (NOT the paper\'s 64)'
+    t = (f"{what}\npreset={cfg.preset}, {cfg.dataset}, {arch}, {cfg.epochs} epochs{steps}, "
          f"{n_pretrain} pretrain images, bs {cfg.bs}, device={def_device(device)}")
     return t + ("\nSMOKE: MEANINGLESS BY DESIGN" if cfg.preset == 'smoke' else '')
 
@@ -154,7 +153,7 @@ def save_outputs(out_dir, name:str, df, fig, record:dict) -> dict:
     save_json({**record, 'table': json.loads(df.to_json(orient='records'))}, paths['json'])
     return {k: str(v) for k, v in paths.items()}
 
-# %% ../nbs/12_experiments.ipynb #df5bded2
+# %% ../nbs/12_experiments.ipynb #ecda294b
 def cosine_matrix(f:torch.Tensor # features `M×h`
                  ) -> torch.Tensor:
     "Pairwise cosine similarities `M×M` (fp32)."
@@ -201,7 +200,7 @@ def view_similarity(model:nn.Module,   # a model with `.encoder` (or an encoder)
     sim = cosine_matrix(f)
     return sim, within_between(sim, n_images, n_views)
 
-# %% ../nbs/12_experiments.ipynb #1133c55a
+# %% ../nbs/12_experiments.ipynb #9482d703
 PAPER_TOP1 = {m.lower(): dict(zip(('cifar10', 'stl10'), PAPER_TABLE1[m])) for m in ('AAVAE', 'VAE')}  # Table 1
 PAPER_CLAIMS = {
     'fig2': "paper (Fig. 2, §4.3): accuracy does not deteriorate while density overfits with a learned "
@@ -220,7 +219,7 @@ def _paper_line(ax, dataset, what='aavae', label=None):
 def _claim(fig, key):
     fig.text(0.01, -0.02, PAPER_CLAIMS[key], fontsize=7, va='top', wrap=True)
 
-# %% ../nbs/12_experiments.ipynb #941202cf
+# %% ../nbs/12_experiments.ipynb #2630cfc7
 class CurveCB(Callback):
     "Every `every` epochs: validation ELBO / bits-per-dim and kNN top-1; at `probe_at` epochs also the linear probe."
     order = 62
@@ -248,7 +247,7 @@ class CurveCB(Callback):
         self.rows.append(row)
         if hasattr(learn, 'history'): learn.history.append(dict(row, curve=True))   # kept in checkpoints: resumable
 
-# %% ../nbs/12_experiments.ipynb #007672c5
+# %% ../nbs/12_experiments.ipynb #941202cf
 def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=None, every:int=None,
               probe_at=None, seed:int=0, device='auto') -> dict:
     "Check the Fig. 2 parameters and return the plan (runs, configs); raises before any training."
@@ -268,7 +267,7 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
     return dict(preset=preset, runs=runs, every=every, probe_at=probe_at, n_density=g['n_density'],
                 density_k=g['density_k'], seed=seed)
 
-def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
+def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 'paper')
              n_fixed:int=None,   # fixed-log-scale runs (None: the preset's); their values are drawn from U[−5, 2]
              log_scales=None,    # explicit fixed log-scales instead of drawing them
              epochs:int=None,    # override the preset's epochs
@@ -289,7 +288,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
         cfg = r['cfg']
         cb = CurveCB(data, cfg, plan['every'], plan['probe_at'], plan['n_density'], plan['density_k'], dev)
         set_seed(cfg.seed)
-        _, hist = pretrain(cfg, data, build_exp_model(cfg), dev, out/'runs'/r['run'], resume=resume, cbs=[cb])
+        _, hist = pretrain(cfg, data, build_model(cfg), dev, out/'runs'/r['run'], resume=resume, cbs=[cb])
         curve = [{k: v for k, v in h.items() if k != 'curve'} for h in hist if h.get('curve')]
         rows += [dict(run=r['run'], learned=r['learned'], log_scale_init=r['log_scale_init'], **row,
                       preset=cfg.preset, dataset=cfg.dataset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in curve]
@@ -305,7 +304,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
     paths = save_outputs(out, 'fig2_density', df, fig, rec)
     return dict(df=df, fig=fig, verdict=v, paths=paths, record=rec)
 
-# %% ../nbs/12_experiments.ipynb #8ac69eb4
+# %% ../nbs/12_experiments.ipynb #007672c5
 def plot_fig2(df, title:str=''):
     "2×2: validation bits/dim (top; IS solid, ELBO dashed) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
     import matplotlib.pyplot as plt
@@ -341,7 +340,7 @@ def verdict_fig2(df) -> dict:
                         corr_neg_bpd_knn=_corr(-g.val_bpd, g.knn_top1), n_checkpoints=len(g))
     return out
 
-# %% ../nbs/12_experiments.ipynb #72f330d8
+# %% ../nbs/12_experiments.ipynb #19bbebc6
 def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 3 parameters and return the plan (one config per β); raises before any training."
     g = grid('fig3', preset); def_device(device)
@@ -349,7 +348,7 @@ def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:
     over = _epochs_over(epochs)
     return dict(preset=preset, betas=betas, cfgs=[exp_config(preset, kl_coeff=b, seed=seed, **over) for b in betas], seed=seed)
 
-def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
+def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 'paper')
              betas=None,         # β values (None: the preset's log grid with 0 and values ≥ 1)
              device='auto', out_dir=None, seed:int=0,
              resume:bool=False,  # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
@@ -401,7 +400,7 @@ def verdict_fig3(df) -> dict:
                 large_beta_drops=None if large.empty else bool(large.top1.max() < b0 - 2),
                 max_drop_large=None if large.empty else float(b0 - large.top1.min()))
 
-# %% ../nbs/12_experiments.ipynb #61589f03
+# %% ../nbs/12_experiments.ipynb #8c4dc0a0
 FIG4_PANELS = ('batch_size', 'latent_dim', 'decoder', 'log_scale')
 
 def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=None, log_scales=None,
@@ -432,7 +431,7 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
                              latent_dim=cfg.latent_dim, decoder=dec, log_scale=cfg.log_scale))
     return dict(preset=preset, rows=rows, runs=runs, base=base, seed=seed)
 
-def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
+def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 'paper')
              batch_sizes=None, latent_dims=None, decoders=None, # panel values (None: the preset's)
              log_scales=None,     # explicit log-scales for panel (d) (None: 0 plus `n_log_scales` draws from U[−5, 2])
              n_log_scales:int=None,
@@ -452,7 +451,7 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper'
     for key, r in plan['runs'].items():
         set_seed(r['cfg'].seed)
         res[key] = train_and_evaluate(r['cfg'], data, dev, out/'runs'/key, resume=resume,
-                                      model=build_exp_model(r['cfg'], r['decoder']))
+                                      model=build_model(r['cfg'], r['decoder']))
     df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
                             top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
                             note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])
@@ -491,7 +490,7 @@ def verdict_fig4(df) -> dict:
         out[p] = dict(spread=s, insensitive=bool(s <= 2), n=len(g))
     return out
 
-# %% ../nbs/12_experiments.ipynb #f4410283
+# %% ../nbs/12_experiments.ipynb #afcf7c97
 def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_images:int=None, n_views:int=None,
               dataset:str=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 5 parameters and return the plan; raises before any training or loading."
@@ -515,7 +514,7 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
         raise ValueError(f"n_images={n_images} exceeds the {n_test} test images of preset {preset!r}")
     return dict(preset=preset, models=models, ckpt=ckpt, n_images=n_images, n_views=n_views, cfgs=cfgs, seed=seed)
 
-def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'subset', 'paper')
+def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 'paper')
              models=('vae', 'aavae'), # models to compare (the paper: VAE and AAVAE)
              ckpt:dict=None,     # model name -> checkpoint file (None/missing: pretrain at the preset)
              n_images:int=None, n_views:int=None, # images and views per image (None: the preset's)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field, asdict, fields, replace
 from .core import check_one_of
+from .resnet import check_width
 
 # %% auto #0
 __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup',
@@ -23,6 +24,7 @@ class TrainConfig:
     # model (aavae_nb.vae.VAE)
     dataset: str = 'cifar10'         # 'cifar10' or 'stl10'
     arch: str = 'resnet50'           # encoder/decoder: 'resnet18', 'resnet34', 'resnet50'
+    width: int = 64                  # ResNet width: 64 is the paper's; only the `cpu` preset narrows it (16)
     variant: str = 'aavae'           # 'ae', 'vae', 'aaae', 'aavae' (Table 1)
     latent_dim: int = 128            # d (Fig. 4b sweeps 64-512)
     kl_coeff: float | None = None    # β; None: the variant's default (vae 0.1, others 0)
@@ -71,6 +73,7 @@ class TrainConfig:
     def __post_init__(self):
         check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')
         check_one_of(self.compile_mode, COMPILE_MODES, 'compile_mode')
+        check_width(self.width)
         for k in ('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every'):
             v = getattr(self, k)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -99,6 +102,9 @@ PRESETS = {
     'subset':        dict(dataset='cifar10', arch='resnet18', data_source='shipped', lr=2.5e-4, bs=256,
                           warmup_epochs=10, epochs=300, eval_epochs=(100, 200, 300), log_every=20,
                           ckpt_every=25, knn_every=25, n_knn=None, density_every=50, density_k=16, n_density=500),
+    'cpu':           dict(dataset='cifar10', arch='resnet18', width=16, data_source='shipped', lr=5e-4, bs=128,
+                          warmup_epochs=1, epochs=8, eval_epochs=(8,), log_every=10, ckpt_every=2, knn_every=4,
+                          n_knn=None, probe_precompute=True, channels_last=True),
     'smoke':         dict(dataset='cifar10', arch='resnet18', data_source='shipped', n_pretrain=32, n_val=16,
                           n_test=32, lr=2.5e-4, bs=8, warmup_epochs=0.5, epochs=1, max_steps=2,
                           eval_epochs=(1,), log_every=1, ckpt_every=1, knn_every=0, knn_k=20, n_knn=None,

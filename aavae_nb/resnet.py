@@ -11,8 +11,8 @@ from torchvision.models import resnet as tvr
 from .core import check_one_of, ROOT
 
 # %% auto #0
-__all__ = ['ARCHS', 'FEATURE_DIMS', 'DATASET_CONFIGS', 'ResNetEncoder', 'resnet_encoder', 'n_params', 'official_layout',
-           'sub_layout']
+__all__ = ['ARCHS', 'FEATURE_DIMS', 'DATASET_CONFIGS', 'check_width', 'feature_dim', 'ResNetEncoder', 'resnet_encoder',
+           'n_params', 'official_layout', 'sub_layout']
 
 # %% ../nbs/03_resnet.ipynb #fc12106a
 ARCHS = ('resnet18', 'resnet34', 'resnet50')
@@ -25,18 +25,38 @@ _BLOCKS = {'resnet18': (tvr.BasicBlock, [2, 2, 2, 2]),
            'resnet34': (tvr.BasicBlock, [3, 4, 6, 3]),
            'resnet50': (tvr.Bottleneck, [3, 4, 6, 3])}
 
+def check_width(width) -> int:
+    "A valid ResNet width: a positive multiple of 8 (64 is the paper's)."
+    if not isinstance(width, int) or isinstance(width, bool) or width < 8 or width % 8:
+        raise ValueError(f"width must be a positive multiple of 8 (64 is the paper's ResNet), got {width!r}")
+    return width
+
+def feature_dim(arch:str, width:int=64) -> int:
+    "h, the representation size of `arch` at `width` (`FEATURE_DIMS` at the paper's width 64)."
+    return FEATURE_DIMS[check_one_of(arch, ARCHS, 'arch')] * check_width(width) // 64
+
 # %% ../nbs/03_resnet.ipynb #a561b3dd
 class ResNetEncoder(tvr.ResNet):
     "torchvision ResNet without `fc`, with the CIFAR (3×3 s1) or STL (7×7 s2) stem and no max-pool (AAVAE §4.1)."
     def __init__(self, arch:str='resnet50',      # 'resnet18', 'resnet34' or 'resnet50'
                  first_conv3x3:bool=True,        # True: CIFAR stem 3×3 stride 1; False: STL stem 7×7 stride 2
+                 width:int=64,                   # stem / `layer1` channels: 64 in the paper; narrower only for CPU presets
                 ):
-        check_one_of(arch, ARCHS, 'arch')
+        check_one_of(arch, ARCHS, 'arch'); check_width(width)
         block, layers = _BLOCKS[arch]
         super().__init__(block, layers)
-        self.arch, self.first_conv3x3, self.feature_dim = arch, first_conv3x3, FEATURE_DIMS[arch]
+        self.arch, self.first_conv3x3, self.width = arch, first_conv3x3, width
+        self.feature_dim = feature_dim(arch, width)
+        if width != 64:                                       # torchvision hard-codes 64: rebuild the stem and layers
+            self.inplanes, self.bn1 = width, nn.BatchNorm2d(width)
+            self.conv1 = nn.Conv2d(3, width, kernel_size=7, stride=2, padding=3, bias=False)
+            for i, n in enumerate(layers):
+                setattr(self, f'layer{i+1}', self._make_layer(block, width * 2**i, n, stride=1 if i == 0 else 2))
+            for m in self.modules():                          # torchvision's initialisation
+                if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+                elif isinstance(m, nn.BatchNorm2d): nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
         if first_conv3x3:
-            self.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+            self.conv1 = nn.Conv2d(3, width, kernel_size=3, stride=1, padding=1, bias=False)
             nn.init.kaiming_normal_(self.conv1.weight, mode='fan_out', nonlinearity='relu')
         self.maxpool = nn.MaxPool2d(kernel_size=1, stride=1)  # the official "removed" max-pool
         del self.fc
@@ -49,10 +69,11 @@ class ResNetEncoder(tvr.ResNet):
 
 def resnet_encoder(arch:str='resnet50',    # 'resnet18', 'resnet34' or 'resnet50'
                    dataset:str='cifar10',  # 'cifar10' (3×3 stem) or 'stl10' (7×7 stem)
+                   width:int=64,           # stem channels (64: the paper's ResNet)
                   ) -> ResNetEncoder:
     "The AAVAE encoder for `dataset` (stem from `DATASET_CONFIGS`)."
     check_one_of(dataset, DATASET_CONFIGS, 'dataset')
-    return ResNetEncoder(arch, DATASET_CONFIGS[dataset]['first_conv3x3'])
+    return ResNetEncoder(arch, DATASET_CONFIGS[dataset]['first_conv3x3'], width)
 
 def n_params(m:nn.Module) -> int:
     "Number of parameters (not buffers) of `m`."

@@ -117,10 +117,13 @@ def default_out_dir(cfg:TrainConfig) -> Path:
     "Where a run writes by default: `RUNS_DIR/pretrain/<preset>_<variant>_<arch>_seed<seed>`."
     return RUNS_DIR/'pretrain'/f'{cfg.preset}_{cfg.variant}_{cfg.arch}_seed{cfg.seed}'
 
-def build_model(cfg:TrainConfig) -> nn.Module:
+def build_model(cfg:TrainConfig,      # the run's config
+                decoder_arch:str=None, # the ResNet the decoder mirrors (None: `cfg.arch`; Fig. 4c)
+               ) -> nn.Module:
     "The `aavae_nb.vae.VAE` a config describes."
     from aavae_nb.vae import VAE
-    return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale)
+    return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale,
+               decoder_arch=decoder_arch, width=cfg.width)
 
 def load_data(cfg:TrainConfig):
     "The `DataSplits` a config describes."

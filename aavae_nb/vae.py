@@ -8,7 +8,7 @@ import math
 import torch
 from torch import nn
 from .core import check_one_of
-from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, resnet_encoder
+from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, resnet_encoder, feature_dim, check_width
 from .decoder import make_decoder
 
 # %% auto #0
@@ -85,6 +85,7 @@ class VAE(nn.Module):
                  log_scale:float=0.0,              # initial/fixed log-scale of the Gaussian likelihood
                  learn_log_scale:bool=False,       # learn `log_scale` (Fig. 2a) instead of fixing it (Fig. 2b)
                  decoder_arch:str=None,            # the ResNet the decoder mirrors (None: `arch`; Fig. 4c varies it)
+                 width:int=64,                     # ResNet width (64: the paper's; 16 only in the CPU presets)
                 ):
         super().__init__()
         check_one_of(dataset, DATASET_CONFIGS, 'dataset'); check_one_of(arch, ARCHS, 'arch')
@@ -98,13 +99,13 @@ class VAE(nn.Module):
                              f"(or variant='vae'/'aavae' for a KL-regularised model), got kl_coeff={kl_coeff}")
         if not isinstance(latent_dim, int) or latent_dim < 1: raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
-        self.decoder_arch = decoder_arch
+        self.decoder_arch, self.width = decoder_arch, check_width(width)
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']
-        self.learn_log_scale, self.feature_dim = bool(learn_log_scale), FEATURE_DIMS[arch]
+        self.learn_log_scale, self.feature_dim = bool(learn_log_scale), feature_dim(arch, width)
         self.input_height = DATASET_CONFIGS[dataset]['input_height']
-        self.encoder = resnet_encoder(arch, dataset)
+        self.encoder = resnet_encoder(arch, dataset, width)
         self.projection = ProjectionHead(self.feature_dim, self.feature_dim, latent_dim)
-        self.decoder = make_decoder(decoder_arch, dataset, latent_dim)  # its input is z: any decoder fits any encoder
+        self.decoder = make_decoder(decoder_arch, dataset, latent_dim, width)  # its input is z: any decoder fits any encoder
         ls = torch.tensor([float(log_scale)])
         if self.learn_log_scale: self.log_scale = nn.Parameter(ls)
         else: self.register_buffer('log_scale', ls)
@@ -114,7 +115,7 @@ class VAE(nn.Module):
         "The constructor arguments (what a checkpoint stores to rebuild the model)."
         return dict(dataset=self.dataset, arch=self.arch, variant=self.variant, latent_dim=self.latent_dim,
                     kl_coeff=self.kl_coeff, log_scale=float(self.log_scale.detach().cpu()[0]),
-                    learn_log_scale=self.learn_log_scale, decoder_arch=self.decoder_arch)
+                    learn_log_scale=self.learn_log_scale, decoder_arch=self.decoder_arch, width=self.width)
 
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         "The representation: encoder features `B×h` of normalised images `x` (used for linear eval and kNN)."

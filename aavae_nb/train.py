@@ -20,7 +20,8 @@ from .density import DensityCB, density_metrics
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint', 'default_out_dir', 'build_model',
-           'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1']
+           'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1',
+           'save_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
@@ -284,3 +285,29 @@ def plot_table1(df, dataset:str='cifar10', title:str=None):
     ax.legend(loc='upper right', fontsize=8); ax.set_title(title or 'AAVAE Table 1: paper vs ours')
     fig.tight_layout()
     return fig
+
+def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (each carries its `config`)
+                out_dir,         # where table1.csv / .png / .json go
+                seed:int, device, wall_time_s:float,
+                note:str='',     # what the numbers are (smoke, reduced budget, concurrent runs, ...)
+                **extra          # more fields for the JSON (e.g. `ckpt_path`)
+               ) -> dict:
+    "Write Table 1 (ours beside the paper) as CSV, PNG and a JSON whose provenance names the budget; returns the paths."
+    out_dir = Path(out_dir); cfg = next(iter(results.values()))['config']
+    df = table1_frame(results, cfg['dataset'])
+    arch = cfg['arch'] if cfg.get('width', 64) == 64 else f"{cfg['arch']} at width {cfg['width']} (NOT the paper's 64)"
+    budget = dict(preset=cfg['preset'], arch=cfg['arch'], width=cfg.get('width', 64), epochs=cfg['epochs'], bs=cfg['bs'],
+                  lr=cfg['lr'], data_source=cfg['data_source'], max_steps=cfg['max_steps'])
+    title = (f"AAVAE Table 1 ({cfg['dataset']}): paper vs ours\npreset '{cfg['preset']}', {arch}, {cfg['epochs']} epochs, "
+             f"bs {cfg['bs']}" + (' (smoke: MEANINGLESS BY DESIGN)' if cfg['preset'] == 'smoke' else ''))
+    paths = {k: out_dir/f'table1.{k}' for k in ('csv', 'png', 'json')}
+    with atomic_path(paths['csv']) as tmp: df.to_csv(tmp, index=False)
+    fig = plot_table1(df, cfg['dataset'], title)
+    with atomic_path(paths['png']) as tmp: fig.savefig(tmp, format='png', dpi=120)
+    summary = {m: {k: r.get(k) for k in ('top1', 'top1_probe_val', 'knn_top1', 'kl_coeff', 'final_loss', 'pretrain_s')}
+               for m, r in results.items()}
+    data = next((r['provenance'].get('data') for r in results.values() if r.get('provenance')), None)
+    save_json(dict(table=df.to_dict(orient='records'), results=summary, note=note, **extra,
+                   provenance=provenance(seed, cfg['preset'], device, wall_time_s, dataset=cfg['dataset'],
+                                         models=list(results), budget=budget, data=data)), paths['json'])
+    return dict(df=df, fig=fig, paths={k: str(v) for k, v in paths.items()})

@@ -63,7 +63,7 @@ EOF
   timeout 540 python3 bench/run_nb.py nbs/reproduce_lavae_table1.ipynb preset=${LAVAE_PRESET:-subset} \
     out_dir="$W/lavae_t1" > "$W/lavae_t1.log" 2>&1 & lpid=$!
   for p in "${pids[@]}"; do wait "$p"; done
-  python3 bench/assemble_table1.py "$W/table1" "$W"/t1_ae "$W"/t1_vae "$W"/t1_aaae "$W"/t1_aavae 2>&1 | tee "$W/t1_assemble.log"
+  python3 bench/assemble_table1.py "$W/table1" "the four models were trained side by side on one GPU (their wall times are not solo timings)" "$W"/t1_ae "$W"/t1_vae "$W"/t1_aaae "$W"/t1_aavae 2>&1 | tee "$W/t1_assemble.log"
   # AAVAE Fig. 5 (view similarity, VAE vs AAVAE) from Table 1's checkpoints, if time is left
   if [ "$(left 560)" -gt 40 ] && [ -f "$W/t1_vae/runs/vae/last.ckpt" ] && [ -f "$W/t1_aavae/runs/aavae/last.ckpt" ]; then
     timeout $(( $(left 570) )) python3 -c "from aavae_nb.experiments import run_fig5; run_fig5('subset', \

@@ -32,12 +32,18 @@ case "$STAGE" in
   # (a) official-style vs fast step, same process, solo on the machine (nothing else runs meanwhile)
   timeout 390 python3 -c "from aavae_nb.benchmark import run_benchmark; run_benchmark('gpu', out_dir='$W/bench')" \
     2>&1 | tee "$W/bench.log"
+  # (a') LAVAE: k small models one after another vs stacked (25_lavae_concurrent), solo, ~30 s
+  timeout 90 python3 -c "
+from aavae_nb.lavae_concurrent import concurrency_bench, heatmap_projection
+df = concurrency_bench('cuda'); df.to_csv('$W/lavae_concurrency.csv', index=False)
+print(df.round(3).to_string()); print('heat-map stage 1 + 3 at paper, minutes:', heatmap_projection(df))" \
+    2>&1 | tee "$W/lavae_concurrency.log"
   # (b) the 50-epoch A/B: fast defaults vs fp32 eager, ResNet-18 AAVAE on the shipped subset
   timeout $(( $(left 560) > 60 ? $(left 560) : 60 )) python3 -c \
     "from aavae_nb.benchmark import run_ab; run_ab('gpu', out_dir='$W/ab')" 2>&1 | tee "$W/ab.log"
   for f in bench/benchmark.csv bench/benchmark.json bench/benchmark.png ab/ab_fastpath.json ab/ab_fastpath.png; do
     [ -f "$W/$f" ] && cp "$W/$f" "$OUT/"; done
-  tar czf "$OUT/stage1.tar.gz" --exclude='*.ckpt' --exclude='*.pt' -C "$W" env.log bench.log ab.log bench ab 2>/dev/null
+  tar czf "$OUT/stage1.tar.gz" --exclude='*.ckpt' --exclude='*.pt' -C "$W" env.log bench.log ab.log bench ab lavae_concurrency.log lavae_concurrency.csv 2>/dev/null
   ;;
 2)
   # Table 1 at preset 'subset' (r18, shipped 9k images, 300 epochs), the four models side by side on the GPU.

@@ -15,7 +15,7 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 # %% auto #0
 __all__ = ['PRESETS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop',
            'train_stage1', 'encode_all', 'train_stage2', 'train_transfer', 'evaluate_views', 'fit_lavae',
-           'latent_map_gap', 'resolve_run', 'transfer_matrix']
+           'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -169,19 +169,30 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
 
 # %% ../nbs/22_lavae_train.ipynb #1ed285a1
 @torch.no_grad()
-def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto') -> dict:
+def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto',
+                   maps:list=None,  # two 16×16 maps to use instead of the model's (e.g. `least_squares_maps`)
+                  ) -> dict:
     "Per augmented view: BCE from the view's own latent (`direct`) vs from the mapped original latent (`mapped`, Table I), `gap`, `latent_mse`."
     device = def_device(device); model.to(device).eval()
+    L1, L2 = [m.to(device) for m in maps] if maps is not None else (model.maps[0], model.maps[1])
     tot = torch.zeros(3, 3, device=device)                                  # (a1, a2, compose) × (direct, mapped, mse)
     for s in range(0, views.shape[1], bs):
         v = views[:, s:s + bs].to(device)
-        Z = model.latent_views(model.encode(v[0])[0])
+        z = model.encode(v[0])[0]
+        Z = (z, z @ L1, z @ L2, z @ L1 @ L2)
         for k in range(1, 4):
             own = model.encode(v[k])[0]
             tot[k - 1] += torch.stack([bce_sum(model.decode(own, head), v[k]), bce_sum(model.decode(Z[k], head), v[k]),
                                        (Z[k] - own).pow(2).mean(1).sum()])
     tot = (tot / views.shape[1]).tolist()
     return {name: dict(direct=d, mapped=m, gap=m - d, latent_mse=e) for name, (d, m, e) in zip(VIEW_NAMES[1:], tot)}
+
+@torch.no_grad()
+def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='auto') -> list:
+    """A diagnostic, not the paper's stage 2: the maps of ordinary least squares on the noise-free means,
+    argmin_L ‖μ(x_orig)·L − μ(a_i(x))‖², no involution penalty. Compare with `latent_map_gap(..., maps=...)`."""
+    mu = [encode_all(model, v, bs, device)[0].double() for v in views[:3]]
+    return [torch.linalg.lstsq(mu[0], mu[i]).solution.float() for i in (1, 2)]
 
 # %% ../nbs/22_lavae_train.ipynb #13c80061
 PAPER_TABLE1 = {  # model -> (orig, a1 = flip_lr, a2 = flip_ud, compose, total); Table I, "Flips"

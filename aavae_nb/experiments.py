@@ -383,7 +383,8 @@ def plot_fig3(df, title:str=''):
     ax.plot(df.beta, df.knn_top1, marker='s', ls=':', label='ours: kNN (probe_val)')
     _paper_line(ax, df.dataset.iloc[0], label=f"paper: AAVAE β=0, Table 1 ({PAPER_TOP1['aavae'][df.dataset.iloc[0]]})")
     pos = df.beta[df.beta > 0]
-    ax.set_xscale('symlog', linthresh=float(pos.min()) if len(pos) else 1.0)
+    lt = float(pos.min()) if len(pos) else 1.0
+    ax.set_xscale('symlog', linthresh=lt); ax.set_xlim(-0.5 * lt, 2 * float(df.beta.max()) if len(pos) else 1.0)  # β >= 0 only
     ax.axvline(1.0, color='r', lw=0.8, ls=':', label='β = 1 (paper: deteriorates from here)')
     ax.set_xlabel('β'); ax.set_ylabel('top-1 (%)'); ax.set_ylim(0, 100); ax.legend(fontsize=7)
     ax.set_title(title, fontsize=8); fig.tight_layout(); _claim(fig, 'fig3')

@@ -135,7 +135,8 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
     f = vmap(lambda p, z: stage2_loss(p, z, cfg.lam_inv))
     def step(idx):
         j = idx[:, None, :, None].expand(-1, 3, -1, MU.shape[-1])
-        z = MU.gather(2, j) + SD.gather(2, j) * _noise(noise, (3, idx.shape[1], MU.shape[-1]), device)
+        z = MU.gather(2, j)
+        if cfg.stage2_sample: z = z + SD.gather(2, j) * _noise(noise, (3, idx.shape[1], MU.shape[-1]), device)
         l = f(P, z)
         return l.sum(), l * idx.shape[1]
     hist = fit_loop_stacked(step, P, MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens)

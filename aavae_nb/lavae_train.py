@@ -29,6 +29,7 @@ class LAVAEConfig:
     bs:int = 64               # batch size
     lr:float = 1e-3           # AdaBelief lr: code 1e-3 (the paper text says 1e-4)
     lam_inv:float = 1.0       # weight of the involution penalty (stage 2)
+    stage2_sample:bool = True # stage 2 on sampled latents, as the code; False: on the means (a diagnostic)
     kl_weight:float = 1.0     # weight of the KL term (stage 1; the code's effective weight is 1)
     recon_weight:float = 1.0  # weight of the BCE term (stage 1)
     eval_bs:int = 1000        # batch size for no-grad passes
@@ -121,7 +122,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
     def step(idx):
-        z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx])
+        z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
         mse = sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(model.maps))
         inv = sum(involution_penalty(L) for L in model.maps)
         return mse + cfg.lam_inv * inv, (mse + cfg.lam_inv * inv) * len(idx)

@@ -49,11 +49,10 @@ def main(preset='cpu_full', out_dir='runs/lavae_map_diagnostic', seed=0):
         rec['stage2_variants'][name] = dict(table1=evaluate_views(m, views_test, 0, cfg.eval_bs, dev), latent_map_gap=gap,
                                             involution_penalty=pen(m.maps), final_stage2_loss=h2[-1])
         print(name, rec['stage2_variants'][name]['table1'], flush=True)
-    rec.update(
-               histories=hist, config=cfg.__dict__,
+    rec.update(histories=hist, config=cfg.__dict__,
                provenance=provenance(seed, preset, dev, sw.elapsed, n_train=len(ds.pretrain), n_test=len(ds.test),
                                      note='diagnostic; ' + ('paper setting' if preset == 'paper' else
-                                                            'reduced-budget preset, not the paper setting'))))
+                                                            'reduced-budget preset, not the paper setting')))
     save_json(rec, Path(out)/'lavae_map_diagnostic.json')
     print(json.dumps({k: rec[k] for k in ('table1', 'learned_maps', 'least_squares_maps', 'involution_penalty', 'stage2_variants')}, indent=1))
 

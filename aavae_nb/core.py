@@ -118,6 +118,8 @@ def git_sha(root:Path=None) -> str:
         return sha + ('-dirty' if dirty else '')
     except (OSError, subprocess.SubprocessError): return 'unknown'
 
+_IMPORT_SHA = git_sha()   # the commit of the code this process imported (a run's code), read once at import
+
 def device_name(device:str|torch.device='auto') -> str:
     "A human-readable name of the device a run used."
     dev = def_device(device)
@@ -141,9 +143,12 @@ def provenance(seed:int=None,          # the seed of the run
                wall_time_s:float=None, # wall time of the run in seconds
                **extra                 # anything else worth keeping (epochs, data size, β, ...)
               ) -> dict:
-    "The provenance stamp every result file carries."
+    """The provenance stamp every result file carries; `git_sha` is the commit when `aavae_nb` was imported (the code
+    that ran), plus `git_sha_at_write` when the tree has changed since."""
+    now = git_sha()
+    extra = {**({'git_sha_at_write': now} if now != _IMPORT_SHA else {}), **extra}
     return dict(seed=seed, preset=preset, device=device_name(device), versions=versions(),
-                git_sha=git_sha(), wall_time_s=None if wall_time_s is None else round(float(wall_time_s), 3),
+                git_sha=_IMPORT_SHA, wall_time_s=None if wall_time_s is None else round(float(wall_time_s), 3),
                 timestamp=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
                 platform=platform.platform(), **extra)
 

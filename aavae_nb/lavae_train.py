@@ -216,8 +216,9 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     for k, v in overrides.items():
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0):
-            raise ValueError(f"{k} must be a positive number or None (keep the preset's), got {v!r}")
+        lo = 0 if k == 'lam_inv' else None                  # λ = 0 (no involution penalty) is a valid choice
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or (v < lo if lo is not None else v <= 0)):
+            raise ValueError(f"{k} must be a {'non-negative' if lo is not None else 'positive'} number or None (keep the preset's), got {v!r}")
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})
     dev = def_device(device)
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name

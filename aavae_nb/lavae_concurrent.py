@@ -6,18 +6,17 @@
 from __future__ import annotations
 import time
 import torch
-from torch import nn
-import torch.nn.functional as F
 from torch.func import functional_call, vmap
 from .core import def_device
 from .lavae_augment import check_pair
-from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum, involution_penalty
-from .lavae_train import LAVAEConfig, adabelief, encode_all, evaluate_views, _require_stage
+from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
+from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all,
+                                  evaluate_views, _require_stage)
 
 # %% auto #0
-__all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'fit_loop_stacked', 'stage1_loss',
-           'train_stage1_concurrent', 'stage2_loss', 'train_stage2_concurrent', 'transfer_loss',
-           'train_transfers_concurrent', 'transfer_matrix_concurrent', 'concurrency_bench', 'heatmap_projection']
+__all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent',
+           'train_stage2_concurrent', 'train_transfers_concurrent', 'transfer_matrix_concurrent', 'concurrency_bench',
+           'heatmap_projection']
 
 # %% ../nbs/25_lavae_concurrent.ipynb #8c0fd18c
 def stack_params(modules:list,   # modules of one architecture
@@ -52,25 +51,6 @@ def _gather(X:torch.Tensor, idx:torch.Tensor) -> torch.Tensor:
 def _noise(gens:list, shape, device) -> torch.Tensor:
     "Standard normal noise `K×shape`, slice k from generator k (so a model's noise does not depend on its neighbours)."
     return torch.stack([torch.randn(shape, generator=g, device=device) for g in gens])
-
-def fit_loop_stacked(loss_fn,          # loss_fn(idx K×B) -> (sum of the K losses, K values to log)
-                     params:dict,      # stacked leaf tensors from `stack_params`
-                     n:int,            # training items per model (indices 0..n-1)
-                     epochs:int, bs:int, lr:float,
-                     device:torch.device,
-                     gens:list,        # one CPU generator per model, drawn exactly as `fit_loop` draws its shuffles
-                    ) -> list:
-    "`lavae_train.fit_loop` for K models at once; returns K lists of per-epoch means (one host sync per epoch)."
-    opt, hist = adabelief(list(params.values()), lr), []
-    for ep in range(epochs):
-        perm = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(device)
-        tot = torch.zeros(len(gens), device=device)
-        for s in range(0, n, bs):
-            loss, log = loss_fn(perm[:, s:s + bs])
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            tot += log.detach()
-        hist.append((tot / n).tolist())
-    return [list(h) for h in zip(*hist)]
 
 # %% ../nbs/25_lavae_concurrent.ipynb #4b342add
 STAGE1_PREFIXES = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains
@@ -107,20 +87,12 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     def step(idx):
         l = f(P, _gather(X, idx).float() / 255, _noise(noise, (idx.shape[1], models[0].latent), device))
         return l.sum(), l
-    hist = fit_loop_stacked(step, P, X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 1))
     return hist
 
 # %% ../nbs/25_lavae_concurrent.ipynb #1c4b1261
-def stage2_loss(p:dict,          # this model's maps: 'maps.0', 'maps.1' (16×16 each)
-                z:torch.Tensor,  # sampled latents of (orig, a1, a2), `3×B×d`
-                lam:float,       # weight of the involution penalty
-               ) -> torch.Tensor:
-    "The stage-2 loss of `lavae_train.train_stage2` (paper eq. 6): Σᵢ MSE(z_orig·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
-    Ls = (p['maps.0'], p['maps.1'])
-    return sum(F.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(Ls)) + lam * sum(involution_penalty(L) for L in Ls)
-
 def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='auto', gens:list=None,
                             noise:list=None) -> list:
     "Stage 2 (§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
@@ -132,14 +104,14 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
     MU = torch.stack([torch.stack([s[0] for s in st]) for st in stats])                   # K×3×N×d
     SD = torch.stack([torch.stack([(0.5 * s[1]).exp() for s in st]) for st in stats])
     P = stack_params(models, ('maps.',))
-    f = vmap(lambda p, z: stage2_loss(p, z, cfg.lam_inv))
+    f = vmap(lambda p, z: stage2_loss((p['maps.0'], p['maps.1']), z, cfg.lam_inv))
     def step(idx):
         j = idx[:, None, :, None].expand(-1, 3, -1, MU.shape[-1])
         z = MU.gather(2, j)
         if cfg.stage2_sample: z = z + SD.gather(2, j) * _noise(noise, (3, idx.shape[1], MU.shape[-1]), device)
         l = f(P, z)
         return l.sum(), l * idx.shape[1]
-    hist = fit_loop_stacked(step, P, MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 2))
     return hist
@@ -153,14 +125,6 @@ def _unique(xs:list) -> tuple[list, list]:
         if i is None: out.append(x); i = len(out) - 1
         pos.append(i)
     return out, pos
-
-def transfer_loss(dec:nn.Module,     # a `LAVAEDecoder` (architecture only)
-                  p:dict,            # this head's parameters
-                  z:torch.Tensor,    # the four latents z, z·L1, z·L2, z·L1·L2 of a batch, `4×B×d`
-                  v:torch.Tensor,    # the four target views as floats, `4×B×1×28×28`
-                 ) -> torch.Tensor:
-    "The stage-3 loss of `lavae_train.train_transfer` (paper eq. 7): BCE summed over the four views."
-    return bce_sum(functional_call(dec, p, (z.reshape(-1, z.shape[-1]),)), v.reshape(-1, *v.shape[2:]))
 
 def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a model may serve several jobs)
                                views:list,      # the training views of each job's pair (same originals as the model's)
@@ -185,12 +149,12 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
     heads = heads if heads is not None else [m.add_head(p) for m, p in zip(models, pairs)]
     decs = [m.decoders[h] for m, h in zip(models, heads)]
     P = stack_params(decs)
-    f = vmap(lambda p, z, v: transfer_loss(decs[0], p, z, v))
+    f = vmap(lambda p, z, v: transfer_loss(decs[0], z, v, p))
     four = torch.arange(4, device=device)[None, :, None]
     def step(idx):
         l = f(P, Z[zi[:, None, None], four, idx[:, None, :]], V[vi[:, None, None], four, idx[:, None, :]].float() / 255)
         return l.sum(), l / 4
-    hist = fit_loop_stacked(step, P, Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens)
     unstack_params(P, decs)
     return heads, hist
 
@@ -265,8 +229,8 @@ def _bench_losses(stage:str, k:int, bs:int, cfg:LAVAEConfig, dev) -> tuple:
         return parts, one, P, lambda: f(P, X[:, 0], _noise(noise, (bs, LATENT), dev)).sum()
     decs = [m.decoders[0] for m in models]
     Z = torch.randn(k, 4, bs, LATENT, device=dev)
-    one = lambda i: transfer_loss(decs[i], dict(decs[i].named_parameters()), Z[i], X[i])
-    P, f = stack_params(decs), vmap(lambda p, z, v: transfer_loss(decs[0], p, z, v))
+    one = lambda i: transfer_loss(decs[i], Z[i], X[i])
+    P, f = stack_params(decs), vmap(lambda p, z, v: transfer_loss(decs[0], z, v, p))
     return [list(d.parameters()) for d in decs], one, P, lambda: f(P, Z, X).sum()
 
 def concurrency_bench(device='auto',
@@ -275,7 +239,7 @@ def concurrency_bench(device='auto',
                       bs:int=64, steps:int=50, warmup:int=5,
                      ):
     """One optimiser step of k models one after another (as `lavae_train.fit_loop` runs them) against one step of the
-    same k models stacked (`fit_loop_stacked`), for stage 1 and stage 3, with AdaBelief; synthetic uint8 data.
+    same k models stacked (`fit_loop` with one generator per model), for stage 1 and stage 3, with AdaBelief; synthetic uint8 data.
     `paper_minutes`: that stage's training time for all k models at the `paper` preset at the measured rate."""
     import pandas as pd
     dev, cfg, rows = def_device(device), LAVAEConfig(bs=bs), []

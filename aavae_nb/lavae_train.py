@@ -14,8 +14,8 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
 __all__ = ['PRESETS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop',
-           'train_stage1', 'encode_all', 'train_stage2', 'train_transfer', 'evaluate_views', 'fit_lavae',
-           'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix']
+           'train_stage1', 'encode_all', 'stage2_loss', 'train_stage2', 'transfer_loss', 'train_transfer',
+           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -63,19 +63,23 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              n:int,                     # number of training items (indices 0..n-1)
              epochs:int, bs:int, lr:float,
              device:torch.device,
-             g:torch.Generator=None,    # CPU generator for the shuffles
+             g=None,                    # CPU generator for the shuffles; a list of K: K models at once (below)
             ) -> list:
-    "Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch."
-    params = list(params)
-    opt, hist = adabelief(params, lr), []
+    """Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch. With `g` a list of K
+    generators (models trained side by side, `25_lavae_concurrent`), `idx` is K×B (row k shuffled by `g[k]`), the
+    logged value a K-vector, and the result K per-epoch lists."""
+    many = isinstance(g, (list, tuple))
+    gens = list(g) if many else [g]
+    opt, hist = adabelief(list(params), lr), []
     for ep in range(epochs):
-        perm, tot = torch.randperm(n, generator=g).to(device), torch.zeros((), device=device)
+        perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
+        tot = torch.zeros(len(gens), device=device)
         for s in range(0, n, bs):
-            loss, log = loss_fn(perm[s:s + bs])
+            loss, log = loss_fn(perm[:, s:s + bs] if many else perm[0, s:s + bs])
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             tot += log.detach()
-        hist.append(tot.item() / n)                                        # one sync per epoch
-    return hist
+        hist.append((tot / n).tolist())                                    # one sync per epoch
+    return [list(h) for h in zip(*hist)] if many else [h[0] for h in hist]
 
 # %% ../nbs/22_lavae_train.ipynb #36d262ce
 def _flat_views(views, device):
@@ -115,6 +119,13 @@ def _require_stage(model, stage, what, fix):
     if int(model.stage) < stage:
         raise RuntimeError(f"{what} needs a model trained through stage {stage} (this one: stage {int(model.stage)}): {fix}.")
 
+def stage2_loss(Ls,              # the two maps L1, L2 (16×16 each)
+                z:torch.Tensor,  # latents of (orig, a1, a2), `3×B×d`
+                lam:float,       # weight of the involution penalty
+               ) -> torch.Tensor:
+    "The stage-2 loss (paper eq. 6, the code): Σᵢ MSE(z_orig·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
+    return sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(Ls)) + lam * sum(involution_penalty(L) for L in Ls)
+
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
@@ -123,14 +134,22 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
     def step(idx):
         z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
-        mse = sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(model.maps))
-        inv = sum(involution_penalty(L) for L in model.maps)
-        return mse + cfg.lam_inv * inv, (mse + cfg.lam_inv * inv) * len(idx)
+        loss = stage2_loss(model.maps, z, cfg.lam_inv)
+        return loss, loss * len(idx)
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g)
     model.stage.fill_(max(int(model.stage), 2))
     return hist
 
 # %% ../nbs/22_lavae_train.ipynb #56c7253f
+def transfer_loss(dec:nn.Module,     # a decoder head
+                  z:torch.Tensor,    # the four latents z, z·L1, z·L2, z·L1·L2 of a batch, `4×B×d`
+                  v:torch.Tensor,    # the four target views as floats in [0, 1], `4×B×1×28×28`
+                  p:dict=None,       # parameters to call `dec` with (`torch.func.functional_call`); None: its own
+                 ) -> torch.Tensor:
+    "The stage-3 loss (paper eq. 7): BCE of decoding the four latents against the four views, summed."
+    z = z.reshape(-1, z.shape[-1])
+    return bce_sum(dec(z) if p is None else torch.func.functional_call(dec, p, (z,)), v.reshape(-1, *v.shape[2:]))
+
 def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto',
                    g:torch.Generator=None) -> tuple[int, list]:
     "Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps."
@@ -141,8 +160,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     V, head = views.to(device), model.add_head(pair)
     dec = model.decoders[head]
     def step(idx):
-        xhat = dec(Z[:, idx].reshape(-1, Z.shape[-1]))
-        loss = bce_sum(xhat, V[:, idx].reshape(-1, *V.shape[2:]).float() / 255)
+        loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
     return head, fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g)
 

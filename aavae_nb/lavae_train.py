@@ -34,6 +34,19 @@ class LAVAEConfig:
     recon_weight:float = 1.0  # weight of the BCE term (stage 1)
     eval_bs:int = 1000        # batch size for no-grad passes
 
+    def __post_init__(self):
+        "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
+        num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+        for k in ('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'n_train', 'n_test'):
+            v = getattr(self, k)
+            if (v is not None or k not in ('n_train', 'n_test')) and not (isinstance(v, int) and not isinstance(v, bool) and v > 0):
+                raise ValueError(f"{k} must be a positive number (an integer), got {v!r}")
+        if not (num(self.lr) and self.lr > 0): raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        for k in ('lam_inv', 'kl_weight', 'recon_weight'):           # 0 switches a term off (e.g. λ = 0: no involution penalty)
+            if not (num(getattr(self, k)) and getattr(self, k) >= 0):
+                raise ValueError(f"{k} must be a non-negative number, got {getattr(self, k)!r}")
+        if not isinstance(self.stage2_sample, bool): raise ValueError(f"stage2_sample must be True or False, got {self.stage2_sample!r}")
+
 PRESETS = {
     'smoke':  dict(n_train=128, n_test=128, epochs1=1, epochs2=1, epochs3=1),
     'cpu':    dict(n_train=4000, n_test=5000, epochs1=2, epochs2=60, epochs3=2),
@@ -233,11 +246,7 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     from aavae_nb.core import RUNS_DIR
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    for k, v in overrides.items():
-        lo = 0 if k == 'lam_inv' else None                  # λ = 0 (no involution penalty) is a valid choice
-        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or (v < lo if lo is not None else v <= 0)):
-            raise ValueError(f"{k} must be a {'non-negative' if lo is not None else 'positive'} number or None (keep the preset's), got {v!r}")
-    cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})
+    cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     dev = def_device(device)
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
     out.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,8 @@ from torch.func import functional_call, vmap
 from .core import def_device
 from .lavae_augment import check_pair
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
-from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all,
-                                  evaluate_views, _require_stage)
+from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
+                                  _require_stage)
 
 # %% auto #0
 __all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent',
@@ -192,15 +192,10 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4Ã
         train_transfers_concurrent([models[r] for r, _ in jobs], [views[names[c]] for _, c in jobs],
                                    [names[c] for _, c in jobs], cfg, dev,
                                    [torch.Generator().manual_seed(seed) for _ in jobs], heads)
-    head_of = {j: h for j, h in zip(jobs, heads)}
-    tot, detail = [], {}
-    for r, a in enumerate(names):
-        row = []
-        for c, b in enumerate(names):
-            detail[(a, b)] = evaluate_views(models[r], views_test[b], head_of.get((r, c), 0), cfg.eval_bs, dev)
-            row.append(detail[(a, b)]['total'])
-        tot.append(row)
-        if models_out is not None: models_out[a] = models[r]
+    rows = dict(zip(names, models))
+    if models_out is not None: models_out.update(rows)
+    tot, detail = evaluate_matrix(rows, {(names[r], names[c]): h for (r, c), h in zip(jobs, heads)},
+                                  {n: views_test[n] for n in names}, cfg, dev)
     return tot, detail, {'all rows': time.perf_counter() - t0}
 
 # %% ../nbs/25_lavae_concurrent.ipynb #0973b345

@@ -15,7 +15,8 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 # %% auto #0
 __all__ = ['PRESETS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'adabelief', 'fit_loop',
            'train_stage1', 'encode_all', 'stage2_loss', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix']
+           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix',
+           'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -262,15 +263,23 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
     import time
     names = list(views)
     for n in names: check_pair(n)
-    tot, detail, secs = [], {}, {}
+    models, heads, secs = {}, {}, {}
     for r in names:
         t0 = time.perf_counter()
-        model, _ = fit_lavae(views[r], cfg, r, device, seed)
-        row = []
+        models[r], _ = fit_lavae(views[r], cfg, r, device, seed)
         for c in names:
-            head = 0 if c == r else train_transfer(model, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
-            detail[(r, c)] = evaluate_views(model, views_test[c], head, cfg.eval_bs, device)
-            row.append(detail[(r, c)]['total'])
-        tot.append(row); secs[r] = time.perf_counter() - t0
-        if models_out is not None: models_out[r] = model
-    return tot, detail, secs
+            if c != r: heads[(r, c)] = train_transfer(models[r], views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
+        secs[r] = time.perf_counter() - t0
+    if models_out is not None: models_out.update(models)
+    return (*evaluate_matrix(models, heads, {n: views_test[n] for n in names}, cfg, device), secs)
+
+def evaluate_matrix(models:dict,     # row pair -> trained LAVAE
+                    heads:dict,      # (row, column) -> head index of the transfer head (the diagonal uses head 0)
+                    views_test:dict, # column pair -> test views
+                    cfg:LAVAEConfig, device='auto') -> tuple:
+    "Fig. 7 cells: (Total BCE matrix rows × columns, per-view details keyed by (row, column))."
+    tot, detail = [], {}
+    for r, m in models.items():
+        for c in views_test: detail[(r, c)] = evaluate_views(m, views_test[c], heads.get((r, c), 0), cfg.eval_bs, device)
+        tot.append([detail[(r, c)]['total'] for c in views_test])
+    return tot, detail

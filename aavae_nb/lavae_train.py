@@ -78,13 +78,16 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              epochs:int, bs:int, lr:float,
              device:torch.device,
              g=None,                    # CPU generator for the shuffles; a list of K: K models at once (below)
+             on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
             ) -> list:
     """Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch. With `g` a list of K
     generators (models trained side by side, `25_lavae_concurrent`), `idx` is K×B (row k shuffled by `g[k]`), the
-    logged value a K-vector, and the result K per-epoch lists."""
+    logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way (e.g. to evaluate
+    or checkpoint at chosen epochs) without restarting the optimiser."""
     many = isinstance(g, (list, tuple))
     gens = list(g) if many else [g]
     opt, hist = adabelief(list(params), lr), []
+    shaped = lambda: [list(h) for h in zip(*hist)] if many else [h[0] for h in hist]
     for ep in range(epochs):
         perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
         tot = torch.zeros(len(gens), device=device)
@@ -93,7 +96,8 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
             tot += log.detach()
         hist.append((tot / n).tolist())                                    # one sync per epoch
-    return [list(h) for h in zip(*hist)] if many else [h[0] for h in hist]
+        if on_epoch is not None: on_epoch(ep + 1, shaped())
+    return shaped()
 
 # %% ../nbs/22_lavae_train.ipynb #36d262ce
 def _flat_views(views, device):
@@ -104,6 +108,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
                  cfg:LAVAEConfig,
                  device='auto',
                  g:torch.Generator=None,
+                 on_epoch=None,             # passed to `fit_loop` (called after each epoch)
                 ) -> list:
     "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
     device = def_device(device); model.to(device).train()
@@ -116,7 +121,9 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
         return loss, loss
     params = [*model.encoder.parameters(), *model.fc_mu.parameters(), *model.fc_logvar.parameters(),
               *model.decoders[0].parameters()]
-    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g)
+    def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
+        model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
+    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done)
     model.stage.fill_(max(int(model.stage), 1))
     return hist
 

@@ -27,9 +27,13 @@ class CVAE(nn.Module):
         to_channels_last(self)
 
     def onehot(self, c, n:int, device):
-        c = torch.as_tensor(c, device=device)
-        if c.ndim == 0: c = c.expand(n)
-        return F.one_hot(c, self.n_cond).float()
+        "One-hot rows of condition `c` (an int or a tensor of view indices) for `n` items; no host sync, so CUDA-graph safe."
+        if not torch.is_tensor(c):
+            if not (isinstance(c, int) and 0 <= c < self.n_cond):
+                raise ValueError(f"condition must be a view index in 0..{self.n_cond - 1}, got {c!r}")
+            c = torch.full((n,), c, device=device)
+        elif c.ndim == 0: c = c.expand(n)
+        return (c[:, None] == torch.arange(self.n_cond, device=device)).float()
 
     def encode(self, x:torch.Tensor, c):
         "μ, log σ² of q(z | x, c); `c` an int or a tensor of view indices."
@@ -69,7 +73,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
             loss = cfg.recon_weight * bce_sum(model.decode(z, c), v.reshape(-1, *v.shape[2:])) + cfg.kl_weight * kl_sum(mu, lv)
             return loss, loss
         n = N
-    return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g)
+    return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, **cfg.speed)
 
 @torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:

@@ -11,6 +11,7 @@ from .core import def_device
 from .lavae_augment import check_pair
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
+                                  WARMUP_STEPS, capture_step,
                                   _require_stage)
 
 # %% auto #0
@@ -87,7 +88,7 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     def step(idx):
         l = f(P, _gather(X, idx).float() / 255, _noise(noise, (idx.shape[1], models[0].latent), device))
         return l.sum(), l
-    hist = fit_loop(step, P.values(), X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 1))
     return hist
@@ -111,7 +112,7 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
         if cfg.stage2_sample: z = z + SD.gather(2, j) * _noise(noise, (3, idx.shape[1], MU.shape[-1]), device)
         l = f(P, z)
         return l.sum(), l * idx.shape[1]
-    hist = fit_loop(step, P.values(), MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 2))
     return hist
@@ -154,7 +155,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
     def step(idx):
         l = f(P, Z[zi[:, None, None], four, idx[:, None, :]], V[vi[:, None, None], four, idx[:, None, :]].float() / 255)
         return l.sum(), l / 4
-    hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens)
+    hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
     unstack_params(P, decs)
     return heads, hist
 
@@ -221,12 +222,21 @@ def _bench_losses(stage:str, k:int, bs:int, cfg:LAVAEConfig, dev) -> tuple:
             return bce_sum(models[i].decode(models[i].sample(mu, lv)), X[i, 0]) + kl_sum(mu, lv)
         P = stack_params(models, STAGE1_PREFIXES)
         f, noise = vmap(lambda p, x, e: stage1_loss(models[0], p, x, e, cfg)), [torch.Generator(device=dev) for _ in models]
-        return parts, one, P, lambda: f(P, X[:, 0], _noise(noise, (bs, LATENT), dev)).sum()
+        return parts, one, P, lambda: f(P, X[:, 0], _noise(noise, (bs, LATENT), dev)).sum(), noise
     decs = [m.decoders[0] for m in models]
     Z = torch.randn(k, 4, bs, LATENT, device=dev)
     one = lambda i: transfer_loss(decs[i], Z[i], X[i])
     P, f = stack_params(decs), vmap(lambda p, z, v: transfer_loss(decs[0], z, v, p))
-    return [list(d.parameters()) for d in decs], one, P, lambda: f(P, Z, X).sum()
+    return [list(d.parameters()) for d in decs], one, P, lambda: f(P, Z, X).sum(), []
+
+def _graphed(step, dev, rng=()):
+    "`step()` recorded as a CUDA graph after warm-up steps on a side stream (as `fit_loop` does); its replay, or None if capture failed."
+    side = torch.cuda.Stream(dev); side.wait_stream(torch.cuda.current_stream(dev))
+    with torch.cuda.stream(side):
+        for _ in range(WARMUP_STEPS): step()
+        graph, _ = capture_step(lambda _idx: step(), torch.zeros(1, device=dev), rng)
+    torch.cuda.current_stream(dev).wait_stream(side)
+    return None if graph is None else graph.replay
 
 def concurrency_bench(device='auto',
                       k1:int=4,       # models side by side in stage 1 (the heat-map's four rows)
@@ -235,21 +245,28 @@ def concurrency_bench(device='auto',
                      ):
     """One optimiser step of k models one after another (as `lavae_train.fit_loop` runs them) against one step of the
     same k models stacked (`fit_loop` with one generator per model), for stage 1 and stage 3, with AdaBelief; synthetic uint8 data.
-    `paper_minutes`: that stage's training time for all k models at the `paper` preset at the measured rate."""
+    On CUDA each is timed eagerly and as a CUDA-graph replay (what `fit_loop` does with `graphs=True`); a capture
+    that fails leaves an `error` row. `paper_minutes`: that stage's training time for all k models at the `paper`
+    preset at the measured rate; `speedup` is against the eager one-after-another step."""
     import pandas as pd
     dev, cfg, rows = def_device(device), LAVAEConfig(bs=bs), []
     for stage, k in (('stage1', k1), ('transfer', k3)):
-        parts, one, P, stacked = _bench_losses(stage, k, bs, cfg, dev)
+        parts, one, P, stacked, rng = _bench_losses(stage, k, bs, cfg, dev)
         opts, opt = [adabelief(ps, cfg.lr) for ps in parts], adabelief(list(P.values()), cfg.lr)
         def seq_step():
             for i, o in enumerate(opts):
                 loss = one(i); o.zero_grad(set_to_none=True); loss.backward(); o.step()
         def stacked_step():
             loss = stacked(); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        t_seq, t_stk = _time_steps(seq_step, steps, warmup, dev), _time_steps(stacked_step, steps, warmup, dev)
-        for mode, t in (('one after another', t_seq), ('stacked (vmap)', t_stk)):
+        variants = [('one after another', seq_step, ()), ('stacked (vmap)', stacked_step, rng)]
+        if dev.type == 'cuda': variants += [(f'{m} + CUDA graph', _graphed(f, dev, r), r) for m, f, r in variants]
+        base = None
+        for mode, f, _ in variants:
+            t = _time_steps(f, steps, warmup, dev) if f is not None else float('nan')
+            base = base or t
             rows.append(dict(stage=stage, k=k, mode=mode, bs=bs, ms_per_step_all_k=1e3 * t, model_steps_per_s=k / t,
-                             speedup=t_seq / t, paper_minutes=PAPER_STEPS[stage] * t / 60, device=str(dev)))
+                             speedup=base / t, paper_minutes=PAPER_STEPS[stage] * t / 60, device=str(dev),
+                             error='' if f is not None else 'CUDA-graph capture failed (see the warning)'))
     return pd.DataFrame(rows)
 
 def heatmap_projection(df) -> dict:

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from .core import check_one_of, def_device, atomic_path
 from .lavae_augment import VIEW_NAMES
 from .lavae_model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
-from .lavae_train import LAVAEConfig, fit_loop
+from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK
 
 # %% auto #0
 __all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
@@ -91,8 +91,9 @@ def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') ->
 def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0) -> tuple:
     "A fresh CVAE trained in `mode`; returns (model, loss history)."
     check_one_of(mode, CVAE_MODES, 'CVAE mode')
-    g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
-    m = CVAE()
+    with BUILD_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
+        g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+        m = CVAE()
     return m, train_cvae(m, views, cfg, mode, device, g)
 
 def save_cvae(model:CVAE, path, **extra):

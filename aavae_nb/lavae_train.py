@@ -4,7 +4,7 @@
 
 # %% ../nbs/22_lavae_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib
+import warnings, contextlib, threading, time
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
@@ -13,10 +13,10 @@ from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
-__all__ = ['PRESETS', 'WARMUP_STEPS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config',
+__all__ = ['PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config',
            'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
-           'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'latent_map_gap',
-           'least_squares_maps', 'resolve_run', 'transfer_matrix', 'evaluate_matrix']
+           'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
+           'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ def adabelief(params, lr:float,
                          rectify=False, print_change_log=False)
 
 WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)
+_CAPTURE_LOCK = threading.Lock()
 
 def capture_step(step,        # step(idx): one whole training step (forward, backward, optimiser, logging)
                  idx,         # an index batch shaped like every batch the graph will replay
@@ -122,10 +123,11 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
     recorded step not yet run (`graph.replay()` runs it on the batch in the static tensor). On any failure: a warning
     and (None, None), and the caller trains on eagerly."""
     try:
-        graph, static = torch.cuda.CUDAGraph(), idx.clone()
-        for r in rng: graph.register_generator_state(r)
-        with torch.cuda.graph(graph, stream=torch.cuda.current_stream(), capture_error_mode='thread_local'):
-            step(static)
+        with _CAPTURE_LOCK:                                                # one capture at a time (`side_by_side`)
+            graph, static = torch.cuda.CUDAGraph(), idx.clone()
+            for r in rng: graph.register_generator_state(r)
+            with torch.cuda.graph(graph, stream=torch.cuda.current_stream(), capture_error_mode='thread_local'):
+                step(static)
         return graph, static
     except Exception as e:
         warnings.warn(f"CUDA-graph capture of the training step failed ({type(e).__name__}: {e}); training on eagerly, "
@@ -283,11 +285,40 @@ def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
 
 def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), device='auto', seed:int=0) -> tuple:
     "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
-    g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
-    model = LAVAE(pair)
+    with BUILD_LOCK:                                   # seeding + initial weights atomic when jobs run `side_by_side`
+        g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+        model = LAVAE(pair)
     h1 = train_stage1(model, views, cfg, device, g)
     h2 = train_stage2(model, views, cfg, device, g)
     return model, dict(stage1=h1, stage2=h2)
+
+BUILD_LOCK = threading.Lock()
+
+def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
+                 device='auto',
+                 on:bool=True,    # False: always one after another
+                ) -> dict:
+    """Run independent training jobs; returns name -> (result, seconds). On CUDA with `on` (and more than one job)
+    each job runs in its own thread on its own CUDA stream, so the GPU interleaves the small kernels of several
+    models: with `cuda_graphs` a step costs the host one replay, and one model leaves most of the GPU idle. Elsewhere
+    the jobs run one after another, in order. Side by side, the seconds are not solo timings, and the models'
+    noise comes from one shared CUDA generator (initial weights and shuffles stay seeded: `BUILD_LOCK`)."""
+    device = def_device(device)
+    def timed(fn):
+        t = time.perf_counter(); r = fn()
+        if device.type == 'cuda': torch.cuda.current_stream(device).synchronize()
+        return r, time.perf_counter() - t
+    if not (on and device.type == 'cuda' and len(jobs) > 1): return {k: timed(f) for k, f in jobs.items()}
+    from concurrent.futures import ThreadPoolExecutor
+    main = torch.cuda.current_stream(device)
+    def in_stream(fn):
+        s = torch.cuda.Stream(device); s.wait_stream(main)              # after everything queued before
+        with torch.cuda.stream(s): return timed(fn)
+    with ThreadPoolExecutor(len(jobs)) as ex:
+        futs = {k: ex.submit(in_stream, f) for k, f in jobs.items()}
+        out = {k: f.result() for k, f in futs.items()}
+    torch.cuda.synchronize(device)
+    return out
 
 # %% ../nbs/22_lavae_train.ipynb #1ed285a1
 @torch.no_grad()
@@ -347,18 +378,18 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     views_test:dict,   # pair name -> test views
                     cfg:LAVAEConfig, device='auto', seed:int=0,
                     models_out:dict=None, # if given, filled with the trained model of each row
+                    streams:bool=True,    # on CUDA: the rows side by side on their own streams (`side_by_side`)
                    ) -> tuple:
     "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
-    import time
     names = list(views)
     for n in names: check_pair(n)
-    models, heads, secs = {}, {}, {}
-    for r in names:
-        t0 = time.perf_counter()
-        models[r], _ = fit_lavae(views[r], cfg, r, device, seed)
-        for c in names:
-            if c != r: heads[(r, c)] = train_transfer(models[r], views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
-        secs[r] = time.perf_counter() - t0
+    def row(r):                                    # stages 1-2 on pair r, then a transfer head for every other pair
+        m = fit_lavae(views[r], cfg, r, device, seed)[0]
+        return m, {(r, c): train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
+                   for c in names if c != r}
+    done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)
+    models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
+    heads = {k: h for d in done.values() for k, h in d[0][1].items()}
     if models_out is not None: models_out.update(models)
     return (*evaluate_matrix(models, heads, {n: views_test[n] for n in names}, cfg, device), secs)
 

@@ -16,7 +16,7 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 __all__ = ['PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config',
            'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
            'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
-           'latent_map_gap', 'least_squares_maps', 'resolve_run', 'transfer_matrix', 'evaluate_matrix']
+           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -346,6 +346,17 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
     argmin_L ‖μ(x_orig)·L − μ(a_i(x))‖², no involution penalty. Compare with `latent_map_gap(..., maps=...)`."""
     mu = [encode_all(model, v, bs, device)[0].double() for v in views[:3]]
     return [torch.linalg.lstsq(mu[0], mu[i]).solution.float() for i in (1, 2)]
+
+def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0) -> tuple:
+    """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
+    (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched."""
+    import copy
+    _require_stage(model, 1, 'Refitting stage 2', 'run train_stage1 first')
+    m = copy.deepcopy(model)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for L in m.maps: L.copy_(nn.init.xavier_uniform_(torch.empty(L.shape), generator=g))
+    return m, train_stage2(m, views, cfg, device, g)
 
 # %% ../nbs/22_lavae_train.ipynb #13c80061
 PAPER_TABLE1 = {  # model -> (orig, a1 = flip_lr, a2 = flip_ud, compose, total); Table I, "Flips"

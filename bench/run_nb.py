@@ -4,7 +4,7 @@
 
 Each `name=value` replaces that name in the cell tagged `parameters` (the value is read as a Python literal when it
 parses as one, else kept as a string). Cells tagged or flagged to skip (`#| eval: false`, `#| hide` cells that only
-call nbdev) are skipped, as are IPython magics. The cells share one namespace, as in a kernel; the last expression
+call nbdev) are skipped, as are IPython magics and, on a machine without CUDA, cells flagged `#| gpu`. The cells share one namespace, as in a kernel; the last expression
 of a cell is evaluated and, if not None, its repr is printed (shortened). Exit status 1 on the first failing cell."""
 import ast, json, sys, time, traceback
 from pathlib import Path
@@ -13,20 +13,24 @@ def _value(s):
     try: return ast.literal_eval(s)
     except (ValueError, SyntaxError): return s
 
-def _skip(src:str) -> bool:
-    lines = [l.strip() for l in src.splitlines()]
-    return any(l.replace(' ', '') in ('#|eval:false', '#|eval:False') for l in lines) or 'nbdev_export()' in src
+def _skip(src:str, flags:set=frozenset()) -> bool:
+    "Whether a cell is not to run: `#| eval: false`, an nbdev export call, or one of `flags` (e.g. `#| gpu`) on its first lines."
+    lines = [l.strip().replace(' ', '') for l in src.splitlines()]
+    tagged = {l[2:] for l in lines[:3] if l.startswith('#|')}
+    return any(l in ('#|eval:false', '#|eval:False') for l in lines) or 'nbdev_export()' in src or bool(tagged & set(flags))
 
 def run(nb_path, **params) -> dict:
     "Execute the code cells of `nb_path` with `params` injected after the parameters cell; return the namespace."
     nb = json.loads(Path(nb_path).read_text())
     import matplotlib; matplotlib.use('Agg')
+    import torch
+    flags = set() if torch.cuda.is_available() else {'gpu'}
     ns = {'__name__': '__main__'}
     seen_params = False
     for i, c in enumerate(nb['cells']):
         if c['cell_type'] != 'code': continue
         src = ''.join(c['source'])
-        if _skip(src): continue
+        if _skip(src, flags): continue
         src = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))
         t = time.perf_counter()
         tree = ast.parse(src)

@@ -10,7 +10,7 @@
 # Outputs: at most 8 files straight under $OUT (the device tool's limit) + one tarball with everything else
 # (logs, CSV, JSON, PNG; no checkpoints).
 set -uo pipefail
-STAGE=${1:?usage: bash bench/gpu_session.sh 1|2}
+STAGE=${1:?usage: bash bench/gpu_session.sh 1|2|lavae}
 OUT=${OUT:-runs/gpu_session/out}
 W=runs/gpu_session                      # git-ignored; survives between calls while the machine stays warm
 mkdir -p "$OUT" "$W"
@@ -51,7 +51,8 @@ print(df.round(3).to_string()); print('heat-map stage 1 + 3 at paper, minutes:',
   EP=${T1_EPOCHS:-$(python3 - <<'EOF'
 import pandas as pd, math
 try:
-    d = pd.read_csv('runs/gpu_session/bench/benchmark.csv')
+    import os   # this session's call 1, else the committed benchmark of an earlier GPU session
+    d = pd.read_csv(next(f for f in ('runs/gpu_session/bench/benchmark.csv', 'figures/benchmark.csv') if os.path.exists(f)))
     r = d[(d.config == 'r18_32') & (d.error.isna() | (d.error.astype(str) == ''))]
     img_s = r[r.variant.isin(['fast', 'fast_cg'])].img_s.max()
     # 4 models share the GPU: assume ~1.3x the solo throughput in total; 390 s of training, 9000 images/epoch
@@ -82,6 +83,29 @@ EOF
   tar czf "$OUT/stage2.tar.gz" --exclude='*.ckpt' --exclude='*.pt' -C "$W" \
     $(cd "$W" && ls -d t1_* table1 lavae_t1 lavae_t1.log fig5 fig5.log 2>/dev/null)
   ;;
-*) echo "unknown stage $STAGE (use 1 or 2)"; exit 2 ;;
+lavae)
+  # LAVAE (issue 6) in one call: the notebooks' tests incl. the `#| gpu` cells, the step benchmark (eager vs CUDA graph,
+  # one model vs stacked), then Table I at the largest preset the measured step time says fits (paper if it does),
+  # with the lam_inv = 0 refit as an extra row. Needs .whl (adabelief-pytorch + fastcore, bench/fetch_wheels.sh).
+  { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc;
+    python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.get_device_name())"; } 2>&1 | tee "$W/env.log"
+  for nb in 22_lavae_train 24_cvae 25_lavae_concurrent; do
+    timeout 120 python3 bench/run_nb.py nbs/$nb.ipynb > "$W/test_$nb.log" 2>&1; echo "tests $nb: exit $?" | tee -a "$W/tests.log"
+  done
+  timeout 120 python3 -c "
+from aavae_nb.lavae_concurrent import concurrency_bench, heatmap_projection
+df = concurrency_bench('cuda', steps=100); df.to_csv('$W/lavae_concurrency.csv', index=False)
+print(df.round(3).to_string()); print('heat-map stage 1 + 3 at paper, minutes:', heatmap_projection(df))" \
+    2>&1 | tee "$W/lavae_concurrency.log"
+  LP=${LAVAE_PRESET:-$(python3 bench/lavae_plan.py "$W/lavae_concurrency.csv" "$(left 560)")}
+  echo "LAVAE Table I preset: $LP ($(left 560) s left)" | tee "$W/lavae_plan.log"
+  timeout $(( $(left 570) )) python3 bench/run_nb.py nbs/reproduce_lavae_table1.ipynb preset=$LP device=cuda \
+    out_dir="$W/lavae_t1" > "$W/lavae_t1.log" 2>&1; echo "Table I exit $?" | tee -a "$W/lavae_plan.log"
+  for f in lavae_t1/lavae_table1.csv lavae_t1/lavae_table1.json lavae_t1/lavae_table1.png lavae_concurrency.csv; do
+    [ -f "$W/$f" ] && cp "$W/$f" "$OUT/"; done
+  tar czf "$OUT/lavae.tar.gz" --exclude='*.pt' -C "$W" $(cd "$W" && ls -d env.log tests.log test_*.log lavae_concurrency.log \
+    lavae_plan.log lavae_t1.log lavae_t1 2>/dev/null)
+  ;;
+*) echo "unknown stage $STAGE (use 1, 2 or lavae)"; exit 2 ;;
 esac
 echo "stage $STAGE done in $(( $(date +%s) - T0 )) s"; ls -la "$OUT"

@@ -113,7 +113,7 @@ def adabelief(params, lr:float,
                          rectify=False, print_change_log=False)
 
 WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)
-_CAPTURE_LOCK = threading.Lock()
+BUILD_LOCK = threading.Lock()  # held while a model is seeded and built, and while a step is captured (`side_by_side`)
 
 def capture_step(step,        # step(idx): one whole training step (forward, backward, optimiser, logging)
                  idx,         # an index batch shaped like every batch the graph will replay
@@ -123,7 +123,7 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
     recorded step not yet run (`graph.replay()` runs it on the batch in the static tensor). On any failure: a warning
     and (None, None), and the caller trains on eagerly."""
     try:
-        with _CAPTURE_LOCK:                                                # one capture at a time (`side_by_side`)
+        with BUILD_LOCK:                                                   # one capture at a time, no reseeding meanwhile
             graph, static = torch.cuda.CUDAGraph(), idx.clone()
             for r in rng: graph.register_generator_state(r)
             with torch.cuda.graph(graph, stream=torch.cuda.current_stream(), capture_error_mode='thread_local'):
@@ -291,8 +291,6 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
     h1 = train_stage1(model, views, cfg, device, g)
     h2 = train_stage2(model, views, cfg, device, g)
     return model, dict(stage1=h1, stage2=h2)
-
-BUILD_LOCK = threading.Lock()
 
 def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
                  device='auto',

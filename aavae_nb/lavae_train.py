@@ -300,7 +300,9 @@ def side_by_side(jobs:dict,       # name -> zero-argument training function (ind
     each job runs in its own thread on its own CUDA stream, so the GPU interleaves the small kernels of several
     models: with `cuda_graphs` a step costs the host one replay, and one model leaves most of the GPU idle. Elsewhere
     the jobs run one after another, in order. Side by side, the seconds are not solo timings, and the models'
-    noise comes from one shared CUDA generator (initial weights and shuffles stay seeded: `BUILD_LOCK`)."""
+    noise comes from one shared CUDA generator. The shuffles (own generators) and the initial weights of
+    `fit_lavae`/`fit_cvae` (built under `BUILD_LOCK`) stay seeded; anything else a job draws from the global CPU
+    generator (a transfer head's initial weights) depends on how the threads interleave."""
     device = def_device(device)
     def timed(fn):
         t = time.perf_counter(); r = fn()

@@ -16,7 +16,8 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 __all__ = ['PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config',
            'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
            'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
-           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'transfer_matrix', 'evaluate_matrix']
+           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'transfer_matrix',
+           'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 @dataclass(frozen=True)
@@ -383,6 +384,14 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
     out.mkdir(parents=True, exist_ok=True)
     return cfg, dev, out
+
+def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
+    """MNIST at `cfg`'s sizes and the cached views of each pair, as every LAVAE result uses them (training views seeded
+    `seed`, test views `seed + 1`); returns (dataset, {pair: training views}, {pair: test views})."""
+    from .data import load_dataset
+    from .lavae_augment import cached_views
+    ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
+    return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
 
 # %% ../nbs/22_lavae_train.ipynb #29ee4432
 def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28×28 (same originals for all pairs)

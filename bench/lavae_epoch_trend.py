@@ -14,18 +14,17 @@ from dataclasses import replace
 from pathlib import Path
 import torch
 from aavae_nb.core import set_seed, save_json, provenance, Stopwatch
-from aavae_nb.data import load_dataset
-from aavae_nb.lavae_augment import cached_views, PAIRS
+from aavae_nb.lavae_augment import PAIRS
 from aavae_nb.lavae_model import LAVAE, involution_penalty
-from aavae_nb.lavae_train import resolve_run, evaluate_views, latent_map_gap, train_stage1, train_stage2
+from aavae_nb.lavae_train import mnist_views, resolve_run, evaluate_views, latent_map_gap, train_stage1, train_stage2
 
 def main(n_train='15000', checkpoints='2,4,8,16,32', out_dir='runs/lavae_epoch_trend', seed=0):
     sw, n_train, cps = Stopwatch(), int(n_train), sorted(int(c) for c in checkpoints.split(','))
     cfg, dev, out = resolve_run('cpu_full', 'auto', seed, out_dir, 'lavae_epoch_trend', n_train=n_train, epochs1=cps[-1])
     set_seed(seed)
-    ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     pair = PAIRS['flips']
-    views, views_test = cached_views(ds.pretrain.x, pair, seed), cached_views(ds.test.x, pair, seed + 1)
+    ds, views, views_test = mnist_views(cfg, [pair], seed)
+    views, views_test = views[pair], views_test[pair]
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     model = LAVAE(pair)
     maps0 = copy.deepcopy(model.maps.state_dict())                      # every refit starts from the same maps

@@ -12,8 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 import torch
 from aavae_nb.core import set_seed, save_json, provenance, Stopwatch
-from aavae_nb.data import load_dataset
-from aavae_nb.lavae_augment import cached_views, PAIRS
+from aavae_nb.lavae_augment import PAIRS
 from aavae_nb.lavae_model import involution_penalty
 from aavae_nb.lavae_train import (resolve_run, evaluate_views, latent_map_gap, least_squares_maps,
                                   train_stage1, train_stage2)
@@ -23,9 +22,9 @@ def main(preset='cpu_full', out_dir='runs/lavae_map_diagnostic', seed=0):
     sw = Stopwatch()
     cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, 'lavae_map_diagnostic')
     set_seed(seed)
-    ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     pair = PAIRS['flips']
-    views, views_test = cached_views(ds.pretrain.x, pair, seed), cached_views(ds.test.x, pair, seed + 1)
+    ds, views, views_test = mnist_views(cfg, [pair], seed)
+    views, views_test = views[pair], views_test[pair]
     # fit_lavae(views, cfg, pair, dev, seed) step by step (same generator, same global seed), keeping the stage-1 model
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     model = LAVAE(pair)

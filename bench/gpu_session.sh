@@ -87,19 +87,21 @@ lavae)
   # LAVAE (issue 6) in one call: the notebooks' tests incl. the `#| gpu` cells, the step benchmark (eager vs CUDA graph,
   # one model vs stacked), then Table I at the largest preset the measured step time says fits (paper if it does),
   # with the lam_inv = 0 refit as an extra row. Needs .whl (adabelief-pytorch + fastcore, bench/fetch_wheels.sh).
+  # Dry run of the plumbing on a CPU: LAVAE_DEVICE=cpu LAVAE_BENCH_STEPS=2 LAVAE_PRESET=smoke bash bench/gpu_session.sh lavae
+  DEV=${LAVAE_DEVICE:-cuda}
   { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc;
-    python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.get_device_name())"; } 2>&1 | tee "$W/env.log"
+    python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"; } 2>&1 | tee "$W/env.log"
   for nb in 22_lavae_train 24_cvae 25_lavae_concurrent; do
     timeout 120 python3 bench/run_nb.py nbs/$nb.ipynb > "$W/test_$nb.log" 2>&1; echo "tests $nb: exit $?" | tee -a "$W/tests.log"
   done
   timeout 120 python3 -c "
 from aavae_nb.lavae_concurrent import concurrency_bench, heatmap_projection
-df = concurrency_bench('cuda', steps=100); df.to_csv('$W/lavae_concurrency.csv', index=False)
+df = concurrency_bench('$DEV', steps=${LAVAE_BENCH_STEPS:-100}); df.to_csv('$W/lavae_concurrency.csv', index=False)
 print(df.round(3).to_string()); print('heat-map stage 1 + 3 at paper, minutes:', heatmap_projection(df))" \
     2>&1 | tee "$W/lavae_concurrency.log"
   LP=${LAVAE_PRESET:-$(python3 bench/lavae_plan.py "$W/lavae_concurrency.csv" "$(left 560)")}
   echo "LAVAE Table I preset: $LP ($(left 560) s left)" | tee "$W/lavae_plan.log"
-  timeout $(( $(left 570) )) python3 bench/run_nb.py nbs/reproduce_lavae_table1.ipynb preset=$LP device=cuda \
+  timeout $(( $(left 570) )) python3 bench/run_nb.py nbs/reproduce_lavae_table1.ipynb preset=$LP device=$DEV \
     out_dir="$W/lavae_t1" > "$W/lavae_t1.log" 2>&1; echo "Table I exit $?" | tee -a "$W/lavae_plan.log"
   for f in lavae_t1/lavae_table1.csv lavae_t1/lavae_table1.json lavae_t1/lavae_table1.png lavae_concurrency.csv; do
     [ -f "$W/$f" ] && cp "$W/$f" "$OUT/"; done

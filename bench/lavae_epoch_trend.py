@@ -2,6 +2,7 @@
 
     PYTHONPATH=. python bench/lavae_epoch_trend.py [n_train] [checkpoints] [out_dir]
     # default: 15000 2,4,8,16,32 runs/lavae_epoch_trend
+    PYTHONPATH=. python bench/lavae_epoch_trend.py plot [out_dir]     # CSV + PNG from the JSON (also done at the end)
 
 At the CPU preset `cpu_full` (3 stage-1 epochs) the code's stage 2 (λ = 1) gives a Table I total of 410 against 305
 with λ = 0 (`lavae_map_diagnostic.py`); the paper, after 100 epochs, reports 297.1 with the code's λ = 1. This trains
@@ -48,5 +49,31 @@ def main(n_train='15000', checkpoints='2,4,8,16,32', out_dir='runs/lavae_epoch_t
         print(ep, {k: round(v['table1']['total'], 1) for k, v in row.items() if k.startswith('lam')},
               f'{sw.elapsed:.0f} s', flush=True)
     train_stage1(model, views, cfg, dev, g, on_epoch=at_epoch)
+    plot(out)
 
-if __name__ == '__main__': main(*sys.argv[1:])
+def plot(out_dir='runs/lavae_epoch_trend'):
+    "`lavae_epoch_trend.csv` (one row per checkpoint and λ) and `.png` (Table I total against stage-1 epochs) from the JSON."
+    import pandas as pd, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    from aavae_nb.core import atomic_path
+    from aavae_nb.lavae_train import PAPER_TABLE1
+    rec = json.loads((Path(out_dir)/'lavae_epoch_trend.json').read_text())
+    rows = [dict(stage1_epochs=int(ep), lam_inv=float(k.split('=')[1]), **{v: r['table1'][v] for v in r['table1']},
+                 involution_penalty=sum(r['involution_penalty']), stage1_loss=row['stage1_loss'])
+            for ep, row in rec['checkpoints'].items() for k, r in row.items() if k.startswith('lam_inv=')]
+    df = pd.DataFrame(rows).sort_values(['lam_inv', 'stage1_epochs'], ascending=[False, True])
+    with atomic_path(Path(out_dir)/'lavae_epoch_trend.csv') as tmp: df.to_csv(tmp, index=False, float_format='%.3f')
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    for lam, d in df.groupby('lam_inv', sort=False):
+        ax.plot(d.stage1_epochs, d.total, 'o-', label=f'λ = {lam:g}' + (' (the code)' if lam == 1 else ' (variant)'))
+    ax.axhline(PAPER_TABLE1['LAVAE'][4], c='k', ls='--', lw=1, label='paper, 100 epochs of 60k')
+    ax.axhline(1.15 * PAPER_TABLE1['LAVAE'][4], c='gray', ls=':', lw=1, label='paper + 15%')
+    ax.set_xscale('log', base=2); ax.set_xlabel('stage-1 epochs'); ax.set_ylabel('Table I LAVAE total (test BCE)')
+    pv = rec['provenance']
+    ax.set_title(f"LAVAE 'Flips', {pv.get('n_train')} training images: REDUCED BUDGET diagnostic", fontsize=8)
+    ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
+    with atomic_path(Path(out_dir)/'lavae_epoch_trend.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
+    print(df.round(2).to_string(index=False))
+
+if __name__ == '__main__':
+    if sys.argv[1:2] == ['plot']: plot(*sys.argv[2:])
+    else: main(*sys.argv[1:])

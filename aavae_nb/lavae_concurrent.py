@@ -11,7 +11,7 @@ from .core import def_device
 from .lavae_augment import check_pair
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
-                                  WARMUP_STEPS, capture_step,
+                                  WARMUP_STEPS, capture_step, lstsq_maps,
                                   _require_stage)
 
 # %% auto #0
@@ -104,6 +104,10 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
     stats = [[encode_all(m, v, cfg.eval_bs, device) for v in vs[:3]] for m, vs in zip(models, views)]
     MU = torch.stack([torch.stack([s[0] for s in st]) for st in stats])                   # K×3×N×d
     SD = torch.stack([torch.stack([(0.5 * s[1]).exp() for s in st]) for st in stats])
+    if cfg.stage2_init == 'lstsq':                                                         # as `train_stage2`
+        with torch.no_grad():
+            for m, mu in zip(models, MU):
+                for L, L0 in zip(m.maps, lstsq_maps(mu)): L.copy_(L0)
     P = stack_params(models, ('maps.',))
     f = vmap(lambda p, z: stage2_loss((p['maps.0'], p['maps.1']), z, cfg.lam_inv))
     def step(idx):

@@ -13,13 +13,15 @@ from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
-__all__ = ['PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'LAVAEConfig', 'get_config',
-           'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
-           'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
-           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'transfer_matrix',
-           'evaluate_matrix']
+__all__ = ['STAGE2_INITS', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP',
+           'LAVAEConfig', 'get_config', 'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1',
+           'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
+           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
+           'resolve_run', 'mnist_views', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
+STAGE2_INITS = ('xavier', 'lstsq')
+
 @dataclass(frozen=True)
 class LAVAEConfig:
     "Training settings of LAVAE and the CVAE baselines (paper appendix C; code where they differ)."
@@ -32,6 +34,7 @@ class LAVAEConfig:
     lr:float = 1e-3           # AdaBelief lr: code 1e-3 (the paper text says 1e-4)
     lam_inv:float = 1.0       # weight of the involution penalty (stage 2)
     stage2_sample:bool = True # stage 2 on sampled latents, as the code; False: on the means (a diagnostic)
+    stage2_init:str = 'xavier' # stage-2 start: the maps' Xavier init (the code); 'lstsq': least squares on the means (ours)
     kl_weight:float = 1.0     # weight of the KL term (stage 1; the code's effective weight is 1)
     recon_weight:float = 1.0  # weight of the BCE term (stage 1)
     eval_bs:int = 1000        # batch size for no-grad passes
@@ -49,6 +52,7 @@ class LAVAEConfig:
         for k in ('lam_inv', 'kl_weight', 'recon_weight'):           # 0 switches a term off (e.g. λ = 0: no involution penalty)
             if not (num(getattr(self, k)) and getattr(self, k) >= 0):
                 raise ValueError(f"{k} must be a non-negative number, got {getattr(self, k)!r}")
+        check_one_of(self.stage2_init, STAGE2_INITS, 'stage2_init')
         for k in ('stage2_sample', 'foreach', 'cuda_graphs'):
             if not isinstance(getattr(self, k), bool): raise ValueError(f"{k} must be True or False, got {getattr(self, k)!r}")
 
@@ -232,12 +236,20 @@ def stage2_loss(Ls,              # the two maps L1, L2 (16×16 each)
     "The stage-2 loss (paper eq. 6, the code): Σᵢ MSE(z_orig·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
     return sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(Ls)) + lam * sum(involution_penalty(L) for L in Ls)
 
+@torch.no_grad()
+def lstsq_maps(mu:torch.Tensor) -> list:
+    "argmin_L ‖μ_orig·L − μ_i‖² for i = 1, 2 (ordinary least squares, in float64) from the means `mu` of (orig, a1, a2), `3×N×d`."
+    return [torch.linalg.lstsq(mu[0].double(), mu[i].double()).solution.float() for i in (1, 2)]
+
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
     device = def_device(device); model.to(device)
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
+    if cfg.stage2_init == 'lstsq':
+        with torch.no_grad():
+            for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
     def step(idx):
         z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
         loss = stage2_loss(model.maps, z, cfg.lam_inv)
@@ -345,8 +357,7 @@ def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
 def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='auto') -> list:
     """A diagnostic, not the paper's stage 2: the maps of ordinary least squares on the noise-free means,
     argmin_L ‖μ(x_orig)·L − μ(a_i(x))‖², no involution penalty. Compare with `latent_map_gap(..., maps=...)`."""
-    mu = [encode_all(model, v, bs, device)[0].double() for v in views[:3]]
-    return [torch.linalg.lstsq(mu[0], mu[i]).solution.float() for i in (1, 2)]
+    return lstsq_maps(torch.stack([encode_all(model, v, bs, device)[0] for v in views[:3]]))
 
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0) -> tuple:
     """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`

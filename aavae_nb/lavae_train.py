@@ -17,7 +17,7 @@ __all__ = ['STAGE2_INITS', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE
            'LAVAEConfig', 'get_config', 'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1',
            'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
            'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'transfer_matrix', 'evaluate_matrix']
+           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -403,6 +403,23 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     from .lavae_augment import cached_views
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
+
+def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
+    """Stage-2 variants of a papermill string such as `'lam_inv=0; stage2_init=lstsq'`: entries split by ';', each a
+    comma-separated list of `LAVAEConfig` overrides; returns [(label, config)], every config checked by `LAVAEConfig`."""
+    import ast
+    out = []
+    for entry in [e.strip() for e in (spec or '').split(';') if e.strip()]:
+        over = {}
+        for kv in [x.strip() for x in entry.split(',') if x.strip()]:
+            if '=' not in kv: raise ValueError(f"variant {entry!r}: expected name=value pairs, got {kv!r}")
+            k, v = (t.strip() for t in kv.split('=', 1))
+            try: over[k] = ast.literal_eval(v)
+            except (ValueError, SyntaxError): over[k] = v
+        bad = set(over) - set(asdict(cfg))
+        if bad: raise ValueError(f"variant {entry!r}: unknown LAVAEConfig field(s) {sorted(bad)}: valid fields are {', '.join(asdict(cfg))}.")
+        out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", replace(cfg, **over)))
+    return out
 
 # %% ../nbs/22_lavae_train.ipynb #29ee4432
 def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28×28 (same originals for all pairs)

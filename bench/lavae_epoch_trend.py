@@ -14,18 +14,15 @@ import sys, json, copy
 from dataclasses import replace
 from pathlib import Path
 import torch
-from aavae_nb.core import set_seed, save_json, provenance, Stopwatch
-from aavae_nb.lavae_augment import PAIRS
+from lavae_common import flips_setup
+from aavae_nb.core import save_json, provenance, Stopwatch
 from aavae_nb.lavae_model import LAVAE, involution_penalty
-from aavae_nb.lavae_train import mnist_views, resolve_run, evaluate_views, latent_map_gap, train_stage1, train_stage2
+from aavae_nb.lavae_train import evaluate_views, latent_map_gap, train_stage1, train_stage2
 
 def main(n_train='15000', checkpoints='2,4,8,16,32', out_dir='runs/lavae_epoch_trend', seed=0):
     sw, n_train, cps = Stopwatch(), int(n_train), sorted(int(c) for c in checkpoints.split(','))
-    cfg, dev, out = resolve_run('cpu_full', 'auto', seed, out_dir, 'lavae_epoch_trend', n_train=n_train, epochs1=cps[-1])
-    set_seed(seed)
-    pair = PAIRS['flips']
-    ds, views, views_test = mnist_views(cfg, [pair], seed)
-    views, views_test = views[pair], views_test[pair]
+    cfg, dev, out, ds, pair, views, views_test = flips_setup('cpu_full', seed, out_dir, 'lavae_epoch_trend',
+                                                             n_train=n_train, epochs1=cps[-1])
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     model = LAVAE(pair)
     maps0 = copy.deepcopy(model.maps.state_dict())                      # every refit starts from the same maps

@@ -15,10 +15,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 import torch
-from aavae_nb.core import set_seed, save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.lavae_augment import PAIRS
+from lavae_common import flips_setup
+from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
 from aavae_nb.lavae_model import load_lavae, involution_penalty
-from aavae_nb.lavae_train import mnist_views, resolve_run, evaluate_views, least_squares_maps, refit_stage2
+from aavae_nb.lavae_train import evaluate_views, least_squares_maps, refit_stage2
 
 def signature(L:torch.Tensor) -> dict:
     "Eigenvalues of a 16×16 map: how many have negative real part, and the range of their moduli."
@@ -27,14 +27,10 @@ def signature(L:torch.Tensor) -> dict:
 
 def main(ckpt='runs/reproduce_lavae_table1/cpu_full_s0/lavae.pt', preset='cpu_full', out_dir='figures', seed=0):
     sw = Stopwatch()
-    cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, 'lavae_involution_init')
-    set_seed(seed)
-    pair = PAIRS['flips']
-    ds, views, views_test = mnist_views(cfg, [pair], seed)
-    views, views_test = views[pair], views_test[pair]
+    cfg, dev, out, ds, pair, views, views_test = flips_setup(preset, seed, out_dir, 'lavae_involution_init')
     try: model = load_lavae(ckpt).to(dev)
-    except (FileNotFoundError, RuntimeError, KeyError) as e:
-        raise SystemExit(f"cannot load the LAVAE checkpoint {ckpt!r} ({type(e).__name__}: {e}): run "
+    except Exception as e:                                    # missing, corrupt or not a LAVAE checkpoint
+        raise SystemExit(f"cannot load the LAVAE checkpoint {ckpt!r} ({type(e).__name__}: {str(e)[:200]}): run "
                          f"`papermill nbs/reproduce_lavae_table1.ipynb runs/t1.ipynb -p preset {preset}` first")
     ls = least_squares_maps(model, views, cfg.eval_bs, dev)
     fits = [(f'lam_inv=1, xavier start (seed {s})', dict(), s) for s in (1, 2, 3, 4)]

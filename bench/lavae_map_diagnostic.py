@@ -11,20 +11,16 @@ import sys, json, copy
 from dataclasses import replace
 from pathlib import Path
 import torch
-from aavae_nb.core import set_seed, save_json, provenance, Stopwatch
-from aavae_nb.lavae_augment import PAIRS
+from lavae_common import flips_setup
+from aavae_nb.core import save_json, provenance, Stopwatch
 from aavae_nb.lavae_model import involution_penalty
-from aavae_nb.lavae_train import (resolve_run, evaluate_views, latent_map_gap, least_squares_maps,
+from aavae_nb.lavae_train import (evaluate_views, latent_map_gap, least_squares_maps,
                                   train_stage1, train_stage2)
 from aavae_nb.lavae_model import LAVAE
 
 def main(preset='cpu_full', out_dir='runs/lavae_map_diagnostic', seed=0):
     sw = Stopwatch()
-    cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, 'lavae_map_diagnostic')
-    set_seed(seed)
-    pair = PAIRS['flips']
-    ds, views, views_test = mnist_views(cfg, [pair], seed)
-    views, views_test = views[pair], views_test[pair]
+    cfg, dev, out, ds, pair, views, views_test = flips_setup(preset, seed, out_dir, 'lavae_map_diagnostic')
     # fit_lavae(views, cfg, pair, dev, seed) step by step (same generator, same global seed), keeping the stage-1 model
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     model = LAVAE(pair)

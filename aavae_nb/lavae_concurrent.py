@@ -11,8 +11,7 @@ from .core import def_device
 from .lavae_augment import check_pair
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
-                                  WARMUP_STEPS, capture_step, lstsq_maps,
-                                  _require_stage)
+                                  WARMUP_STEPS, capture_step, side_stream, start_maps, _require_stage)
 
 # %% auto #0
 __all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent',
@@ -104,10 +103,7 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
     stats = [[encode_all(m, v, cfg.eval_bs, device) for v in vs[:3]] for m, vs in zip(models, views)]
     MU = torch.stack([torch.stack([s[0] for s in st]) for st in stats])                   # K×3×N×d
     SD = torch.stack([torch.stack([(0.5 * s[1]).exp() for s in st]) for st in stats])
-    if cfg.stage2_init == 'lstsq':                                                         # as `train_stage2`
-        with torch.no_grad():
-            for m, mu in zip(models, MU):
-                for L, L0 in zip(m.maps, lstsq_maps(mu)): L.copy_(L0)
+    for m, mu in zip(models, MU): start_maps(m, mu, cfg)                                   # as `train_stage2`
     P = stack_params(models, ('maps.',))
     f = vmap(lambda p, z: stage2_loss((p['maps.0'], p['maps.1']), z, cfg.lam_inv))
     def step(idx):
@@ -235,11 +231,9 @@ def _bench_losses(stage:str, k:int, bs:int, cfg:LAVAEConfig, dev) -> tuple:
 
 def _graphed(step, dev, rng=()):
     "`step()` recorded as a CUDA graph after warm-up steps on a side stream (as `fit_loop` does); its replay, or None if capture failed."
-    side = torch.cuda.Stream(dev); side.wait_stream(torch.cuda.current_stream(dev))
-    with torch.cuda.stream(side):
+    with side_stream(dev):
         for _ in range(WARMUP_STEPS): step()
         graph, _ = capture_step(lambda _idx: step(), torch.zeros(1, device=dev), rng)
-    torch.cuda.current_stream(dev).wait_stream(side)
     return None if graph is None else graph.replay
 
 def concurrency_bench(device='auto',

@@ -61,10 +61,11 @@ class LAVAE(nn.Module):
 
     def sample(self, mu, logvar): return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
 
-    def latent_views(self, z:torch.Tensor) -> torch.Tensor:
-        "The four latents (z, z·L1, z·L2, z·L1·L2), `4×B×d`."
-        z1, z2 = z @ self.maps[0], z @ self.maps[1]
-        return torch.stack([z, z1, z2, z1 @ self.maps[1]])
+    def latent_views(self, z:torch.Tensor, maps=None) -> torch.Tensor:
+        "The four latents (z, z·L1, z·L2, z·L1·L2), `4×B×d`; `maps`: two 16×16 maps to use instead of the model's."
+        L1, L2 = maps if maps is not None else self.maps
+        z1, z2 = z @ L1, z @ L2
+        return torch.stack([z, z1, z2, z1 @ L2])
 
     def decode(self, z:torch.Tensor, head:int=0) -> torch.Tensor:
         "Decode with head `head` (0: the stage-1 head)."

@@ -14,10 +14,11 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP',
-           'LAVAEConfig', 'get_config', 'AdaBeliefForeach', 'adabelief', 'capture_step', 'fit_loop', 'train_stage1',
-           'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+           'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream',
+           'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps',
+           'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
+           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants',
+           'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -71,7 +72,10 @@ PRESETS = {
 
 def get_config(preset:str='smoke', **overrides) -> LAVAEConfig:
     "The `LAVAEConfig` of a preset, with keyword overrides."
-    cfg = LAVAEConfig(**PRESETS[check_one_of(preset, PRESETS, 'preset')])
+    return with_overrides(LAVAEConfig(**PRESETS[check_one_of(preset, PRESETS, 'preset')]), **overrides)
+
+def with_overrides(cfg:LAVAEConfig, **overrides) -> LAVAEConfig:
+    "`cfg` with some fields replaced; unknown names and bad values (`__post_init__`) raise."
     bad = set(overrides) - set(asdict(cfg))
     if bad: raise ValueError(f"Unknown LAVAEConfig field(s) {sorted(bad)}: valid fields are {', '.join(asdict(cfg))}.")
     return replace(cfg, **overrides)
@@ -120,6 +124,15 @@ def adabelief(params, lr:float,
 WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)
 BUILD_LOCK = threading.Lock()  # held while a model is seeded and built, and while a step is captured (`side_by_side`)
 
+@contextlib.contextmanager
+def side_stream(device, on:bool=True):
+    "Run the block on a new CUDA stream that starts after the current one's work and that the current one waits for after (nothing when not `on`)."
+    if not on: yield None; return
+    main, side = torch.cuda.current_stream(device), torch.cuda.Stream(device)
+    side.wait_stream(main)
+    with torch.cuda.stream(side): yield side
+    main.wait_stream(side)
+
 def capture_step(step,        # step(idx): one whole training step (forward, backward, optimiser, logging)
                  idx,         # an index batch shaped like every batch the graph will replay
                  rng=(),      # CUDA generators `step` draws from besides the default one
@@ -167,10 +180,8 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         tot.add_(log.detach())
     graphed = graphs and foreach and device.type == 'cuda'
-    side = torch.cuda.Stream(device) if graphed else None
-    if side is not None: side.wait_stream(torch.cuda.current_stream(device))
     graph, static, warm = None, None, 0
-    with torch.cuda.stream(side) if side is not None else contextlib.nullcontext():
+    with side_stream(device, graphed):
         for ep in range(epochs):
             perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
             tot.zero_()
@@ -185,7 +196,6 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
                 else: step(idx); warm += full
             hist.append((tot / n).tolist())                                # one sync per epoch
             if on_epoch is not None: on_epoch(ep + 1, shaped())
-    if side is not None: torch.cuda.current_stream(device).wait_stream(side)
     return shaped()
 
 # %% ../nbs/22_lavae_train.ipynb #36d262ce
@@ -241,15 +251,19 @@ def lstsq_maps(mu:torch.Tensor) -> list:
     "argmin_L ‖μ_orig·L − μ_i‖² for i = 1, 2 (ordinary least squares, in float64) from the means `mu` of (orig, a1, a2), `3×N×d`."
     return [torch.linalg.lstsq(mu[0].double(), mu[i].double()).solution.float() for i in (1, 2)]
 
+@torch.no_grad()
+def start_maps(model:LAVAE, mu:torch.Tensor, cfg:LAVAEConfig):
+    "The maps stage 2 starts from: as they are (`cfg.stage2_init='xavier'`, the code), or `lstsq_maps(mu)` ('lstsq')."
+    if cfg.stage2_init == 'lstsq':
+        for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
+
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
     device = def_device(device); model.to(device)
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
-    if cfg.stage2_init == 'lstsq':
-        with torch.no_grad():
-            for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
+    start_maps(model, mu, cfg)
     def step(idx):
         z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
         loss = stage2_loss(model.maps, z, cfg.lam_inv)
@@ -324,9 +338,8 @@ def side_by_side(jobs:dict,       # name -> zero-argument training function (ind
     if not (on and device.type == 'cuda' and len(jobs) > 1): return {k: timed(f) for k, f in jobs.items()}
     from concurrent.futures import ThreadPoolExecutor
     main = torch.cuda.current_stream(device)
-    def in_stream(fn):
-        s = torch.cuda.Stream(device); s.wait_stream(main)              # after everything queued before
-        with torch.cuda.stream(s): return timed(fn)
+    def in_stream(fn):                                                 # a thread's current stream starts as the default one
+        with torch.cuda.stream(main), side_stream(device): return timed(fn)
     with ThreadPoolExecutor(len(jobs)) as ex:
         futs = {k: ex.submit(in_stream, f) for k, f in jobs.items()}
         out = {k: f.result() for k, f in futs.items()}
@@ -340,12 +353,11 @@ def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
                   ) -> dict:
     "Per augmented view: BCE from the view's own latent (`direct`) vs from the mapped original latent (`mapped`, Table I), `gap`, `latent_mse`."
     device = def_device(device); model.to(device).eval()
-    L1, L2 = [m.to(device) for m in maps] if maps is not None else (model.maps[0], model.maps[1])
+    maps = None if maps is None else [m.to(device) for m in maps]
     tot = torch.zeros(3, 3, device=device)                                  # (a1, a2, compose) × (direct, mapped, mse)
     for s in range(0, views.shape[1], bs):
         v = views[:, s:s + bs].to(device)
-        z = model.encode(v[0])[0]
-        Z = (z, z @ L1, z @ L2, z @ L1 @ L2)
+        Z = model.latent_views(model.encode(v[0])[0], maps)
         for k in range(1, 4):
             own = model.encode(v[k])[0]
             tot[k - 1] += torch.stack([bce_sum(model.decode(own, head), v[k]), bce_sum(model.decode(Z[k], head), v[k]),
@@ -416,9 +428,9 @@ def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
             k, v = (t.strip() for t in kv.split('=', 1))
             try: over[k] = ast.literal_eval(v)
             except (ValueError, SyntaxError): over[k] = v
-        bad = set(over) - set(asdict(cfg))
-        if bad: raise ValueError(f"variant {entry!r}: unknown LAVAEConfig field(s) {sorted(bad)}: valid fields are {', '.join(asdict(cfg))}.")
-        out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", replace(cfg, **over)))
+        try: vcfg = with_overrides(cfg, **over)
+        except ValueError as e: raise ValueError(f"variant {entry!r}: {e}") from None
+        out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", vcfg))
     return out
 
 # %% ../nbs/22_lavae_train.ipynb #29ee4432

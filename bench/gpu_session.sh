@@ -86,11 +86,12 @@ EOF
 lavae)
   # LAVAE (issue 6) in one call: the notebooks' tests incl. the `#| gpu` cells, the step benchmark (eager vs CUDA graph,
   # one model vs stacked), then Table I at the largest preset the measured step time says fits (paper if it does),
-  # with the lam_inv = 0 refit as an extra row. Needs .whl (adabelief-pytorch + fastcore, bench/fetch_wheels.sh).
+  # with the notebook's default stage-2 variants (lam_inv=0, stage2_init=lstsq) as extra rows. Needs .whl (adabelief-pytorch + fastcore, bench/fetch_wheels.sh).
   # Dry run of the plumbing on a CPU: LAVAE_DEVICE=cpu LAVAE_BENCH_STEPS=2 LAVAE_PRESET=smoke bash bench/gpu_session.sh lavae
   DEV=${LAVAE_DEVICE:-cuda}
   { nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; nproc;
     python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.is_available() and torch.cuda.get_device_name())"; } 2>&1 | tee "$W/env.log"
+  : > "$W/tests.log"
   for nb in 22_lavae_train 24_cvae 25_lavae_concurrent; do
     timeout 120 python3 bench/run_nb.py nbs/$nb.ipynb > "$W/test_$nb.log" 2>&1; echo "tests $nb: exit $?" | tee -a "$W/tests.log"
   done

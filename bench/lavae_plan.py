@@ -8,8 +8,10 @@ CUDA-graphed if that capture worked, as if the three ran one after another: trai
 be faster. Stage 2 (16×16 maps) and the evaluation fit in the margin. Falls back to `cpu_full` (3 epochs) when the
 benchmark is missing, and to `cpu` (4k images, 2 epochs) when nothing larger fits."""
 import sys
+from aavae_nb.lavae_concurrent import PAPER_STEPS
 
-STEPS_PAPER = 375_000 + 375_000 + 2 * 93_800           # 100 epochs each; CVAE (ii) has 938 steps/epoch of 4 views
+# LAVAE stage 1 and CVAE (i): 375,000 steps each; CVAE (ii): 93,800 steps (938 per epoch) of 4 views, counted twice
+STEPS_PAPER = 2 * PAPER_STEPS['stage1'] + 2 * PAPER_STEPS['transfer']
 SHARE = dict(paper=1.0, subset=20 / 100, cpu_full=3 / 100,     # stage-1 epochs of the preset / 100 ...
              cpu=2 / 100 * 4_000 / 60_000)                    # ... × the share of the training images
 MARGIN_S = 45                                            # start-up, stage 2, evaluation, figures

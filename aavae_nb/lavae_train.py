@@ -66,6 +66,7 @@ PRESETS = {
     'smoke':  dict(n_train=128, n_test=128, epochs1=1, epochs2=1, epochs3=1),
     'cpu':    dict(n_train=4000, n_test=5000, epochs1=2, epochs2=60, epochs3=2),
     'cpu_full': dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3),  # all of MNIST, ~1 h on 1 CPU core
+    'cpu_long': dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10),  # all of MNIST, ~1.5 h on 2 CPU cores
     'subset': dict(n_train=None, n_test=None, epochs1=20, epochs2=60, epochs3=20),
     'paper':  dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100),
 }

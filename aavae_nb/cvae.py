@@ -52,12 +52,15 @@ CVAE_MODES = ('usual', 'lavae')
 
 def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto',
                g:torch.Generator=None) -> list:
-    "Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch."
+    """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
+    Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
     check_one_of(mode, CVAE_MODES, 'CVAE mode')
+    if len(views) != model.n_cond:
+        raise ValueError(f"{len(views)} views for a CVAE of {model.n_cond} conditions: give one view per condition")
     device = def_device(device); model.to(device).train()
     V = views.to(device); N = V.shape[1]
     if mode == 'usual':
-        X, C = V.reshape(-1, *V.shape[2:]), torch.arange(4, device=device).repeat_interleave(N)
+        X, C = V.reshape(-1, *V.shape[2:]), torch.arange(len(V), device=device).repeat_interleave(N)
         def step(idx):
             x, c = X[idx].float() / 255, C[idx]
             mu, lv = model.encode(x, c)
@@ -66,10 +69,10 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
         n = len(X)
     else:
         def step(idx):
-            v = V[:, idx].float() / 255                                         # 4×B×1×28×28
+            v = V[:, idx].float() / 255                                         # K×B×1×28×28
             mu, lv = model.encode(v[0], 0)
-            z = model.sample(mu, lv).repeat(4, 1)
-            c = torch.arange(4, device=device).repeat_interleave(len(idx))
+            z = model.sample(mu, lv).repeat(len(V), 1)
+            c = torch.arange(len(V), device=device).repeat_interleave(len(idx))
             loss = cfg.recon_weight * bce_sum(model.decode(z, c), v.reshape(-1, *v.shape[2:])) + cfg.kl_weight * kl_sum(mu, lv)
             return loss, loss
         n = N

@@ -374,11 +374,12 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
 
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0) -> tuple:
     """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
-    (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched."""
+    (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched.
+    `seed` also seeds the global generator the stage-2 noise draws from, so a refit does not depend on what ran before."""
     import copy
     _require_stage(model, 1, 'Refitting stage 2', 'run train_stage1 first')
     m = copy.deepcopy(model)
-    g = torch.Generator().manual_seed(seed)
+    with BUILD_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
         for L in m.maps: L.copy_(nn.init.xavier_uniform_(torch.empty(L.shape), generator=g))
     return m, train_stage2(m, views, cfg, device, g)

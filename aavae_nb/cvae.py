@@ -80,23 +80,23 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
 
 @torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:
-    "Table I metric for a CVAE: z = μ(E(x_orig, orig)), decode with each view's condition; BCE-sum per image."
+    "Table I metric for a CVAE: z = μ(E(x_orig, orig)), decode with each view's condition (the first `model.n_cond` views); BCE-sum per image."
     device = def_device(device); model.to(device).eval()
-    tot = torch.zeros(4, device=device)
+    tot = torch.zeros(model.n_cond, device=device)
     for s in range(0, views.shape[1], bs):
         v = views[:, s:s + bs].to(device)
         z = model.encode(v[0], 0)[0]
-        for k in range(4): tot[k] += bce_sum(model.decode(z, k), v[k])
+        for k in range(model.n_cond): tot[k] += bce_sum(model.decode(z, k), v[k])
     out = dict(zip(VIEW_NAMES, (tot / views.shape[1]).tolist()))
     out['total'] = sum(out.values())
     return out
 
 def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0) -> tuple:
-    "A fresh CVAE trained in `mode`; returns (model, loss history)."
+    "A fresh CVAE, one condition per view of `views`, trained in `mode`; returns (model, loss history)."
     check_one_of(mode, CVAE_MODES, 'CVAE mode')
     with BUILD_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
-        m = CVAE()
+        m = CVAE(n_cond=len(views))
     return m, train_cvae(m, views, cfg, mode, device, g)
 
 def save_cvae(model:CVAE, path, **extra):

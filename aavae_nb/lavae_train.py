@@ -441,14 +441,23 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     cfg:LAVAEConfig, device='auto', seed:int=0,
                     models_out:dict=None, # if given, filled with the trained model of each row
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`side_by_side`)
+                    verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
                    ) -> tuple:
     "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
     names = list(views)
     for n in names: check_pair(n)
+    def say(r, what, t0):
+        if verbose: print(f"heat-map row {r}: {what} ({time.perf_counter() - t0:.0f} s into the row)", flush=True)
     def row(r):                                    # stages 1-2 on pair r, then a transfer head for every other pair
+        t0 = time.perf_counter()
         m = fit_lavae(views[r], cfg, r, device, seed)[0]
-        return m, {(r, c): train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
-                   for c in names if c != r}
+        say(r, 'stages 1-2 done', t0)
+        heads = {}
+        for c in names:
+            if c == r: continue
+            heads[(r, c)] = train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
+            say(r, f'transfer head for {c} done', t0)
+        return m, heads
     done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)
     models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
     heads = {k: h for d in done.values() for k, h in d[0][1].items()}

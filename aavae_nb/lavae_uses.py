@@ -14,7 +14,7 @@ from .lavae_model import LAVAE, compose, bce_sum
 __all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows',
            'inverse_map', 'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure',
            'sample_latents', 'interpolate', 'sampling_figure', 'interpolation_figure', 'view_latents', 'project',
-           'geometry_figure', 'heatmap_figure']
+           'geometry_figure', 'heatmap_figure', 'heatmap_agreement']
 
 # %% ../nbs/23_lavae_uses.ipynb #e33b56f6
 def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
@@ -218,3 +218,17 @@ def heatmap_figure(ours, paper, labels,
         ax.tick_params(axis='x', rotation=30, labelsize=7); ax.tick_params(axis='y', rotation=0, labelsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/23_lavae_uses.ipynb #2e80b741
+def heatmap_agreement(ours, paper) -> dict:
+    """How close a Fig. 7 matrix is to the paper's, over the cells the paper has (NaN cells are skipped): the median
+    relative distance |ours / paper - 1| (cell by cell) and Spearman's rank correlation of the cells (the map's order;
+    ties broken by position)."""
+    a, b = np.asarray(ours, dtype=float).ravel(), np.asarray(paper, dtype=float).ravel()
+    if a.shape != b.shape: raise ValueError(f"ours has {a.size} cells, paper {b.size}: give matrices of one shape")
+    ok = ~np.isnan(b) & ~np.isnan(a)
+    if ok.sum() < 3: raise ValueError(f"need at least 3 cells with both values, got {int(ok.sum())}")
+    rank = lambda v: v.argsort(kind='stable').argsort(kind='stable').astype(float)
+    return dict(cells=int(ok.sum()), median_rel_distance=float(np.median(np.abs(a[ok] / b[ok] - 1))),
+                rank_correlation=float(np.corrcoef(rank(a[ok]), rank(b[ok]))[0, 1]))
+

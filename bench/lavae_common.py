@@ -1,13 +1,18 @@
-"""What the LAVAE diagnostic scripts of bench/ share: the settings and the "Flips" views of Table I."""
+"""What the LAVAE diagnostic scripts of bench/ share: the settings and the views of Table I ("Flips") or of a heat-map pair."""
 from aavae_nb.core import set_seed
 from aavae_nb.lavae_augment import PAIRS
 from aavae_nb.lavae_train import mnist_views, resolve_run
 
-def flips_setup(preset:str, seed:int, out_dir, name:str, **overrides) -> tuple:
-    """As `reproduce_lavae_table1` prepares a run: (config, device, output folder, dataset, pair, training views,
-    test views) for the "Flips" pair at `preset` with `overrides`, seeded `seed`."""
+def pair_setup(preset:str, seed:int, out_dir, name:str, key:str='flips', **overrides) -> tuple:
+    """As `reproduce_lavae_table1` (Flips) and each heat-map row prepare a run: (config, device, output folder, dataset,
+    pair, training views, test views) for the pair `key` of `PAIRS` at `preset` with `overrides`, seeded `seed`."""
+    if key not in PAIRS: raise SystemExit(f"Unknown pair {key!r}: valid pairs are {', '.join(PAIRS)}.")
     cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, name, **overrides)
     set_seed(seed)
-    pair = PAIRS['flips']
+    pair = PAIRS[key]
     ds, views, views_test = mnist_views(cfg, [pair], seed)
     return cfg, dev, out, ds, pair, views[pair], views_test[pair]
+
+def flips_setup(preset:str, seed:int, out_dir, name:str, **overrides) -> tuple:
+    "`pair_setup` for Table I's \"Flips\" pair."
+    return pair_setup(preset, seed, out_dir, name, 'flips', **overrides)

@@ -27,7 +27,13 @@ class CVAE(nn.Module):
         to_channels_last(self)
 
     def onehot(self, c, n:int, device):
-        "One-hot rows of condition `c` (an int or a tensor of view indices) for `n` items; no host sync, so CUDA-graph safe."
+        """Condition rows for `n` items: the one-hot of `c` (an int or an integer tensor of view indices), or `c` itself
+        if it is a float vector of `n_cond` weights (e.g. the two-hot a1 + a2 of a view with no condition of its own);
+        no host sync, so CUDA-graph safe."""
+        if torch.is_tensor(c) and c.is_floating_point():
+            if c.shape[-1] != self.n_cond:
+                raise ValueError(f"a condition vector needs {self.n_cond} weights, got shape {tuple(c.shape)}")
+            return c.to(device=device, dtype=torch.float).expand(n, self.n_cond)
         if not torch.is_tensor(c):
             if not (isinstance(c, int) and 0 <= c < self.n_cond):
                 raise ValueError(f"condition must be a view index in 0..{self.n_cond - 1}, got {c!r}")
@@ -36,7 +42,7 @@ class CVAE(nn.Module):
         return (c[:, None] == torch.arange(self.n_cond, device=device)).float()
 
     def encode(self, x:torch.Tensor, c):
-        "μ, log σ² of q(z | x, c); `c` an int or a tensor of view indices."
+        "μ, log σ² of q(z | x, c); `c` a view index, a tensor of them, or a condition vector (`onehot`)."
         if x.dtype == torch.uint8: x = x.float() / 255
         h = torch.cat([self.encoder(x.contiguous(memory_format=torch.channels_last)), self.onehot(c, len(x), x.device)], 1)
         return self.fc_mu(h), self.fc_logvar(h)

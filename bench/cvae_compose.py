@@ -26,7 +26,7 @@ def untrained_compose(model:CVAE, views:torch.Tensor, bs:int, device) -> dict:
     for s in range(0, views.shape[1], bs):
         v = views[:, s:s + bs].to(device)
         z = model.encode(v[0], 0)[0]
-        tot[0] += bce_sum(model.decoder(torch.cat([z, two_hot.expand(len(z), 3)], 1)), v[3])
+        tot[0] += bce_sum(model.decode(z, two_hot), v[3])
         tot[1] += bce_sum(model.decode(model.encode(model.decode(z, 1), 0)[0], 2), v[3])   # a1 drawn, read back as an original, then a2
     return dict(zip(('compose_two_hot', 'compose_recursive'), (tot / views.shape[1]).tolist()))
 

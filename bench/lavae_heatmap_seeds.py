@@ -44,9 +44,9 @@ def figure(summaries:list, preset:str):
         ax.set_xticks(list(xs), [f"seed {s['seed']}" for s in ss])
         ax.set_title(f'λ = {lam:g}' + (' (the code)' if lam == 1 else ''))
         ax.set_ylabel('shearX,canny Total test BCE')
-    fig.legend(*axes[0][0].get_legend_handles_labels(), loc='lower center', ncol=4, fontsize=7)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc='lower center', ncol=2, fontsize=7)
     fig.suptitle(f'Fig. 7 headline over seeds, preset {preset!r} (REDUCED BUDGET, not the paper setting)', fontsize=9)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.tight_layout(rect=(0, 0.13, 1, 1))
     return fig
 
 def main(preset='cpu', seeds='0,1,2', lams='1,0', out_dir='runs/lavae_heatmap_seeds'):

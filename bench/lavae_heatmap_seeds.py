@@ -54,6 +54,7 @@ def main(preset='cpu', seeds='0,1,2', lams='1,0', out_dir='runs/lavae_heatmap_se
     labels = [','.join(check_pair(p)) for p in HEATMAP_PAIRS]
     seeds = [int(s) for s in seeds.split(',') if s.strip()]
     lams = [float(l) for l in lams.split(',') if l.strip()]
+    if not seeds or not lams: raise SystemExit(f"give at least one seed and one λ, got seeds {seeds} and lams {lams}")
     for seed in seeds:
         for lam in lams:
             cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, 'lavae_heatmap_seeds', lam_inv=lam)

@@ -14,7 +14,7 @@ from .lavae_model import LAVAE, compose, bce_sum
 __all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows',
            'inverse_map', 'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure',
            'sample_latents', 'interpolate', 'sampling_figure', 'interpolation_figure', 'view_latents', 'project',
-           'geometry_figure', 'heatmap_figure', 'heatmap_agreement']
+           'geometry_figure', 'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
 
 # %% ../nbs/23_lavae_uses.ipynb #e33b56f6
 def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
@@ -232,3 +232,18 @@ def heatmap_agreement(ours, paper) -> dict:
     return dict(cells=int(ok.sum()), median_rel_distance=float(np.median(np.abs(a[ok] / b[ok] - 1))),
                 rank_correlation=float(np.corrcoef(rank(a[ok]), rank(b[ok]))[0, 1]))
 
+
+# %% ../nbs/23_lavae_uses.ipynb #437a3794
+def heatmap_findings(totals, names) -> dict:
+    """What a Fig. 7 matrix over the pairs `names` (keys of `PAIRS`; rows = pair trained on, columns = pair evaluated)
+    says: the best row of each column (`best_row`, row indices) and how many columns have their own pair best; and, if
+    both pairs are in it, the paper's headline (§V-B, Fig. 7): the mini_edge latent space with a transfer head for
+    shear_canny against shear_canny's own head 0, its two cells and whether it holds."""
+    n = len(names)
+    best = [min(range(n), key=lambda r: totals[r][c]) for c in range(n)]
+    out = dict(best_row=best, columns_best_own_pair=sum(b == c for c, b in enumerate(best)))
+    if 'mini_edge' in names and 'shear_canny' in names:
+        i, j = names.index('mini_edge'), names.index('shear_canny')
+        out.update(transfer_mini_edge_to_shear_canny=totals[i][j], native_shear_canny=totals[j][j],
+                   headline_holds=bool(totals[i][j] < totals[j][j]))
+    return out

@@ -16,22 +16,20 @@ from pathlib import Path
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path, set_seed
 from aavae_nb.lavae_train import resolve_run, transfer_matrix, mnist_views, PAPER_HEATMAP, HEATMAP_PAIRS
 from aavae_nb.lavae_augment import check_pair
-from aavae_nb.lavae_uses import heatmap_agreement
+from aavae_nb.lavae_uses import heatmap_agreement, heatmap_findings
 
 def summarise(totals, seed:int, lam:float, seconds:float) -> dict:
     "The headline's two cells, whether it holds, the columns whose best row is their own pair, agreement with the paper."
-    i, j = HEATMAP_PAIRS.index('mini_edge'), HEATMAP_PAIRS.index('shear_canny')
-    n = len(HEATMAP_PAIRS)
-    own_best = sum(min(range(n), key=lambda r: totals[r][c]) == c for c in range(n))
-    return dict(seed=seed, lam_inv=lam, transfer_mini_edge_to_shear_canny=totals[i][j], native_shear_canny=totals[j][j],
-                headline_holds=bool(totals[i][j] < totals[j][j]), columns_best_own_pair=int(own_best),
-                diagonal=[totals[k][k] for k in range(n)], **heatmap_agreement(totals, PAPER_HEATMAP), train_seconds=seconds)
+    found = {k: v for k, v in heatmap_findings(totals, HEATMAP_PAIRS).items() if k != 'best_row'}
+    return dict(seed=seed, lam_inv=lam, **found, diagonal=[totals[k][k] for k in range(len(totals))],
+                **heatmap_agreement(totals, PAPER_HEATMAP), train_seconds=seconds)
 
 def figure(summaries:list, preset:str):
     "Per λ, each seed's native shearX+canny head beside the transfer head from mini_image+edge_detect (the paper's pair)."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     lams = sorted({s['lam_inv'] for s in summaries}, reverse=True)
+    i, j = HEATMAP_PAIRS.index('mini_edge'), HEATMAP_PAIRS.index('shear_canny')
     fig, axes = plt.subplots(1, len(lams), figsize=(4.5 * len(lams), 3.6), squeeze=False, sharey=True)
     for ax, lam in zip(axes[0], lams):
         ss = [s for s in summaries if s['lam_inv'] == lam]
@@ -39,8 +37,8 @@ def figure(summaries:list, preset:str):
         ax.bar([x - 0.2 for x in xs], [s['native_shear_canny'] for s in ss], 0.4, label='native shearX,canny (head 0)')
         ax.bar([x + 0.2 for x in xs], [s['transfer_mini_edge_to_shear_canny'] for s in ss], 0.4,
                label='transfer from mini_image,edge_detect')
-        ax.axhline(516.54, ls='--', c='C0', lw=1, label='paper native 516.54')
-        ax.axhline(336.65, ls='--', c='C1', lw=1, label='paper transfer 336.65')
+        for v, c, what in ((PAPER_HEATMAP[j][j], 'C0', 'native'), (PAPER_HEATMAP[i][j], 'C1', 'transfer')):
+            ax.axhline(v, ls='--', c=c, lw=1, label=f'paper {what} {v}')
         ax.set_xticks(list(xs), [f"seed {s['seed']}" for s in ss])
         ax.set_title(f'λ = {lam:g}' + (' (the code)' if lam == 1 else ''))
         ax.set_ylabel('shearX,canny Total test BCE')

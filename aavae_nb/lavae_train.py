@@ -419,15 +419,18 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
 
 def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
-    """Stage-2 variants of a papermill string such as `'lam_inv=0; stage2_init=lstsq'`: entries split by ';', each a
-    comma-separated list of `LAVAEConfig` overrides; returns [(label, config)], every config checked by `LAVAEConfig`."""
-    import ast
+    """Stage-2 variants of a papermill string such as `'lam_inv:0; stage2_init:lstsq'`: entries split by ';', each a
+    comma-separated list of `LAVAEConfig` overrides `name:value` (or `name=value`); returns [(label, config)], every
+    config checked by `LAVAEConfig`. The notebooks write `:`, because papermill skips a parameter line holding a second
+    `=` (it then leaves the parameter out of `--help-notebook` and calls `-p variants ...` an unknown parameter)."""
+    import ast, re
     out = []
     for entry in [e.strip() for e in (spec or '').split(';') if e.strip()]:
         over = {}
         for kv in [x.strip() for x in entry.split(',') if x.strip()]:
-            if '=' not in kv: raise ValueError(f"variant {entry!r}: expected name=value pairs, got {kv!r}")
-            k, v = (t.strip() for t in kv.split('=', 1))
+            m = re.fullmatch(r'(\w+)\s*[:=]\s*(.*)', kv)
+            if not m: raise ValueError(f"variant {entry!r}: expected name:value pairs, got {kv!r}")
+            k, v = m.group(1), m.group(2)
             try: over[k] = ast.literal_eval(v)
             except (ValueError, SyntaxError): over[k] = v
         try: vcfg = with_overrides(cfg, **over)

@@ -375,6 +375,8 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0) -> tuple:
     """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
     (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched.
+    With `cfg.stage2_init='lstsq'` stage 2 replaces the drawn maps by the least-squares ones; the draw stays, so the
+    generator is in the same state for both starts and committed refits repeat exactly.
     `seed` also seeds the global generator the stage-2 noise draws from, so a refit does not depend on what ran before."""
     import copy
     _require_stage(model, 1, 'Refitting stage 2', 'run train_stage1 first')

@@ -11,8 +11,8 @@ import torch
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'set_seed', 'def_device', 'check_one_of', 'find_root', 'atomic_path',
-           'save_json', 'Stopwatch', 'git_sha', 'device_name', 'versions', 'provenance', 'to_uint8', 'image_grid',
-           'show_grid', 'readme_text', 'render_readme']
+           'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8',
+           'image_grid', 'show_grid', 'readme_text', 'render_readme']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
@@ -126,6 +126,21 @@ def device_name(device:str|torch.device='auto') -> str:
     if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
     return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
+def cpu_info() -> dict:
+    """The host CPU: its model name and family/model/stepping (`/proc/cpuinfo` on Linux) and the SIMD level torch
+    dispatches its CPU kernels to. Two machines of the same kind can differ here, and a CPU run's last digits with them."""
+    info = {}
+    try:
+        with open('/proc/cpuinfo') as f:
+            for l in f:
+                k, _, v = l.partition(':')
+                if not k.strip(): break                           # the first processor's block is enough
+                info.setdefault(k.strip(), v.strip())
+    except OSError: pass
+    cpuid = '/'.join(info.get(k, '?') for k in ('cpu family', 'model', 'stepping')) if 'model' in info else None
+    return dict(model=info.get('model name') or platform.processor() or platform.machine(), family_model_stepping=cpuid,
+                capability=torch.backends.cpu.get_cpu_capability())
+
 def versions() -> dict:
     "Versions of Python and the packages that can change a result."
     from importlib.metadata import version, PackageNotFoundError
@@ -150,7 +165,7 @@ def provenance(seed:int=None,          # the seed of the run
     return dict(seed=seed, preset=preset, device=device_name(device), versions=versions(),
                 git_sha=_IMPORT_SHA, wall_time_s=None if wall_time_s is None else round(float(wall_time_s), 3),
                 timestamp=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-                platform=platform.platform(), **extra)
+                platform=platform.platform(), cpu=cpu_info(), **extra)
 
 # %% ../nbs/00_core.ipynb #b161ef0a
 def to_uint8(x:torch.Tensor,   # images, `B×C×H×W` (or `B×H×W` grayscale)

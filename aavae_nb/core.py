@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_core.ipynb #0e45e69a
 from __future__ import annotations
-import os, sys, json, time, random, platform, subprocess, tempfile, contextlib, datetime
+import os, re, sys, json, time, random, platform, subprocess, tempfile, contextlib, datetime
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'set_seed', 'def_device', 'check_one_of', 'find_root', 'atomic_path',
-           'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8',
-           'image_grid', 'show_grid', 'readme_text', 'render_readme']
+__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'set_seed', 'def_device', 'check_one_of',
+           'find_root', 'atomic_path', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions',
+           'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps',
+           'figure_sources', 'readme_figure_paths']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
@@ -217,3 +218,41 @@ def render_readme(nb_path:Path=None, out:Path=None) -> Path:
     out = Path(out or ROOT/'README.md')
     with atomic_path(out) as tmp: tmp.write_text(readme_text(nb_path), encoding='utf-8')
     return out
+
+# %% ../nbs/00_core.ipynb #e3dab6f5
+PROVENANCE_KEYS = ('seed', 'preset', 'device', 'versions', 'git_sha', 'wall_time_s')
+
+def provenance_stamps(d) -> list:
+    "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
+    if isinstance(d, dict):
+        return ([d] if all(k in d for k in PROVENANCE_KEYS) else []) + [s for v in d.values() for s in provenance_stamps(v)]
+    if isinstance(d, list): return [s for v in d for s in provenance_stamps(v)]
+    return []
+
+def figure_sources(figures_dir:Path=None) -> dict:
+    """Map every file in `figures_dir` (default `figures/`, its README.md aside) to the results JSON holding its
+    provenance: a stamped JSON to itself, another file to the stamped JSON of the same name or to one whose
+    `outputs` lists it; `None` where there is none."""
+    d = Path(figures_dir or FIGURES_DIR)
+    files = sorted(f for f in d.iterdir() if f.is_file() and f.name != 'README.md')
+    stamped = {}
+    for f in files:
+        if f.suffix != '.json': continue
+        try: rec = json.loads(f.read_text(encoding='utf-8'))
+        except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{f} is not valid JSON ({e}): rerun the run that wrote it") from e
+        if provenance_stamps(rec): stamped[f.name] = rec.get('outputs', []) if isinstance(rec, dict) else []
+    listed = {o: j for j, outs in stamped.items() for o in outs}
+    def source(f):
+        if f.name in stamped: return f.name
+        if f.stem + '.json' in stamped: return f.stem + '.json'
+        return listed.get(f.name)
+    return {f.name: source(f) for f in files}
+
+def readme_figure_paths(text:str) -> list:
+    "The `figures/...` paths a README text names, `{a,b}` alternatives expanded (globs kept as they are)."
+    out = []
+    for m in re.findall(r'figures/([\w.*{},-]+)', text):
+        m = m.rstrip('.,')
+        alts = re.match(r'(.*)\{([^}]*)\}(.*)', m)
+        out += [alts[1] + a + alts[3] for a in alts[2].split(',')] if alts else [m]
+    return [p for p in out if p]

@@ -4,7 +4,7 @@
     # default: 15000 2,4,8,16,32 runs/lavae_epoch_trend
     PYTHONPATH=. python bench/lavae_epoch_trend.py plot [out_dir]     # CSV + PNG from the JSON (also done at the end)
 
-At the CPU preset `cpu_full` (3 stage-1 epochs) the code's stage 2 (λ = 1) gives a Table I total of 410 against 305
+At the CPU preset `cpu_full` (3 stage-1 epochs) the code's stage 2 (λ = 1) gives a Table I total of 411 against 304
 with λ = 0 (`lavae_map_diagnostic.py`); the paper, after 100 epochs, reports 297.1 with the code's λ = 1. This trains
 one LAVAE on "Flips" (stage 1 uninterrupted, one optimiser, seed 0) and, after the chosen stage-1 epochs, refits
 stage 2 from a copy of the model with λ = 1 and with λ = 0 (same seed, same initial maps each time), then reports

@@ -219,7 +219,7 @@ def render_readme(nb_path:Path=None, out:Path=None) -> Path:
     with atomic_path(out) as tmp: tmp.write_text(readme_text(nb_path), encoding='utf-8')
     return out
 
-# %% ../nbs/00_core.ipynb #e3dab6f5
+# %% ../nbs/00_core.ipynb #8089ddf5
 PROVENANCE_KEYS = ('seed', 'preset', 'device', 'versions', 'git_sha', 'wall_time_s')
 
 def provenance_stamps(d) -> list:

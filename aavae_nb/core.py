@@ -13,7 +13,7 @@ import torch
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'set_seed', 'def_device', 'check_one_of',
            'find_root', 'atomic_path', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions',
            'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps',
-           'figure_sources', 'readme_figure_paths']
+           'figure_sources', 'missing_outputs', 'readme_figure_paths']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
@@ -125,7 +125,7 @@ def device_name(device:str|torch.device='auto') -> str:
     "A human-readable name of the device a run used."
     dev = def_device(device)
     if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
-    return f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+    return f"cpu ({cpu_info()['model']}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
 def cpu_info() -> dict:
     """The host CPU: its model name and family/model/stepping (`/proc/cpuinfo` on Linux) and the SIMD level torch
@@ -247,6 +247,15 @@ def figure_sources(figures_dir:Path=None) -> dict:
         if f.stem + '.json' in stamped: return f.stem + '.json'
         return listed.get(f.name)
     return {f.name: source(f) for f in files}
+
+def missing_outputs(json_path:Path) -> list:
+    """The files a results JSON lists under `outputs` that are not in its folder: a run checks what it has just
+    written, the figures test what was committed."""
+    p = Path(json_path)
+    try: rec = json.loads(p.read_text(encoding='utf-8'))
+    except (OSError, ValueError, UnicodeDecodeError) as e: raise ValueError(f"cannot read {p} ({e}): rerun the run that wrote it") from e
+    outs = rec.get('outputs', []) if isinstance(rec, dict) else []
+    return [o for o in outs if not (p.parent/o).is_file()]
 
 def readme_figure_paths(text:str) -> list:
     "The `figures/...` paths a README text names, `{a,b}` alternatives expanded (globs kept as they are)."

@@ -13,10 +13,11 @@ the best row, and `heatmap_agreement` against the paper's matrix. Writes `lavae_
 the CSV has every cell, the JSON a summary per matrix and the provenance."""
 import sys
 from pathlib import Path
-from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path, set_seed
-from aavae_nb.lavae_train import resolve_run, transfer_matrix, mnist_views, PAPER_HEATMAP, HEATMAP_PAIRS
+from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
+from aavae_nb.lavae_train import transfer_matrix, PAPER_HEATMAP, HEATMAP_PAIRS
 from aavae_nb.lavae_augment import check_pair
 from aavae_nb.lavae_uses import heatmap_agreement, heatmap_findings
+from lavae_common import views_setup
 
 def summarise(totals, seed:int, lam:float, seconds:float) -> dict:
     "The headline's two cells, whether it holds, the columns whose best row is their own pair, agreement with the paper."
@@ -55,9 +56,8 @@ def main(preset='cpu', seeds='0,1,2', lams='1,0', out_dir='runs/lavae_heatmap_se
     if not seeds or not lams: raise SystemExit(f"give at least one seed and one λ, got seeds {seeds} and lams {lams}")
     for seed in seeds:
         for lam in lams:
-            cfg, dev, out = resolve_run(preset, 'auto', seed, out_dir, 'lavae_heatmap_seeds', lam_inv=lam)
-            set_seed(seed)
-            ds, views, views_test = mnist_views(cfg, HEATMAP_PAIRS, seed)
+            cfg, dev, out, ds, views, views_test = views_setup(preset, seed, out_dir, 'lavae_heatmap_seeds', HEATMAP_PAIRS,
+                                                               lam_inv=lam)
             t = Stopwatch()
             totals, _, _ = transfer_matrix(views, views_test, cfg, dev, seed, verbose=False)
             s = summarise(totals, seed, lam, t.elapsed)

@@ -4,17 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #0e45e69a
 from __future__ import annotations
-import os, re, sys, json, time, random, platform, subprocess, tempfile, contextlib, datetime
+import os, re, sys, json, time, random, atexit, shutil, platform, subprocess, tempfile, contextlib, datetime
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'set_seed', 'def_device', 'check_one_of',
-           'find_root', 'atomic_path', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions',
-           'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps',
-           'figure_sources', 'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text',
-           'render_figures_index']
+           'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info',
+           'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme',
+           'provenance_stamps', 'figure_sources', 'missing_outputs', 'readme_figure_paths', 'figures_index',
+           'figures_readme_text', 'render_figures_index']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
@@ -88,6 +88,26 @@ def atomic_path(path:str|Path # the final file name
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
+
+def _alive(pid:int) -> bool:
+    try: os.kill(pid, 0)                      # signal 0: only asks whether the process exists (POSIX)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def scratch_dir() -> Path:
+    """A new temporary folder for this process (the tests write their files here). It is deleted at exit, and, since
+    a test worker may exit without running exit handlers, every later call also deletes the folders of processes
+    that no longer exist: test runs do not pile files up in the system's temporary folder."""
+    root = Path(tempfile.gettempdir())/'aavae_nb_scratch'
+    root.mkdir(exist_ok=True)
+    if os.name == 'posix':                    # (on Windows, os.kill(pid, 0) would end the process)
+        for old in root.glob('pid*_*'):
+            pid = old.name[3:].split('_')[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)): shutil.rmtree(old, ignore_errors=True)
+    d = Path(tempfile.mkdtemp(prefix=f'pid{os.getpid()}_', dir=root))
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
+    return d
 
 def save_json(obj, path:str|Path) -> Path:
     "Write `obj` as indented JSON to `path`, atomically."

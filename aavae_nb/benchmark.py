@@ -396,9 +396,11 @@ def plot_benchmark(df, title:str=None):
             if len(r): xs.append(i + (j - (len(vars_) - 1) / 2) * w); ys.append(float(r.img_s.iloc[0])); sp.append(r.speedup_vs_official.iloc[0])
         ax.bar(xs, ys, w, label=v, color='#999999' if v == 'official' else None)
         for xx, yy, s in zip(xs, ys, sp):
-            if s == s: ax.text(xx, yy, f'{s:.1f}×', ha='center', va='bottom', fontsize=7)
+            if s == s: ax.text(xx, yy, f'{s:.2f}×' if s < 2 else f'{s:.1f}×', ha='center', va='bottom', fontsize=7)
     ax.set_xticks(range(len(cfgs)), [f"{c}\n({ok[ok.config == c].data.iloc[0].split(' ')[0]})" for c in cfgs])
-    ax.set_ylabel(f'training images / s (batch {int(ok.bs.iloc[0])})'); ax.set_yscale('log')
+    ax.set_ylabel(f'training images / s (batch {int(ok.bs.iloc[0])})')
+    if ok.img_s.max() > 10 * ok.img_s.min(): ax.set_yscale('log')   # linear from 0 when the bars are alike
+    else: ax.set_ylim(0, 1.3 * ok.img_s.max())                       # (room for the legend)
     ax.legend(fontsize=8, ncol=len(vars_)); ax.set_title(title or 'AAVAE training step: official-style vs fast (same run)', fontsize=10)
     fig.tight_layout()
     return fig

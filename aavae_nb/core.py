@@ -250,6 +250,12 @@ def provenance_stamps(d) -> list:
     if isinstance(d, list): return [s for v in d for s in provenance_stamps(v)]
     return []
 
+def _read_results(p:Path):
+    "A results JSON, loaded; a clear error where it cannot be read or parsed."
+    try: return json.loads(Path(p).read_text(encoding='utf-8'))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"cannot read {p}: missing, or not valid JSON ({e}); rerun the run that wrote it") from e
+
 def figure_sources(figures_dir:Path=None) -> dict:
     """Map every file in `figures_dir` (default `figures/`, its README.md aside) to the results JSON holding its
     provenance: a stamped JSON to itself, another file to the stamped JSON of the same name or to one whose
@@ -259,8 +265,7 @@ def figure_sources(figures_dir:Path=None) -> dict:
     stamped = {}
     for f in files:
         if f.suffix != '.json': continue
-        try: rec = json.loads(f.read_text(encoding='utf-8'))
-        except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{f} is not valid JSON ({e}): rerun the run that wrote it") from e
+        rec = _read_results(f)
         if provenance_stamps(rec): stamped[f.name] = rec.get('outputs', []) if isinstance(rec, dict) else []
     listed = {o: j for j, outs in stamped.items() for o in outs}
     def source(f):
@@ -272,9 +277,7 @@ def figure_sources(figures_dir:Path=None) -> dict:
 def missing_outputs(json_path:Path) -> list:
     """The files a results JSON lists under `outputs` that are not in its folder: a run checks what it has just
     written, the figures test what was committed."""
-    p = Path(json_path)
-    try: rec = json.loads(p.read_text(encoding='utf-8'))
-    except (OSError, ValueError, UnicodeDecodeError) as e: raise ValueError(f"cannot read {p} ({e}): rerun the run that wrote it") from e
+    p = Path(json_path); rec = _read_results(p)
     outs = rec.get('outputs', []) if isinstance(rec, dict) else []
     return [o for o in outs if not (p.parent/o).is_file()]
 
@@ -311,7 +314,7 @@ def figures_index(figures_dir:Path=None) -> str:
     rows = ['| results JSON | other files | preset | seed | device | training images | wall time | date | commit |',
             '|---|---|---|---|---|---|---|---|---|']
     for j in sorted(k for k in groups if k):
-        rec = json.loads((d/j).read_text(encoding='utf-8'))
+        rec = _read_results(d/j)
         sts, top = provenance_stamps(rec), _run_stamp(rec)
         main = top or sts[0]
         wall = top['wall_time_s'] if top else sum(s['wall_time_s'] or 0 for s in sts)

@@ -16,10 +16,10 @@ from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'VARIANTS', 'BENCH_CONFIGS', 'BENCH_PRESETS', 'AB_PRESETS',
-           'AB_ARMS', 'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench',
-           'StepTimerCB', 'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images',
-           'bench_images', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab',
-           'write_ab']
+           'LEVERS', 'AB_ARMS', 'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps',
+           'official_style_bench', 'StepTimerCB', 'fast_step_bench', 'augment_bench', 'reference_augment_rate',
+           'synthetic_images', 'bench_images', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement',
+           'run_ab', 'write_ab']
 
 # %% ../nbs/13_benchmark_lib.ipynb #063313bb
 STEP_GFLOPS = {  # (dataset, arch): (training path fwd+bwd, no-grad encoder pass) GFLOP per image, PERF.md
@@ -405,6 +405,12 @@ def plot_benchmark(df, title:str=None):
     fig.tight_layout()
     return fig
 
+def _cpu_levers():
+    "The speed levers on by default on the CPU, in words (fp32 eager if none)."
+    from aavae_nb.train import LEVER_DEFAULTS
+    on = [k for k, v in LEVER_DEFAULTS['cpu'].items() if v]
+    return ('fp32 eager with ' + ', '.join(on)) if on else 'fp32 eager'
+
 def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
     "Write `benchmark.csv`, `benchmark_augment.csv`, `benchmark.json` (with provenance) and `benchmark.png` to `out`."
     import pandas as pd
@@ -417,9 +423,9 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
                    step_gflops={f'{k[0]}/{k[1]}': v for k, v in STEP_GFLOPS.items()}, epoch_images=EPOCH_IMAGES,
                    note=('smoke preset: a tiny CPU run that exercises the code; its numbers are MEANINGLESS BY DESIGN' if smoke
                          else 'official-style and fast steps measured in the same process on the same device'
-                         + ('; on a CPU the fast step has its CPU defaults (fp32 eager, batched augmentation, no per-step '
-                            'sync: bf16, channels_last, compile and fused Adam default on only on CUDA) and the shares '
-                            'of the GPU peak mean nothing' if cpu else '')),
+                         + (f'; on a CPU the fast step has its CPU defaults ({_cpu_levers()}, batched augmentation, no '
+                            'per-step sync; the other levers default on only on CUDA, train.LEVER_DEFAULTS) and the '
+                            'shares of the GPU peak mean nothing' if cpu else '')),
                    provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/'benchmark.json')
     if (df['error'] == '').any():
         fig = plot_benchmark(df, 'smoke (CPU, tiny): meaningless by design' if smoke else
@@ -432,7 +438,9 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
 AB_PRESETS = {
     'smoke': dict(base='smoke', arch='tiny', epochs=2, overrides=dict(n_pretrain=32, bs=8, warmup_epochs=0.5, log_every=1)),
     'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),
+    'cpu':   dict(base='cpu', arch='resnet18', epochs=10, overrides=dict(log_every=5)),   # width 16; ~30 min on 2 cores
 }
+LEVERS = ('bf16', 'channels_last', 'fused_adam', 'compile')
 AB_ARMS = {'fast': {}, 'fp32_eager': FP32_EAGER}
 
 def curve_agreement(a, b, key:str='loss') -> dict:
@@ -468,7 +476,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     dev, sw = def_device(device), Stopwatch()
     out = Path(out_dir) if out_dir else RUNS_DIR/'reproduce_ab_fastpath'
     log = print if verbose else (lambda *a, **k: None)
-    arms, hists = {}, {}
+    arms, hists, flags = {}, {}, {}
     data = None
     for arm, levers in AB_ARMS.items():
         cfg = resolve_config(P['base'], variant='aavae', arch='resnet18' if P['arch'] == 'tiny' else P['arch'], epochs=epochs,
@@ -489,14 +497,16 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
                          final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
                          img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
                          flags=str(_flags(cfg, dev)), arch=P['arch'], epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
-        hists[arm] = hist
+        hists[arm], flags[arm] = hist, _flags(cfg, dev)
         log(f"{arm:10s} kNN {knn:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  {t_pre:.1f} s  flags {arms[arm]['flags']}")
         del model
         if dev.type == 'cuda': torch.cuda.empty_cache()
     ag = curve_agreement(hists['fast'], hists['fp32_eager'])
     d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']
     verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'], shape_ok=ag['pearson_r'] >= min_r,
-                   final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'], tol_knn=tol_knn, min_r=min_r)
+                   final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'], tol_knn=tol_knn, min_r=min_r,
+                   levers_tested=[k for k in LEVERS if flags['fast'][k] != flags['fp32_eager'][k]])
+    log(f"levers that differ between the arms on {dev.type}: {', '.join(verdict['levers_tested']) or 'none'}")
     log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves r={ag['pearson_r']:.5f} "
         f"({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap {ag['final_rel_gap']:.2%}")
     write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed))
@@ -514,13 +524,17 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta) -> Path:
     ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6, label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
     ax.plot(curves.step, curves.loss_fast, lw=1, label=f"fast defaults (kNN {arms['fast']['knn_top1']:.1f}%)")
     ax.set_xlabel('optimiser step'); ax.set_ylabel('training loss (−log p(x|z), batch mean)')
-    ax.set_title(f"A/B of the fast path: r={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
+    ax.set_title(f"A/B of the fast path ({meta['preset']}, {torch.device(meta['device']).type}; levers tested: "
+                 f"{', '.join(verdict['levers_tested']) or 'none'})\nr={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
                  + (' (smoke: meaningless)' if smoke else ''), fontsize=9)
     ax.legend(fontsize=8); fig.tight_layout()
     with atomic_path(out/'ab_fastpath.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
     plt.close(fig)
     save_json(dict(arms=arms, verdict=verdict, agreement={k: v for k, v in ag.items() if k not in ('a', 'b', 'steps')},
-                   note=('smoke preset: tiny model on the CPU, where both arms run the same step; MEANINGLESS BY DESIGN'
-                         if smoke else 'same seed, same data order and augmentation draws; only the speed levers differ'),
+                   note=('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
+                         'same seed, same data order and augmentation draws; only the speed levers differ: '
+                         + (', '.join(verdict['levers_tested']) or 'none')
+                         + ('' if set(verdict['levers_tested']) == set(LEVERS) else
+                            f" (the others, {', '.join(k for k in LEVERS if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
                    provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/'ab_fastpath.json')
     return out

@@ -144,13 +144,13 @@ class VAETrainCB(Callback):
     def zero_grad(self, learn): learn.opt.zero_grad(set_to_none=True)
 
 class AutocastCB(Callback):
-    "bf16 autocast of the forward pass on CUDA (the model keeps likelihood and KL in fp32)."
+    """bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32).
+    `pretrain` adds it on CUDA by default; on the CPU only when asked (`bf16=True`): see `train.LEVER_DEFAULTS`."""
     order = 5
     def __init__(self, dtype=torch.bfloat16): self.dtype = dtype
     def before_fit(self, learn):
         dev = next(learn.model.parameters()).device
-        if dev.type != 'cuda': return        # CPU: no autocast (bf16 on CPU is slow and not the target)
-        learn.autocast = partial(torch.autocast, device_type='cuda', dtype=self.dtype)
+        learn.autocast = partial(torch.autocast, device_type=dev.type, dtype=self.dtype)
     def cleanup_fit(self, learn): learn.autocast = contextlib.nullcontext
 
 class MaxStepsCB(Callback):

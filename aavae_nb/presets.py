@@ -44,7 +44,7 @@ class TrainConfig:
     weight_decay: float = 0.0        # Adam weight decay (0 in all of the paper's experiments)
     eval_epochs: tuple = (400, 800, 1600, 3200) # epochs whose checkpoints get linearly evaluated
     seed: int = 0                    # seed of the run
-    # speed levers (None: on for CUDA, off for CPU)
+    # speed levers (None: the device's default, train.LEVER_DEFAULTS)
     bf16: bool | None = None         # bf16 autocast (likelihood and KL stay fp32)
     channels_last: bool | None = None # channels_last memory format
     fused_adam: bool | None = None   # fused Adam kernel

@@ -19,9 +19,9 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint', 'default_out_dir', 'build_model',
-           'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1',
-           'save_table1']
+__all__ = ['CKPT_FORMAT', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint', 'default_out_dir',
+           'build_model', 'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame',
+           'plot_table1', 'save_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
@@ -106,11 +106,13 @@ def load_checkpoint(path, map_location='cpu') -> dict:
                          "another checkpoint (e.g. an `epoch=N.ckpt`).") from e
 
 # %% ../nbs/11_train.ipynb #5c82d7f0
+LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)
+    'cuda': dict(bf16=True, channels_last=True, fused_adam=True, compile=True),
+    'cpu':  dict(bf16=False, channels_last=True, fused_adam=False, compile=False)}
+
 def _flags(cfg:TrainConfig, dev:torch.device) -> dict:
-    cuda = dev.type == 'cuda'
-    pick = lambda v: cuda if v is None else bool(v)
-    fl = dict(bf16=pick(cfg.bf16), channels_last=pick(cfg.channels_last), fused_adam=pick(cfg.fused_adam),
-              compile=pick(cfg.compile))
+    dflt = LEVER_DEFAULTS['cuda' if dev.type == 'cuda' else 'cpu']
+    fl = {k: d if getattr(cfg, k) is None else bool(getattr(cfg, k)) for k, d in dflt.items()}
     fl.update(compile_mode=cfg.compile_mode if fl['compile'] else None, compile_extras=fl['compile'] and cfg.compile_extras)
     return fl
 

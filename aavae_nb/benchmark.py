@@ -458,6 +458,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
            device='auto',        # device
            seed:int=0,           # seed of both arms
            out_dir=None,         # None: RUNS_DIR/'reproduce_ab_fastpath'
+           stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `<stem>.csv`, `<stem>.png`, `<stem>_curves.csv`)
            epochs:int=None,      # override the preset's epochs
            tol_knn:float=1.5,    # max |kNN(fast) - kNN(fp32)| in points
            min_r:float=0.99,     # min Pearson r of the two loss curves
@@ -509,16 +510,16 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     log(f"levers that differ between the arms on {dev.type}: {', '.join(verdict['levers_tested']) or 'none'}")
     log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves r={ag['pearson_r']:.5f} "
         f"({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap {ag['final_rel_gap']:.2%}")
-    write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed))
+    write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed), stem)
     return dict(arms=arms, agreement=ag, verdict=verdict, out_dir=str(out))
 
-def write_ab(arms:dict, ag:dict, verdict:dict, out, meta) -> Path:
-    "Write `ab_fastpath.csv`, `ab_fastpath_curves.csv`, `ab_fastpath.png` (the two loss curves) and `ab_fastpath.json`."
+def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath') -> Path:
+    "Write `<stem>.csv` (the arms), `<stem>_curves.csv`, `<stem>.png` (the two loss curves) and `<stem>.json` (listing them)."
     import pandas as pd, matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out/'ab_fastpath.csv') as tmp: pd.DataFrame(list(arms.values())).to_csv(tmp, index=False)
+    with atomic_path(out/f'{stem}.csv') as tmp: pd.DataFrame(list(arms.values())).to_csv(tmp, index=False)
     curves = pd.DataFrame(dict(step=ag['steps'], loss_fast=ag['a'], loss_fp32_eager=ag['b']))
-    with atomic_path(out/'ab_fastpath_curves.csv') as tmp: curves.to_csv(tmp, index=False)
+    with atomic_path(out/f'{stem}_curves.csv') as tmp: curves.to_csv(tmp, index=False)
     smoke = meta['preset'] == 'smoke'
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6, label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
@@ -528,7 +529,7 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta) -> Path:
                  f"{', '.join(verdict['levers_tested']) or 'none'})\nr={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
                  + (' (smoke: meaningless)' if smoke else ''), fontsize=9)
     ax.legend(fontsize=8); fig.tight_layout()
-    with atomic_path(out/'ab_fastpath.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
+    with atomic_path(out/f'{stem}.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
     plt.close(fig)
     save_json(dict(arms=arms, verdict=verdict, agreement={k: v for k, v in ag.items() if k not in ('a', 'b', 'steps')},
                    note=('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
@@ -536,5 +537,6 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta) -> Path:
                          + (', '.join(verdict['levers_tested']) or 'none')
                          + ('' if set(verdict['levers_tested']) == set(LEVERS) else
                             f" (the others, {', '.join(k for k in LEVERS if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
-                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/'ab_fastpath.json')
+                   outputs=[f'{stem}.csv', f'{stem}_curves.csv', f'{stem}.png'],
+                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/f'{stem}.json')
     return out

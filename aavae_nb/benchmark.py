@@ -458,11 +458,11 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
            device='auto',        # device
            seed:int=0,           # seed of both arms
            out_dir=None,         # None: RUNS_DIR/'reproduce_ab_fastpath'
-           stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `<stem>.csv`, `<stem>.png`, `<stem>_curves.csv`)
            epochs:int=None,      # override the preset's epochs
            tol_knn:float=1.5,    # max |kNN(fast) - kNN(fp32)| in points
            min_r:float=0.99,     # min Pearson r of the two loss curves
            verbose:bool=True,
+           stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `<stem>.csv`, `<stem>.png`, `<stem>_curves.csv`)
           ) -> dict:
     "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN accuracy and loss curves; write CSV/PNG/JSON."
     import pandas as pd

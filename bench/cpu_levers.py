@@ -1,14 +1,15 @@
 """AAVAE on the CPU: what each speed lever does to one training step, measured lever by lever (the evidence behind
 `train.LEVER_DEFAULTS['cpu']`: channels_last on, bf16 autocast / fused Adam / torch.compile off).
 
-    PYTHONPATH=. python bench/cpu_levers.py [threads] [steps] [out_dir]   # default: 1 5 runs/cpu_levers (the committed figure)
+    PYTHONPATH=. python bench/cpu_levers.py [threads] [steps] [out_dir]   # default: 1 10 runs/cpu_levers (the committed figure)
 
 The model is Table 1's `cpu` preset (AAVAE, ResNet-18 at width 16, batch 128, 32² inputs); one step is
 `model.step` (forward, Gaussian likelihood, KL) + backward + Adam, on a fixed batch (no augmentation, no BN pass: the
 levers act on this part). `steps` timed steps after 2 untimed ones (which hold torch.compile's compilation, reported
-as `warmup_s`), `threads` torch threads, on an otherwise idle machine. Writes `cpu_levers.csv` and `.json` (with
+as `warmup_s`, from an empty inductor cache), `threads` torch threads, on an otherwise idle machine. Writes `cpu_levers.csv` and `.json` (with
 provenance) to `out_dir`; `figures/cpu_levers.*` come from it."""
-import sys, contextlib
+import os, sys, contextlib, tempfile
+os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', tempfile.mkdtemp(prefix='cpu_levers_inductor_'))  # cold compile: warmup_s holds it all
 from functools import partial
 from pathlib import Path
 import pandas as pd, torch
@@ -35,7 +36,7 @@ def time_arm(cfg, x, bf16, cl, fused, comp, steps):
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
     return timed_steps(step, steps, 2, 'cpu')
 
-def main(threads='1', steps='5', out_dir='runs/cpu_levers'):
+def main(threads='1', steps='10', out_dir='runs/cpu_levers'):
     threads, steps = int(threads), int(steps)
     sw, out, n0 = Stopwatch(), Path(out_dir), torch.get_num_threads()
     out.mkdir(parents=True, exist_ok=True)

@@ -269,7 +269,7 @@ BENCH_PRESETS = {
     'gpu':   dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fp32_eager'),
                   bs=256, n_images=45000, steps=60, warmup_steps=12, workers=None, aug_steps=50, official_steps=30),
     'cpu':   dict(configs=('r18_32',), variants=('official', 'fast', 'fp32_eager'), bs=256, n_images=4096, steps=6,
-                  warmup_steps=2, workers=None, aug_steps=10, official_steps=6),   # a machine without a GPU: ~10 min
+                  warmup_steps=2, workers=None, aug_steps=10, official_steps=6),   # a machine without a GPU: ~13 min
 }
 
 def synthetic_images(n:int, side:int, seed:int=0) -> torch.Tensor:
@@ -438,7 +438,7 @@ def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
 AB_PRESETS = {
     'smoke': dict(base='smoke', arch='tiny', epochs=2, overrides=dict(n_pretrain=32, bs=8, warmup_epochs=0.5, log_every=1)),
     'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),
-    'cpu':   dict(base='cpu', arch='resnet18', epochs=10, overrides=dict(log_every=5)),   # width 16; ~30 min on 2 cores
+    'cpu':   dict(base='cpu', arch='resnet18', epochs=10, overrides=dict(log_every=5)),   # width 16; 15-25 min on 2 cores
 }
 LEVERS = ('bf16', 'channels_last', 'fused_adam', 'compile')
 AB_ARMS = {'fast': {}, 'fp32_eager': FP32_EAGER}

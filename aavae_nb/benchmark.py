@@ -538,5 +538,6 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath'
                          + ('' if set(verdict['levers_tested']) == set(LEVERS) else
                             f" (the others, {', '.join(k for k in LEVERS if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
                    outputs=[f'{stem}.csv', f'{stem}_curves.csv', f'{stem}.png'],
-                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/f'{stem}.json')
+                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'],
+                                         n_pretrain=next(iter(arms.values()))['n_pretrain'])), out/f'{stem}.json')
     return out

@@ -16,10 +16,10 @@ from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'VARIANTS', 'BENCH_CONFIGS', 'BENCH_PRESETS', 'AB_PRESETS',
-           'LEVERS', 'AB_ARMS', 'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps',
-           'official_style_bench', 'StepTimerCB', 'fast_step_bench', 'augment_bench', 'reference_augment_rate',
-           'synthetic_images', 'bench_images', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement',
-           'run_ab', 'write_ab']
+           'AB_ARMS', 'step_gflops', 'count_step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench',
+           'StepTimerCB', 'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images',
+           'bench_images', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab',
+           'write_ab']
 
 # %% ../nbs/13_benchmark_lib.ipynb #063313bb
 STEP_GFLOPS = {  # (dataset, arch): (training path fwd+bwd, no-grad encoder pass) GFLOP per image, PERF.md
@@ -440,7 +440,6 @@ AB_PRESETS = {
     'gpu':   dict(base='subset', arch='resnet18', epochs=50, overrides=dict(log_every=5, warmup_epochs=10)),
     'cpu':   dict(base='cpu', arch='resnet18', epochs=10, overrides=dict(log_every=5)),   # width 16; 15-25 min on 2 cores
 }
-LEVERS = ('bf16', 'channels_last', 'fused_adam', 'compile')
 AB_ARMS = {'fast': {}, 'fp32_eager': FP32_EAGER}
 
 def curve_agreement(a, b, key:str='loss') -> dict:
@@ -483,7 +482,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
         cfg = resolve_config(P['base'], variant='aavae', arch='resnet18' if P['arch'] == 'tiny' else P['arch'], epochs=epochs,
                              max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                              progress=False, seed=seed, **{**P['overrides'], **levers})
-        data = data or load_data(cfg)
+        data, fl = data or load_data(cfg), _flags(cfg, dev)
         set_seed(seed)   # same initial weights in both arms (pretrain seeds again before building its own model)
         model = _build_model(cfg.dataset, P['arch'], 'cpu') if P['arch'] == 'tiny' else None
         t = Stopwatch()
@@ -497,8 +496,8 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
         arms[arm] = dict(arm=arm, knn_top1=knn, knn_probe_val=kq['probe_val'], knn_test=kq['test'], n_queries=sum(nq.values()),
                          final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
                          img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
-                         flags=str(_flags(cfg, dev)), arch=P['arch'], epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
-        hists[arm], flags[arm] = hist, _flags(cfg, dev)
+                         flags=str(fl), arch=P['arch'], epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
+        hists[arm], flags[arm] = hist, fl
         log(f"{arm:10s} kNN {knn:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  {t_pre:.1f} s  flags {arms[arm]['flags']}")
         del model
         if dev.type == 'cuda': torch.cuda.empty_cache()
@@ -506,7 +505,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']
     verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'], shape_ok=ag['pearson_r'] >= min_r,
                    final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'], tol_knn=tol_knn, min_r=min_r,
-                   levers_tested=[k for k in LEVERS if flags['fast'][k] != flags['fp32_eager'][k]])
+                   levers_tested=[k for k in FP32_EAGER if flags['fast'][k] != flags['fp32_eager'][k]])
     log(f"levers that differ between the arms on {dev.type}: {', '.join(verdict['levers_tested']) or 'none'}")
     log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves r={ag['pearson_r']:.5f} "
         f"({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap {ag['final_rel_gap']:.2%}")
@@ -535,8 +534,8 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath'
                    note=('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
                          'same seed, same data order and augmentation draws; only the speed levers differ: '
                          + (', '.join(verdict['levers_tested']) or 'none')
-                         + ('' if set(verdict['levers_tested']) == set(LEVERS) else
-                            f" (the others, {', '.join(k for k in LEVERS if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
+                         + ('' if set(verdict['levers_tested']) == set(FP32_EAGER) else
+                            f" (the others, {', '.join(k for k in FP32_EAGER if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
                    outputs=[f'{stem}.csv', f'{stem}_curves.csv', f'{stem}.png'],
                    provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'],
                                          n_pretrain=next(iter(arms.values()))['n_pretrain'])), out/f'{stem}.json')

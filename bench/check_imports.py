@@ -4,8 +4,12 @@
 
 The GPU box has Python 3.12, torch, torchvision, numpy, matplotlib, pandas, tqdm, scikit-image, scikit-learn,
 seaborn, but no fastcore / nbdev / papermill / execnb / IPython / adabelief_pytorch. A module that imports one of
-those at top level cannot run there with plain `python -c`."""
-import importlib, importlib.abc, pkgutil, sys
+those at top level cannot run there with plain `python -c`.
+
+It then resolves every dotted `torch.*` / `nn.*` / `F.*` name the package's source uses on the installed torch, so an
+API newer than the box's torch (2.11 there, 2.14 here) shows up before device time is spent (`bench/emulate_box.sh`
+runs this under torch 2.11)."""
+import ast, importlib, importlib.abc, pkgutil, sys
 from pathlib import Path
 
 MISSING = ('fastcore', 'nbdev', 'papermill', 'execnb', 'IPython', 'adabelief_pytorch')
@@ -24,6 +28,31 @@ def main() -> int:
     for m in sorted(i.name for i in pkgutil.iter_modules(aavae_nb.__path__)):
         try: importlib.import_module(f'aavae_nb.{m}'); print(f'ok      aavae_nb.{m}')
         except Exception as e: bad += 1; print(f'FAILED  aavae_nb.{m}: {type(e).__name__}: {e}')
-    return 1 if bad else 0
+    missing = missing_torch_names(root/'aavae_nb')
+    print(f"torch {__import__('torch').__version__}: {'every' if not missing else 'NOT every'} torch name the package uses resolves"
+          + (f"; missing: {missing}" if missing else ''))
+    return 1 if bad or missing else 0
+
+def _dotted(node):
+    "`torch.cuda.graphs` for the Attribute chain of that name, else None."
+    parts = []
+    while isinstance(node, ast.Attribute): parts.append(node.attr); node = node.value
+    return '.'.join([node.id] + parts[::-1]) if isinstance(node, ast.Name) and node.id in ('torch', 'nn', 'F') else None
+
+def missing_torch_names(pkg) -> list:
+    "The dotted torch names used in `pkg`'s modules that neither an attribute nor a submodule of the installed torch provides."
+    import torch, torch.nn as nn, torch.nn.functional as F
+    names = {d for f in Path(pkg).glob('*.py') for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
+    # a name that is a prefix of a longer one is checked by the longer one
+    names = {n for n in names if not any(m.startswith(n + '.') for m in names)}
+    roots, out = {'torch': torch, 'nn': nn, 'F': F}, []
+    for name in sorted(names):
+        head, *rest = name.split('.'); obj = roots[head]
+        for a in rest:
+            if not hasattr(obj, a):
+                try: importlib.import_module(f'{obj.__name__}.{a}')
+                except Exception: out.append(name); break
+            obj = getattr(obj, a)
+    return out
 
 if __name__ == '__main__': sys.exit(main())

@@ -4,7 +4,7 @@
 # torch lacks fails here instead of in a 15-minute device session. CUDA-only cells (`#| gpu`) cannot run on a CPU;
 # `bench/check_imports.py` (run first) at least resolves every torch name the package uses on that torch.
 #
-#   bash bench/emulate_box.sh                   # all numbered notebooks, ~10 min on 2 cores (1 torch thread)
+#   bash bench/emulate_box.sh                   # all numbered notebooks, ~7 min on 2 cores (1 torch thread)
 #   bash bench/emulate_box.sh 22_lavae_train    # some of them
 #   BOX_VENV=/tmp/box_venv BOX_PYTHON=python3.12 # where the venv goes (built once, ~3 GB: torch's CUDA build) and from what
 #
@@ -18,8 +18,9 @@ V=${BOX_VENV:-/tmp/box_venv}
 PY=${BOX_PYTHON:-}   # else a working python3.12, else pyenv's 3.12
 [ -n "$PY" ] || { python3.12 -c '' 2>/dev/null && PY=python3.12; }
 [ -n "$PY" ] || PY=$(ls -d "$(pyenv root 2>/dev/null || echo ~/.pyenv)"/versions/3.12*/bin/python 2>/dev/null | tail -1)
+PY=${PY:-python3.12}
 if [ ! -x "$V/bin/python" ]; then
-  "${PY:-python3.12}" -m venv "$V" || { echo "cannot make a venv with $PY: set BOX_PYTHON to a Python 3.12"; exit 2; }
+  "$PY" -m venv "$V" || { echo "cannot make a venv with $PY: set BOX_PYTHON to a Python 3.12"; exit 2; }
   "$V/bin/pip" install -q torch==2.11.0 torchvision==0.26.0 numpy pandas matplotlib seaborn tqdm scikit-image \
     scikit-learn tabulate colorama packaging papermill || { rm -rf "$V"; echo "venv install failed (removed $V)"; exit 2; }
 fi

@@ -10,8 +10,9 @@ benchmark is missing, and to `cpu` (4k images, 2 epochs) when nothing larger fit
 import sys
 from aavae_nb.lavae_concurrent import PAPER_STEPS
 
-# LAVAE stage 1 and CVAE (i): 375,000 steps each; CVAE (ii): 93,800 steps (938 per epoch) of 4 views, counted twice
-STEPS_PAPER = 2 * PAPER_STEPS['stage1'] + 2 * PAPER_STEPS['transfer']
+# LAVAE stage 1 and CVAE (i): 375,000 steps each; CVAE (ii) and the self head: 93,800 steps (938 per epoch) of 4 views
+# each, counted twice
+STEPS_PAPER = 2 * PAPER_STEPS['stage1'] + 2 * 2 * PAPER_STEPS['transfer']
 SHARE = dict(paper=1.0, subset=20 / 100, cpu_full=3 / 100,     # stage-1 epochs of the preset / 100 ...
              cpu=2 / 100 * 4_000 / 60_000)                    # ... × the share of the training images
 MARGIN_S = 45                                            # start-up, stage 2, evaluation, figures

@@ -76,6 +76,9 @@ ROOT = find_root()
 DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', ROOT/'runs'
 
 # %% ../nbs/00_core.ipynb #37f77d9b
+def _umask() -> int:
+    m = os.umask(0); os.umask(m); return m    # the process's umask (reading it means setting it)
+
 @contextlib.contextmanager
 def atomic_path(path:str|Path # the final file name
                ):
@@ -83,6 +86,7 @@ def atomic_path(path:str|Path # the final file name
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd); tmp = Path(tmp)
+    os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it owner-only (0600); give it the mode open() would
     try:
         yield tmp
         os.replace(tmp, path)

@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from torch import nn
-from .core import def_device, set_seed, check_one_of, save_json, atomic_path, provenance, Stopwatch, RUNS_DIR, device_name
+from .core import (def_device, set_seed, check_seed, check_one_of, save_json, atomic_path, provenance, Stopwatch,
+                           RUNS_DIR, device_name)
 from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
@@ -314,7 +315,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                  ):
     "Measure the official-style and the fast step in one run; write benchmark.csv/.json/.png; return the DataFrame."
     import pandas as pd
-    check_one_of(preset, BENCH_PRESETS, 'preset')
+    check_one_of(preset, BENCH_PRESETS, 'preset'); seed = check_seed(seed)   # before any variant: its errors are caught per row
     P = dict(BENCH_PRESETS[preset])
     for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants, workers=workers).items():
         if v is not None: P[k] = v

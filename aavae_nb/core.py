@@ -10,20 +10,24 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'set_seed', 'def_device', 'check_one_of',
-           'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info',
-           'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme',
-           'provenance_stamps', 'figure_sources', 'missing_outputs', 'readme_figure_paths', 'figures_index',
-           'figures_readme_text', 'render_figures_index']
+__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_seed', 'set_seed', 'def_device',
+           'check_one_of', 'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha',
+           'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text',
+           'render_readme', 'provenance_stamps', 'figure_sources', 'missing_outputs', 'readme_figure_paths',
+           'figures_index', 'figures_readme_text', 'render_figures_index']
 
 # %% ../nbs/00_core.ipynb #d9411469
+def check_seed(seed) -> int:
+    "`seed` as an `int`, or a clear error for anything but a non-negative integer (papermill passes `-p seed abc` as given)."
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
              deterministic:bool=False # also ask cuDNN / torch for deterministic algorithms
             ) -> int:
     "Seed every random number generator a run uses and return the seed."
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
+    seed = check_seed(seed)
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic:

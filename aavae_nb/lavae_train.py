@@ -8,7 +8,7 @@ import warnings, contextlib, threading, time
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
-from .core import check_one_of, def_device
+from .core import check_one_of, def_device, check_seed
 from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 
@@ -404,8 +404,7 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
     from pathlib import Path
     from aavae_nb.core import RUNS_DIR
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_seed(seed)
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     dev = def_device(device)
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name

@@ -17,7 +17,7 @@ from .core import check_one_of, atomic_path, RUNS_DIR
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
            'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
-           'check_pair', 'augment', 'make_views', 'cached_views', 'show_augmentations']
+           'check_pair', 'pair_keys', 'augment', 'make_views', 'cached_views', 'show_augmentations']
 
 # %% ../nbs/20_lavae_augment.ipynb #99b04355
 def _check_u8(x):
@@ -161,6 +161,19 @@ def check_pair(pair) -> tuple:
     if pair[0] == pair[1]:
         raise ValueError(f"The pair repeats {pair[0]!r}: a pair needs two different augmentations.")
     return pair
+
+def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` parameter) or a list of them
+              min_n:int=1 # how many pairs the result needs at least
+             ) -> list:
+    "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
+    if isinstance(pairs, str): pairs = pairs.split(',')
+    if not isinstance(pairs, (list, tuple)) or not all(isinstance(p, str) for p in pairs):
+        raise ValueError(f"pairs must be comma-separated keys of PAIRS such as 'flips,shear_canny', got {pairs!r}")
+    names = [p.strip() for p in pairs if p.strip()]
+    for p in names: check_one_of(p, PAIRS, 'pair')
+    if len(names) < min_n: raise ValueError(f"pairs needs at least {min_n} pair(s) of {', '.join(PAIRS)}, got {names}")
+    if len(set(names)) != len(names): raise ValueError(f"pairs repeats a pair: {names}")
+    return names
 
 def augment(x:torch.Tensor, name:str, g:torch.Generator=None) -> torch.Tensor:
     "Apply the augmentation `name` to a uint8 batch."

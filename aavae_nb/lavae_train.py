@@ -408,8 +408,8 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     dev = def_device(device)
     out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
-    out.mkdir(parents=True, exist_ok=True)
-    return cfg, dev, out
+    if out.exists() and not out.is_dir(): raise ValueError(f"out_dir {str(out)!r} is a file: give a folder (new or existing)")
+    return cfg, dev, out   # not created here: the first write makes it, so a run stopped by a bad parameter leaves nothing
 
 def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     """MNIST at `cfg`'s sizes and the cached views of each pair, as every LAVAE result uses them (training views seeded

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from torch import nn
-from .core import (def_device, set_seed, check_seed, check_one_of, save_json, atomic_path, provenance, Stopwatch,
+from .core import (def_device, set_seed, check_seed, check_one_of, name_list, save_json, atomic_path, provenance, Stopwatch,
                            RUNS_DIR, device_name)
 from .learner import Callback, CancelFitException, PresampledAug
 
@@ -319,8 +319,8 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
     P = dict(BENCH_PRESETS[preset])
     for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants, workers=workers).items():
         if v is not None: P[k] = v
-    cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in (P['configs'].split(',') if isinstance(P['configs'], str) else P['configs'])]
-    vars_ = [check_one_of(v, ('official', *VARIANTS), 'variant') for v in (P['variants'].split(',') if isinstance(P['variants'], str) else P['variants'])]
+    cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
+    vars_ = [check_one_of(v, ('official', *VARIANTS), 'variant') for v in name_list(P['variants'], 'variants', 'official,fast')]
     for k in ('steps', 'warmup_steps', 'bs', 'n_images'):
         if not isinstance(P[k], int) or P[k] < (0 if k == 'warmup_steps' else 1): raise ValueError(f"{k} must be a positive integer, got {P[k]!r}")
     dev = def_device(device)

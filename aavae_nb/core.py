@@ -11,7 +11,7 @@ import torch
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_seed', 'set_seed', 'def_device',
-           'check_one_of', 'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha',
+           'check_one_of', 'name_list', 'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha',
            'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text',
            'render_readme', 'provenance_stamps', 'figure_sources', 'missing_outputs', 'readme_figure_paths',
            'figures_index', 'figures_readme_text', 'render_figures_index']
@@ -61,6 +61,16 @@ def check_one_of(value,        # the value the user gave
     if value not in valid:
         raise ValueError(f"Unknown {what} {value!r}. Valid {what}s: {', '.join(map(str, valid))}.")
     return value
+
+def name_list(value,     # a comma-separated string (papermill's `-p models ae,vae`) or a list/tuple of strings
+              what:str,  # the parameter's name, for the error
+              example:str # a valid value, for the error
+             ) -> list:
+    "The stripped, non-empty names in `value`; a `ValueError` naming `what` for anything else (e.g. `-p models -3`)."
+    if isinstance(value, str): value = value.split(',')
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be comma-separated names such as {example!r}, got {value!r}")
+    return [v.strip() for v in value if v.strip()]
 
 # %% ../nbs/00_core.ipynb #641ca0ac
 def _is_root(p:Path) -> bool:

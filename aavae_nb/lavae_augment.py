@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 import skimage.feature
 from torchvision.transforms import InterpolationMode
-from .core import check_one_of, atomic_path, RUNS_DIR
+from .core import check_one_of, name_list, atomic_path, RUNS_DIR
 
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
@@ -166,10 +166,7 @@ def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` para
               min_n:int=1 # how many pairs the result needs at least
              ) -> list:
     "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
-    if isinstance(pairs, str): pairs = pairs.split(',')
-    if not isinstance(pairs, (list, tuple)) or not all(isinstance(p, str) for p in pairs):
-        raise ValueError(f"pairs must be comma-separated keys of PAIRS such as 'flips,shear_canny', got {pairs!r}")
-    names = [p.strip() for p in pairs if p.strip()]
+    names = name_list(pairs, 'pairs', 'flips,shear_canny')
     for p in names: check_one_of(p, PAIRS, 'pair')
     if len(names) < min_n: raise ValueError(f"pairs needs at least {min_n} pair(s) of {', '.join(PAIRS)}, got {names}")
     if len(set(names)) != len(names): raise ValueError(f"pairs repeats a pair: {names}")

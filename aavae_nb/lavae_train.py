@@ -4,13 +4,14 @@
 
 # %% ../nbs/22_lavae_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, threading, time
+import warnings, contextlib, threading, time, math
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
 from .core import check_one_of, def_device, check_seed
 from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
+from .learner import NonFiniteLossError
 
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP',
@@ -196,6 +197,10 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
                 if graph is not None and full: static.copy_(idx); graph.replay()
                 else: step(idx); warm += full
             hist.append((tot / n).tolist())                                # one sync per epoch
+            if not all(math.isfinite(v) for v in hist[-1]):                # the NaN guard, at that sync
+                raise NonFiniteLossError(
+                    f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}): lower the "
+                    "learning rate (e.g. -p lr 1e-4, the paper's) or check the input views; this run wrote no results.")
             if on_epoch is not None: on_epoch(ep + 1, shaped())
     return shaped()
 

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from torch import nn
-from .core import (def_device, set_seed, check_seed, check_one_of, name_list, save_json, atomic_path, provenance, Stopwatch,
-                           RUNS_DIR, device_name)
+from .core import (def_device, set_seed, check_seed, check_one_of, name_list, save_json, atomic_path, provenance,
+    Stopwatch, RUNS_DIR, device_name)
 from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0

@@ -501,8 +501,9 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
     ckpt = {check_models([k])[0]: v for k, v in (ckpt or {}).items() if v}
     for k, p in ckpt.items():
         if k not in models: raise ValueError(f"checkpoint given for {k!r}, which is not in models={models}")
-        if not isinstance(p, (str, Path)) or not Path(p).is_file(): raise FileNotFoundError(f"checkpoint for {k!r} not found: {p} (train it with "
-                                                           "reproduce_table1 at preset subset/paper, or pass None to train here)")
+        if not isinstance(p, (str, Path)) or not Path(p).is_file():
+            raise FileNotFoundError(f"checkpoint for {k!r} not found: {p} (train it with reproduce_table1 at preset "
+                                    "subset/paper, or pass None to train here)")
     n_images = g['n_images'] if n_images is None else _positive_ints([n_images], 'n_images')[0]
     n_views = g['n_views'] if n_views is None else _positive_ints([n_views], 'n_views')[0]
     if n_images < 2 or n_views < 2: raise ValueError(f"need n_images >= 2 and n_views >= 2, got {n_images}, {n_views}")

@@ -120,16 +120,12 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
 
 def load_lavae(path:str|Path, map_location='cpu') -> LAVAE:
     "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"No such LAVAE checkpoint: {path} (save_lavae writes them)")
-    try: ck = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        raise ValueError(f"corrupt LAVAE checkpoint {path} ({path.stat().st_size} bytes): torch.load failed "
-                         f"({type(e).__name__}). It is truncated or not a checkpoint: train and save it again.") from None
+    from aavae_nb.checkpoints import _load_file     # the checkpoint reader's missing/corrupt-file errors
+    ck = _load_file(path)
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
         raise ValueError(f"{path} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
     m = LAVAE(tuple(ck['pair']), ck['latent'])
     for p in ck['head_pairs'][1:]: m.add_head(tuple(p))
     m.load_state_dict(ck['state_dict'])
-    return m
+    return m.to(map_location)

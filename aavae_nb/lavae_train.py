@@ -14,15 +14,16 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 from .learner import NonFiniteLossError
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP',
-           'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream',
-           'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps',
-           'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side',
-           'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants',
-           'transfer_matrix', 'evaluate_matrix']
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS',
+           'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief',
+           'side_stream', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps',
+           'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae',
+           'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views',
+           'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
+MNIST_SIZES = dict(n_train=60_000, n_test=10_000)   # MNIST's train and test splits (shipped and torchvision alike)
 
 @dataclass(frozen=True)
 class LAVAEConfig:
@@ -50,6 +51,9 @@ class LAVAEConfig:
             v = getattr(self, k)
             if (v is not None or k not in ('n_train', 'n_test')) and not (isinstance(v, int) and not isinstance(v, bool) and v > 0):
                 raise ValueError(f"{k} must be a positive number (an integer), got {v!r}")
+        for k, n in MNIST_SIZES.items():                               # here, before any data is loaded
+            if getattr(self, k) is not None and getattr(self, k) > n:
+                raise ValueError(f"{k}={getattr(self, k)} is more than MNIST's {n:,} {k[2:]} images: use {k}<={n} (or None for all)")
         if not (num(self.lr) and self.lr > 0): raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         for k in ('lam_inv', 'kl_weight', 'recon_weight'):           # 0 switches a term off (e.g. λ = 0: no involution penalty)
             if not (num(getattr(self, k)) and getattr(self, k) >= 0):

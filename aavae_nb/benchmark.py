@@ -225,7 +225,8 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     epochs = math.ceil((warmup + steps) / spe) + 1
     levers = dict(v['levers'])
     model = _build_model(dataset, arch, 'cpu')
-    cfg = resolve_config('smoke', dataset=dataset, arch=arch, variant='aavae', bs=bs, epochs=epochs, max_steps=None,
+    cfg_arch = 'resnet18' if arch == 'tiny' else arch    # the config names a ResNet; `model` is what trains
+    cfg = resolve_config('smoke', dataset=dataset, arch=cfg_arch, variant='aavae', bs=bs, epochs=epochs, max_steps=None,
                          warmup_epochs=10, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                          progress=False, log_every=50, seed=seed, n_pretrain=None, **{**levers, **overrides})
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)

@@ -4,10 +4,12 @@
 
 # %% ../nbs/08_presets.ipynb #115cc50d
 from __future__ import annotations
-import dataclasses
+import dataclasses, math, numbers
 from dataclasses import dataclass, field, asdict, fields, replace
-from .core import check_one_of
-from .resnet import check_width
+from .core import check_one_of, check_seed
+from .data import SOURCES
+from .resnet import check_width, ARCHS, DATASET_CONFIGS
+from .vae import VARIANTS
 
 # %% auto #0
 __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup',
@@ -16,6 +18,27 @@ __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 're
 # %% ../nbs/08_presets.ipynb #a4ea0e55
 BN_STATS = ('every_step', 'before_eval', 'off')
 COMPILE_MODES = (None, 'default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
+
+_KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
+          'int':   ('an integer', lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
+          'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
+          'str':   ('a string', lambda v: isinstance(v, str))}
+
+def _typed(name:str, v, annotation:str):
+    "`v` checked against a field's annotation ('int', 'float | None', 'tuple', ...); integers come back as `int`, epochs as a tuple."
+    kinds = [t.strip() for t in str(annotation).split('|')]
+    if v is None and 'None' in kinds: return v
+    if kinds[0] == 'tuple':                                              # eval_epochs, the one tuple field
+        if isinstance(v, (list, tuple)) and all(_KINDS['int'][1](e) and e >= 1 for e in v): return tuple(int(e) for e in v)
+        raise ValueError(f"{name} must be a list of positive epoch numbers such as (100, 200), got {v!r}")
+    what, ok = _KINDS[kinds[0]]
+    if 'None' in kinds: what = 'True, False or None' if kinds[0] == 'bool' else f'{what} or None'
+    if not ok(v): raise ValueError(f"{name} must be {what}, got {v!r}")
+    return int(v) if kinds[0] == 'int' else v
+
+def _or_none(name:str) -> str:
+    "' or None' where the `TrainConfig` field may be None, for the error messages."
+    return ' or None' if 'None' in str(TrainConfig.__dataclass_fields__[name].type) else ''
 
 @dataclass
 class TrainConfig:
@@ -71,23 +94,27 @@ class TrainConfig:
     progress: bool = True            # show a tqdm bar
 
     def __post_init__(self):
+        "Every field checked once, here, against its annotation and its range: presets, overrides and papermill fail alike."
+        for f in fields(self): setattr(self, f.name, _typed(f.name, getattr(self, f.name), f.type))
+        check_one_of(self.dataset, DATASET_CONFIGS, 'dataset'); check_one_of(self.arch, ARCHS, 'arch')
+        check_one_of(self.variant, VARIANTS, 'variant'); check_one_of(self.data_source, SOURCES, 'data_source')
         check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')
         check_one_of(self.compile_mode, COMPILE_MODES, 'compile_mode')
-        check_width(self.width)
-        for k in ('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{k} must be a positive integer, got {v!r}")
-        if self.lr <= 0: raise ValueError(f"lr must be > 0, got {self.lr!r}")
-        if self.warmup_epochs < 0: raise ValueError(f"warmup_epochs must be >= 0, got {self.warmup_epochs!r}")
+        check_width(self.width); check_seed(self.seed)
+        for k in ('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every', 'bn_steps', 'knn_k',
+                  'density_k', 'max_steps', 'n_knn'):
+            if getattr(self, k) is not None and getattr(self, k) < 1:
+                raise ValueError(f"{k} must be a positive integer{_or_none(k)}, got {getattr(self, k)!r}")
+        for k in ('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain', 'n_val', 'n_test'):
+            if getattr(self, k) is not None and getattr(self, k) < 0:
+                raise ValueError(f"{k} must be >= 0{_or_none(k)}, got {getattr(self, k)!r}")
+        for k in ('lr', 'knn_t'):
+            if getattr(self, k) <= 0: raise ValueError(f"{k} must be > 0, got {getattr(self, k)!r}")
         if self.kl_coeff is not None and self.kl_coeff < 0:
             raise ValueError(f"kl_coeff (β) must be >= 0 or None (the variant's default), got {self.kl_coeff!r}")
         if self.bn_stats == 'before_eval' and self.bn_steps < 64:
             raise ValueError(f"bn_steps must be >= 64 for bn_stats='before_eval' (got {self.bn_steps}): "
                              "fewer clean BN updates leave too much of the older statistics.")
-        if self.max_steps is not None and self.max_steps < 1:
-            raise ValueError(f"max_steps must be a positive integer or None, got {self.max_steps!r}")
-        self.eval_epochs = tuple(int(e) for e in self.eval_epochs)
 
     def to_dict(self) -> dict:
         "A JSON-able dict of every field."

@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #0e45e69a
 from __future__ import annotations
-import os, re, sys, json, time, random, atexit, shutil, platform, subprocess, tempfile, contextlib, datetime
+import os, re, sys, json, math, time, random, atexit, shutil, numbers, platform, subprocess, tempfile, contextlib, datetime
+import dataclasses
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_seed', 'set_seed', 'def_device',
-           'check_one_of', 'name_list', 'find_root', 'atomic_path', 'scratch_dir', 'save_json', 'Stopwatch', 'git_sha',
-           'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid', 'readme_text',
-           'render_readme', 'provenance_stamps', 'figure_sources', 'missing_outputs', 'readme_figure_paths',
-           'figures_index', 'figures_readme_text', 'render_figures_index']
+           'check_one_of', 'name_list', 'check_type', 'check_fields', 'find_root', 'atomic_path', 'scratch_dir',
+           'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8',
+           'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
+           'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def check_seed(seed) -> int:
@@ -71,6 +72,32 @@ def name_list(value,     # a comma-separated string (papermill's `-p models ae,v
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{what} must be comma-separated names such as {example!r}, got {value!r}")
     return [v.strip() for v in value if v.strip()]
+
+_KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
+          'int':   ('an integer', lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
+          'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
+          'str':   ('a string', lambda v: isinstance(v, str))}
+
+def check_type(value,              # the value the user gave
+               kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
+               what:str,           # the parameter's name, for the error
+               optional:bool=False # None is allowed too
+              ):
+    "`value` if it is of `kind`, else a `ValueError` naming `what` (papermill passes `-p resume no` as the truthy 'no'); integers come back as `int`."
+    if value is None and optional: return value
+    desc, ok = _KINDS[kind]
+    if optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
+    if not ok(value): raise ValueError(f"{what} must be {desc}, got {value!r}")
+    return int(value) if kind == 'int' else value
+
+def check_fields(obj):
+    "Check every field of the dataclass `obj` whose annotation is `bool`, `int`, `float` or `str` (each maybe `| None`) with `check_type`, normalising in place."
+    for f in dataclasses.fields(obj):
+        ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)   # 'int | None' under `from __future__ import annotations`
+        kinds = [t.strip() for t in ann.split('|')]
+        if kinds[0] in _KINDS:
+            object.__setattr__(obj, f.name, check_type(getattr(obj, f.name), kinds[0], f.name, 'None' in kinds))
+    return obj
 
 # %% ../nbs/00_core.ipynb #641ca0ac
 def _is_root(p:Path) -> bool:

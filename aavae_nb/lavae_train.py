@@ -8,7 +8,7 @@ import warnings, contextlib, threading, time, math
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
-from .core import check_one_of, def_device, check_seed
+from .core import check_one_of, def_device, check_seed, check_fields
 from .lavae_augment import check_pair, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 from .learner import NonFiniteLossError
@@ -46,21 +46,17 @@ class LAVAEConfig:
 
     def __post_init__(self):
         "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
-        num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+        check_fields(self)                                             # types, from the annotations
         for k in ('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'n_train', 'n_test'):
-            v = getattr(self, k)
-            if (v is not None or k not in ('n_train', 'n_test')) and not (isinstance(v, int) and not isinstance(v, bool) and v > 0):
-                raise ValueError(f"{k} must be a positive number (an integer), got {v!r}")
+            if getattr(self, k) is not None and getattr(self, k) < 1:
+                raise ValueError(f"{k} must be a positive number (an integer), got {getattr(self, k)!r}")
         for k, n in MNIST_SIZES.items():                               # here, before any data is loaded
             if getattr(self, k) is not None and getattr(self, k) > n:
                 raise ValueError(f"{k}={getattr(self, k)} is more than MNIST's {n:,} {k[2:]} images: use {k}<={n} (or None for all)")
-        if not (num(self.lr) and self.lr > 0): raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if self.lr <= 0: raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         for k in ('lam_inv', 'kl_weight', 'recon_weight'):           # 0 switches a term off (e.g. λ = 0: no involution penalty)
-            if not (num(getattr(self, k)) and getattr(self, k) >= 0):
-                raise ValueError(f"{k} must be a non-negative number, got {getattr(self, k)!r}")
+            if getattr(self, k) < 0: raise ValueError(f"{k} must be a non-negative number, got {getattr(self, k)!r}")
         check_one_of(self.stage2_init, STAGE2_INITS, 'stage2_init')
-        for k in ('stage2_sample', 'foreach', 'cuda_graphs'):
-            if not isinstance(getattr(self, k), bool): raise ValueError(f"{k} must be True or False, got {getattr(self, k)!r}")
 
     @property
     def speed(self) -> dict:

@@ -4,9 +4,9 @@
 
 # %% ../nbs/08_presets.ipynb #115cc50d
 from __future__ import annotations
-import dataclasses, math, numbers
+import dataclasses
 from dataclasses import dataclass, field, asdict, fields, replace
-from .core import check_one_of, check_seed
+from .core import check_one_of, check_seed, check_type, check_fields
 from .data import SOURCES
 from .resnet import check_width, ARCHS, DATASET_CONFIGS
 from .vae import VARIANTS
@@ -18,23 +18,6 @@ __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 're
 # %% ../nbs/08_presets.ipynb #a4ea0e55
 BN_STATS = ('every_step', 'before_eval', 'off')
 COMPILE_MODES = (None, 'default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
-
-_KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
-          'int':   ('an integer', lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
-          'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
-          'str':   ('a string', lambda v: isinstance(v, str))}
-
-def _typed(name:str, v, annotation:str):
-    "`v` checked against a field's annotation ('int', 'float | None', 'tuple', ...); integers come back as `int`, epochs as a tuple."
-    kinds = [t.strip() for t in str(annotation).split('|')]
-    if v is None and 'None' in kinds: return v
-    if kinds[0] == 'tuple':                                              # eval_epochs, the one tuple field
-        if isinstance(v, (list, tuple)) and all(_KINDS['int'][1](e) and e >= 1 for e in v): return tuple(int(e) for e in v)
-        raise ValueError(f"{name} must be a list of positive epoch numbers such as (100, 200), got {v!r}")
-    what, ok = _KINDS[kinds[0]]
-    if 'None' in kinds: what = 'True, False or None' if kinds[0] == 'bool' else f'{what} or None'
-    if not ok(v): raise ValueError(f"{name} must be {what}, got {v!r}")
-    return int(v) if kinds[0] == 'int' else v
 
 def _or_none(name:str) -> str:
     "' or None' where the `TrainConfig` field may be None, for the error messages."
@@ -95,7 +78,11 @@ class TrainConfig:
 
     def __post_init__(self):
         "Every field checked once, here, against its annotation and its range: presets, overrides and papermill fail alike."
-        for f in fields(self): setattr(self, f.name, _typed(f.name, getattr(self, f.name), f.type))
+        check_fields(self)
+        bad = f"eval_epochs must be a list of positive epoch numbers such as (100, 200), got {self.eval_epochs!r}"
+        if not isinstance(self.eval_epochs, (list, tuple)): raise ValueError(bad)
+        self.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs') for e in self.eval_epochs)
+        if any(e < 1 for e in self.eval_epochs): raise ValueError(bad)
         check_one_of(self.dataset, DATASET_CONFIGS, 'dataset'); check_one_of(self.arch, ARCHS, 'arch')
         check_one_of(self.variant, VARIANTS, 'variant'); check_one_of(self.data_source, SOURCES, 'data_source')
         check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')

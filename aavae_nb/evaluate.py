@@ -57,6 +57,7 @@ def knn_predict(bank:torch.Tensor,        # bank features `N×h`
                ) -> torch.Tensor:
     "Weighted cosine kNN class predictions for `query` (`M`, int64)."
     if len(bank) == 0: raise ValueError("The kNN bank is empty.")
+    if not (k >= 1 and t > 0): raise ValueError(f"kNN needs k >= 1 neighbours and a temperature t > 0, got k={k}, t={t}")
     if (bank_y < 0).any(): raise ValueError("The kNN bank has unlabeled images (label -1): use a labelled split.")
     n_classes = n_classes or int(bank_y.max()) + 1
     k = min(k, len(bank))
@@ -130,7 +131,11 @@ def fit_linear_probe(f_tr:torch.Tensor,   # training features `N×h` (fp32, on t
     accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
     return head, dict(accs, train_loss=loss.item())
 
+def _check_probe(epochs, bs):
+    if epochs < 1 or bs < 1: raise ValueError(f"epochs and bs must be positive integers, got epochs={epochs}, bs={bs}")
+
 def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
+    _check_probe(epochs, bs)
     g = torch.Generator().manual_seed(seed)
     head = nn.Linear(h, n_classes)
     with torch.no_grad():   # nn.Linear's default init, drawn from our own generator (reproducible)
@@ -165,7 +170,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 features:dict=None,          # precomputed `probe_features(...)` to reuse (implies precompute)
                ) -> dict:
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
-    if epochs < 1 or bs < 1: raise ValueError(f"epochs and bs must be positive integers, got epochs={epochs}, bs={bs}")
+    _check_probe(epochs, bs)                     # before any feature extraction
     dev = def_device(device)
     enc = _encoder(encoder_or_model).to(dev)
     dataset = dataset or getattr(encoder_or_model, 'dataset', None) or data.name

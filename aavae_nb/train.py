@@ -19,12 +19,13 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint', 'default_out_dir',
-           'build_model', 'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame',
-           'plot_table1', 'save_table1']
+__all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint',
+           'default_out_dir', 'build_model', 'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate',
+           'table1_frame', 'plot_table1', 'save_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
+RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale', 'bs', 'seed')
 
 def _rng_state(gens:dict) -> dict:
     st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
@@ -73,6 +74,7 @@ class CheckpointCB(Callback):
         learn.last_ckpt = None
         if not (self.resume and self.last.exists()): return
         ck = load_checkpoint(self.last, map_location='cpu')   # RNG states must stay CPU tensors
+        self._check_resumable(ck)
         learn.model.load_state_dict(ck['state_dict'])
         learn.opt.load_state_dict(ck['optimizer'])
         if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
@@ -80,6 +82,18 @@ class CheckpointCB(Callback):
         learn.dl.gen.set_state(ck['rng']['loader'].cpu()); learn.dl.skip = ck['iter']
         learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
         learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
+
+    def _check_resumable(self, ck):
+        "A clear error for a `last.ckpt` this run cannot continue: another format, or another model, data or batch."
+        fmt = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
+        if fmt != CKPT_FORMAT:
+            raise ValueError(f"{self.last} is not a resumable aavae_nb checkpoint (format {fmt!r}, expected {CKPT_FORMAT!r}): "
+                             "move it away or pick another out_dir; `aavae_nb.checkpoints.load_model` reads released weights.")
+        old = ck.get('config') or {}
+        diff = [f"{k} {old.get(k)!r} there, {self.config[k]!r} now" for k in RESUME_KEYS
+                if k in self.config and old.get(k) != self.config[k]]
+        if diff: raise ValueError(f"{self.last} was written by a different run ({'; '.join(diff)}): resume with its settings, "
+                                  "or give another out_dir (or resume=False, which overwrites it).")
 
     def after_epoch(self, learn):
         e = learn.epoch + 1

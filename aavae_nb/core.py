@@ -15,7 +15,8 @@ __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'ch
            'check_one_of', 'name_list', 'check_type', 'check_fields', 'find_root', 'atomic_path', 'scratch_dir',
            'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8',
            'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
-           'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index']
+           'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index',
+           'markdown_tables', 'quotes']
 
 # %% ../nbs/00_core.ipynb #d9411469
 def check_seed(seed) -> int:
@@ -386,3 +387,22 @@ def render_figures_index(figures_dir:Path=None) -> Path:
     out, text = Path(figures_dir or FIGURES_DIR)/'README.md', figures_readme_text(figures_dir)   # read before writing
     with atomic_path(out) as tmp: tmp.write_text(text, encoding='utf-8')
     return out
+
+# %% ../nbs/00_core.ipynb #0529123f
+def markdown_tables(text:str) -> list:
+    "Every markdown table in `text`: a list of rows (lists of stripped cell texts), header first, the `|---|` line dropped."
+    tables, cur = [], []
+    for line in text.splitlines() + ['']:
+        if line.startswith('|'):
+            cells = [c.strip() for c in line.strip().strip('|').split('|')]
+            if not all(re.fullmatch(r':?-+:?', c) for c in cells): cur.append(cells)
+        elif cur: tables.append(cur); cur = []
+    return tables
+
+def quotes(cell:str,     # a table cell such as `**392.4**`
+           value:float   # the number it should show
+          ) -> bool:
+    "Whether `cell` is `value` rounded to the cell's own number of decimals (bold marks ignored)."
+    s = cell.strip('* ')
+    d = len(s.split('.')[1]) if '.' in s else 0
+    return abs(float(s) - value) <= 0.5 * 10**-d + 1e-9

@@ -388,7 +388,7 @@ def render_figures_index(figures_dir:Path=None) -> Path:
     with atomic_path(out) as tmp: tmp.write_text(text, encoding='utf-8')
     return out
 
-# %% ../nbs/00_core.ipynb #0529123f
+# %% ../nbs/00_core.ipynb #27475e24
 def markdown_tables(text:str) -> list:
     "Every markdown table in `text`: a list of rows (lists of stripped cell texts), header first, the `|---|` line dropped."
     tables, cur = [], []

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from torch import nn
-from .core import (def_device, set_seed, check_seed, check_one_of, name_list, save_json, atomic_path, provenance,
-    Stopwatch, RUNS_DIR, device_name)
+from .core import (def_device, set_seed, check_seed, check_one_of, name_list, check_type, save_json, atomic_path,
+    provenance, Stopwatch, RUNS_DIR, device_name)
 from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
@@ -130,6 +130,10 @@ def _build_model(dataset, arch, dev, variant='aavae'):
     from aavae_nb.vae import VAE
     return VAE(dataset, arch, variant).to(dev)
 
+def _config_arch(arch:str) -> str:
+    "The `TrainConfig.arch` of a benchmark arch: the config names a ResNet; for 'tiny' the model passed in is what trains."
+    return 'resnet18' if arch == 'tiny' else arch
+
 def official_style_bench(dataset:str,        # 'cifar10' or 'stl10'
                          arch:str,           # 'resnet18' or 'resnet50'
                          x:torch.Tensor,     # uint8 images `N×3×H×W` on the CPU
@@ -225,8 +229,7 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
     epochs = math.ceil((warmup + steps) / spe) + 1
     levers = dict(v['levers'])
     model = _build_model(dataset, arch, 'cpu')
-    cfg_arch = 'resnet18' if arch == 'tiny' else arch    # the config names a ResNet; `model` is what trains
-    cfg = resolve_config('smoke', dataset=dataset, arch=cfg_arch, variant='aavae', bs=bs, epochs=epochs, max_steps=None,
+    cfg = resolve_config('smoke', dataset=dataset, arch=_config_arch(arch), variant='aavae', bs=bs, epochs=epochs, max_steps=None,
                          warmup_epochs=10, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                          progress=False, log_every=50, seed=seed, n_pretrain=None, **{**levers, **overrides})
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)
@@ -322,8 +325,10 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
         if v is not None: P[k] = v
     cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
     vars_ = [check_one_of(v, ('official', *VARIANTS), 'variant') for v in name_list(P['variants'], 'variants', 'official,fast')]
-    for k in ('steps', 'warmup_steps', 'bs', 'n_images'):
-        if not isinstance(P[k], int) or P[k] < (0 if k == 'warmup_steps' else 1): raise ValueError(f"{k} must be a positive integer, got {P[k]!r}")
+    for k in ('steps', 'warmup_steps', 'bs', 'n_images', 'workers'):   # workers (None: one per core) and warmup may be 0
+        lo = 0 if k in ('warmup_steps', 'workers') else 1
+        if check_type(P[k], 'int', k, optional=k == 'workers') is not None and P[k] < lo:
+            raise ValueError(f"{k} must be an integer >= {lo}, got {P[k]!r}")
     dev = def_device(device)
     out = Path(out_dir) if out_dir else RUNS_DIR/'benchmark'
     sw, rows, aug_rows, profiles = Stopwatch(), [], [], {}
@@ -481,7 +486,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     arms, hists, flags = {}, {}, {}
     data = None
     for arm, levers in AB_ARMS.items():
-        cfg = resolve_config(P['base'], variant='aavae', arch='resnet18' if P['arch'] == 'tiny' else P['arch'], epochs=epochs,
+        cfg = resolve_config(P['base'], variant='aavae', arch=_config_arch(P['arch']), epochs=epochs,
                              max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                              progress=False, seed=seed, **{**P['overrides'], **levers})
         data, fl = data or load_data(cfg), _flags(cfg, dev)

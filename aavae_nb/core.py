@@ -91,13 +91,29 @@ def check_type(value,              # the value the user gave
     if not ok(value): raise ValueError(f"{what} must be {desc}, got {value!r}")
     return int(value) if kind == 'int' else value
 
-def check_fields(obj):
-    "Check every field of the dataclass `obj` whose annotation is `bool`, `int`, `float` or `str` (each maybe `| None`) with `check_type`, normalising in place."
+def _field_kinds(obj) -> dict:
+    "{name: (kind, may be None)} for the fields of the dataclass `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`)."
+    out = {}
     for f in dataclasses.fields(obj):
         ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)   # 'int | None' under `from __future__ import annotations`
         kinds = [t.strip() for t in ann.split('|')]
-        if kinds[0] in _KINDS:
-            object.__setattr__(obj, f.name, check_type(getattr(obj, f.name), kinds[0], f.name, 'None' in kinds))
+        if kinds[0] in _KINDS: out[f.name] = (kinds[0], 'None' in kinds)
+    return out
+
+_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
+
+def check_fields(obj,             # a dataclass instance (frozen ones too)
+                 positive=(),     # names of numeric fields that must be > 0 (None passes where the annotation allows it)
+                 non_negative=()  # names of numeric fields that must be >= 0 (0 switches a term or a count off)
+                ):
+    "Check every field of `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`) with `check_type`, normalising in place; then the ranges."
+    kinds = _field_kinds(obj)
+    for k, (kind, optional) in kinds.items(): object.__setattr__(obj, k, check_type(getattr(obj, k), kind, k, optional))
+    for word, names in (('positive', positive), ('non-negative', non_negative)):
+        for k in names:
+            v, (kind, optional) = getattr(obj, k), kinds[k]
+            if v is not None and not _RANGES[word](v):
+                raise ValueError(f"{k} must be a {word} {'integer' if kind == 'int' else 'number'}{' or None' if optional else ''}, got {v!r}")
     return obj
 
 # %% ../nbs/00_core.ipynb #641ca0ac

@@ -46,16 +46,11 @@ class LAVAEConfig:
 
     def __post_init__(self):
         "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
-        check_fields(self)                                             # types, from the annotations
-        for k in ('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'n_train', 'n_test'):
-            if getattr(self, k) is not None and getattr(self, k) < 1:
-                raise ValueError(f"{k} must be a positive number (an integer), got {getattr(self, k)!r}")
+        check_fields(self, positive=('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'n_train', 'n_test', 'lr'),
+                     non_negative=('lam_inv', 'kl_weight', 'recon_weight'))   # types from the annotations; 0 switches a term off
         for k, n in MNIST_SIZES.items():                               # here, before any data is loaded
             if getattr(self, k) is not None and getattr(self, k) > n:
                 raise ValueError(f"{k}={getattr(self, k)} is more than MNIST's {n:,} {k[2:]} images: use {k}<={n} (or None for all)")
-        if self.lr <= 0: raise ValueError(f"lr must be a positive number, got {self.lr!r}")
-        for k in ('lam_inv', 'kl_weight', 'recon_weight'):           # 0 switches a term off (e.g. λ = 0: no involution penalty)
-            if getattr(self, k) < 0: raise ValueError(f"{k} must be a non-negative number, got {getattr(self, k)!r}")
         check_one_of(self.stage2_init, STAGE2_INITS, 'stage2_init')
 
     @property

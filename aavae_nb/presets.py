@@ -19,10 +19,6 @@ __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 're
 BN_STATS = ('every_step', 'before_eval', 'off')
 COMPILE_MODES = (None, 'default', 'reduce-overhead', 'max-autotune', 'max-autotune-no-cudagraphs')
 
-def _or_none(name:str) -> str:
-    "' or None' where the `TrainConfig` field may be None, for the error messages."
-    return ' or None' if 'None' in str(TrainConfig.__dataclass_fields__[name].type) else ''
-
 @dataclass
 class TrainConfig:
     "All settings of one pretraining run (defaults: AAVAE §4.1, CIFAR-10)."
@@ -78,7 +74,10 @@ class TrainConfig:
 
     def __post_init__(self):
         "Every field checked once, here, against its annotation and its range: presets, overrides and papermill fail alike."
-        check_fields(self)
+        check_fields(self, positive=('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every',
+                                     'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
+                     non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain',
+                                   'n_val', 'n_test'))
         bad = f"eval_epochs must be a list of positive epoch numbers such as (100, 200), got {self.eval_epochs!r}"
         if not isinstance(self.eval_epochs, (list, tuple)): raise ValueError(bad)
         self.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs') for e in self.eval_epochs)
@@ -88,15 +87,6 @@ class TrainConfig:
         check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')
         check_one_of(self.compile_mode, COMPILE_MODES, 'compile_mode')
         check_width(self.width); check_seed(self.seed)
-        for k in ('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every', 'bn_steps', 'knn_k',
-                  'density_k', 'max_steps', 'n_knn'):
-            if getattr(self, k) is not None and getattr(self, k) < 1:
-                raise ValueError(f"{k} must be a positive integer{_or_none(k)}, got {getattr(self, k)!r}")
-        for k in ('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain', 'n_val', 'n_test'):
-            if getattr(self, k) is not None and getattr(self, k) < 0:
-                raise ValueError(f"{k} must be >= 0{_or_none(k)}, got {getattr(self, k)!r}")
-        for k in ('lr', 'knn_t'):
-            if getattr(self, k) <= 0: raise ValueError(f"{k} must be > 0, got {getattr(self, k)!r}")
         if self.kl_coeff is not None and self.kl_coeff < 0:
             raise ValueError(f"kl_coeff (β) must be >= 0 or None (the variant's default), got {self.kl_coeff!r}")
         if self.bn_stats == 'before_eval' and self.bn_steps < 64:

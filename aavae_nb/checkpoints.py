@@ -12,7 +12,7 @@ from .resnet import ARCHS, DATASET_CONFIGS
 from .vae import VAE, VARIANTS, VARIANT_SPECS
 
 # %% auto #0
-__all__ = ['read_checkpoint', 'infer_config', 'compare_state_dicts', 'load_model', 'save_model']
+__all__ = ['load_checkpoint_file', 'read_checkpoint', 'infer_config', 'compare_state_dicts', 'load_model', 'save_model']
 
 # %% ../nbs/06_checkpoints.ipynb #c3330acd
 class _Inert(dict):
@@ -59,8 +59,8 @@ def _to_plain(hp) -> dict:
     return out
 
 # %% ../nbs/06_checkpoints.ipynb #95c20cc3
-def _load_file(path:Path):
-    "torch.load with weights_only=True, else the restricted unpickler; clear errors for missing/corrupt files."
+def load_checkpoint_file(path:str|Path):
+    "The object in a checkpoint file: torch.load with weights_only=True, else the restricted unpickler; clear errors for missing/corrupt files (also used by `lavae_model.load_lavae`)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
     def _corrupt(e):
@@ -78,7 +78,7 @@ def _load_file(path:Path):
 def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a bare state dict
                    ) -> tuple[dict, dict, dict]:
     "Read a checkpoint into (state_dict, hyper_parameters, meta); official Lightning and our own format."
-    ck = _load_file(path_or_state) if isinstance(path_or_state, (str, Path)) else path_or_state
+    ck = load_checkpoint_file(path_or_state) if isinstance(path_or_state, (str, Path)) else path_or_state
     what = path_or_state if isinstance(path_or_state, (str, Path)) else 'the given object'
     if isinstance(ck, dict) and 'state_dict' in ck:
         sd = ck['state_dict']

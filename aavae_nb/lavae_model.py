@@ -9,6 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import atomic_path
+from .checkpoints import load_checkpoint_file
 from .lavae_augment import check_pair
 
 # %% auto #0
@@ -120,8 +121,7 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
 
 def load_lavae(path:str|Path, map_location='cpu') -> LAVAE:
     "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
-    from aavae_nb.checkpoints import _load_file     # the checkpoint reader's missing/corrupt-file errors
-    ck = _load_file(path)
+    ck = load_checkpoint_file(path)                 # the checkpoint reader's missing/corrupt-file errors
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
         raise ValueError(f"{path} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 from .core import (def_device, set_seed, check_seed, check_one_of, name_list, check_type, save_json, atomic_path,
-    provenance, Stopwatch, RUNS_DIR, device_name)
+    provenance, Stopwatch, RUNS_DIR, device_name, out_folder)
 from .learner import Callback, CancelFitException, PresampledAug
 
 # %% auto #0
@@ -330,7 +330,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
         if check_type(P[k], 'int', k, optional=k == 'workers') is not None and P[k] < lo:
             raise ValueError(f"{k} must be an integer >= {lo}, got {P[k]!r}")
     dev = def_device(device)
-    out = Path(out_dir) if out_dir else RUNS_DIR/'benchmark'
+    out = out_folder(out_dir, RUNS_DIR/'benchmark')
     sw, rows, aug_rows, profiles = Stopwatch(), [], [], {}
     log = print if verbose else (lambda *a, **k: None)
     log(f"benchmark preset={preset} device={device_name(dev)} configs={cfgs} variants={vars_} bs={P['bs']} steps={P['steps']}")
@@ -481,7 +481,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     epochs = P['epochs'] if epochs is None else epochs
     if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     dev, sw = def_device(device), Stopwatch()
-    out = Path(out_dir) if out_dir else RUNS_DIR/'reproduce_ab_fastpath'
+    out = out_folder(out_dir, RUNS_DIR/'reproduce_ab_fastpath')
     log = print if verbose else (lambda *a, **k: None)
     arms, hists, flags = {}, {}, {}
     data = None

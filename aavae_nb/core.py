@@ -12,9 +12,9 @@ import torch
 
 # %% auto #0
 __all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_seed', 'set_seed', 'def_device',
-           'check_one_of', 'name_list', 'check_type', 'check_fields', 'find_root', 'atomic_path', 'scratch_dir',
-           'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8',
-           'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
+           'check_one_of', 'name_list', 'check_type', 'check_fields', 'find_root', 'out_folder', 'atomic_path',
+           'scratch_dir', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance',
+           'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
            'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index',
            'markdown_tables', 'quotes']
 
@@ -132,6 +132,22 @@ def find_root() -> Path:
 
 ROOT = find_root()
 DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', ROOT/'runs'
+
+def out_folder(out_dir,       # the output folder a user gave (str or Path); None or '': `default`
+               default:Path   # the folder to use otherwise
+              ) -> Path:
+    """The output folder as a `Path`, not created (the first write makes it, so a run stopped by a bad parameter leaves
+    nothing); a clear error now, not after a long run, when it or a folder above it is a file."""
+    if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
+        raise ValueError(f"out_dir must be a folder name (a string) or None, got {out_dir!r}")
+    out = Path(out_dir) if out_dir else Path(default)
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                what = f"{str(p)!r} is a file" if p == out else f"its parent {str(p)!r} is a file"
+                raise ValueError(f"out_dir {str(out)!r} cannot be a folder: {what}; give a folder (new or existing)")
+            break
+    return out
 
 # %% ../nbs/00_core.ipynb #37f77d9b
 def _umask() -> int:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 from torch import nn
-from .core import (check_one_of, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR,
+from .core import (check_one_of, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder,
                            to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
 from .train import PAPER_TABLE1, build_model
@@ -280,7 +280,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     import pandas as pd
     from aavae_nb.train import load_data, pretrain
     sw, plan = Stopwatch(), plan_fig2(preset, n_fixed, log_scales, epochs, every, probe_at, seed, device)
-    dev, out = def_device(device), Path(out_dir or default_exp_dir('fig2_density'))
+    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig2_density'))
     cfg0 = plan['runs'][0]['cfg']
     data = load_data(cfg0)
     rows = []
@@ -358,7 +358,7 @@ def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     import pandas as pd
     from aavae_nb.train import load_data, train_and_evaluate
     sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
-    dev, out = def_device(device), Path(out_dir or default_exp_dir('fig3_beta'))
+    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig3_beta'))
     cfg0 = plan['cfgs'][0]; data = load_data(cfg0)
     rows = []
     for b, cfg in zip(plan['betas'], plan['cfgs']):
@@ -446,7 +446,7 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     from aavae_nb.train import load_data, train_and_evaluate
     sw = Stopwatch()
     plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device, epochs)
-    dev, out = def_device(device), Path(out_dir or default_exp_dir('fig4_sensitivity'))
+    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig4_sensitivity'))
     base = plan['base']; data = load_data(base)
     res = {}
     for key, r in plan['runs'].items():
@@ -530,7 +530,7 @@ def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     from aavae_nb.train import load_data, pretrain
     from aavae_nb.checkpoints import load_model
     sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
-    dev, out = def_device(device), Path(out_dir or default_exp_dir('fig5_similarity'))
+    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig5_similarity'))
     cfg0 = next(iter(plan['cfgs'].values())); data = load_data(cfg0)
     x = data.test.x[:plan['n_images']]
     views = augmented_views(x, plan['n_views'], cfg0.dataset, seed).cpu()

@@ -402,14 +402,11 @@ PAPER_HEATMAP = [  # rows: pair trained on; columns: pair evaluated (order of HE
 
 def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tuple:
     "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
-    from pathlib import Path
-    from aavae_nb.core import RUNS_DIR
+    from aavae_nb.core import RUNS_DIR, out_folder
     check_seed(seed)
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     dev = def_device(device)
-    out = Path(out_dir) if out_dir is not None else RUNS_DIR/name
-    if out.exists() and not out.is_dir(): raise ValueError(f"out_dir {str(out)!r} is a file: give a folder (new or existing)")
-    return cfg, dev, out   # not created here: the first write makes it, so a run stopped by a bad parameter leaves nothing
+    return cfg, dev, out_folder(out_dir, RUNS_DIR/name)
 
 def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     """MNIST at `cfg`'s sizes and the cached views of each pair, as every LAVAE result uses them (training views seeded

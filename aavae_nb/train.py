@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR
+from .core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from .presets import TrainConfig, resolve_config
 from .learner import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                               BNStatsCB, MaxStepsCB, MarkStepCB, PresampledAug, warmup_constant, bn_window,
@@ -173,7 +173,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
         _n, _a = _default_norm_aug(cfg.dataset)
         norm, aug = norm or _n, aug or _a
     if isinstance(aug, nn.Module): aug.to(dev)
-    out_dir = Path(out_dir or default_out_dir(cfg))
+    out_dir = out_folder(out_dir, default_out_dir(cfg))
     dl = DeviceLoader(data.pretrain.x.to(dev), cfg.bs, seed=cfg.seed)
     spe = len(dl)
     total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
@@ -244,7 +244,7 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     if isinstance(cfg, str): cfg = resolve_config(cfg)
     sw, dev = Stopwatch(), def_device(device)
     data = load_data(cfg) if data is None else data
-    out_dir = Path(out_dir or default_out_dir(cfg))
+    out_dir = out_folder(out_dir, default_out_dir(cfg))
     pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
     model, hist = pretrain(cfg, data, model, dev, out_dir, resume, **pkw)
     t_pre = sw.elapsed

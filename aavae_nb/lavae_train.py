@@ -285,7 +285,8 @@ def transfer_loss(dec:nn.Module,     # a decoder head
 
 def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto',
                    g:torch.Generator=None) -> tuple[int, list]:
-    "Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps."
+    """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
+    The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
     _require_stage(model, 2, 'Stage 3 (transfer)', 'run train_stage1 and train_stage2 first')
     pair = check_pair(pair); device = def_device(device); model.to(device)
     mu = encode_all(model, views[0], cfg.eval_bs, device)[0]

@@ -478,8 +478,11 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     from aavae_nb.augment import normalize
     check_one_of(preset, AB_PRESETS, 'preset')
     P = AB_PRESETS[preset]
+    epochs = check_type(epochs, 'int', 'epochs', optional=True)         # every parameter checked before any training
+    if epochs is not None and epochs < 1: raise ValueError(f"epochs must be a positive integer or None, got {epochs!r}")
     epochs = P['epochs'] if epochs is None else epochs
-    if not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if not check_type(tol_knn, 'float', 'tol_knn') > 0: raise ValueError(f"tol_knn must be > 0, got {tol_knn!r}")
+    if not -1 <= check_type(min_r, 'float', 'min_r') <= 1: raise ValueError(f"min_r must be in [-1, 1], got {min_r!r}")
     dev, sw = def_device(device), Stopwatch()
     out = out_folder(out_dir, RUNS_DIR/'reproduce_ab_fastpath')
     log = print if verbose else (lambda *a, **k: None)

@@ -14,7 +14,7 @@ from .lavae_model import LAVAE, compose, bce_sum
 __all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows',
            'inverse_map', 'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure',
            'sample_latents', 'interpolate', 'sampling_figure', 'interpolation_figure', 'view_latents', 'project',
-           'geometry_figure', 'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
+           'geometry_figure', 'geometry_points', 'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
 
 # %% ../nbs/23_lavae_uses.ipynb #e33b56f6
 def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
@@ -203,6 +203,19 @@ def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from 
         axs[i, 0].legend(fontsize=7, markerscale=3)
     fig.tight_layout()
     return fig, proj
+
+def geometry_points(latents:dict,   # pair label -> (latents, view labels), as given to `geometry_figure`
+                    proj:dict,      # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
+                    view_names=('orig', 'a1', 'a2', 'compose')):
+    "The points behind Fig. 10, one row per (pair, projection, test latent): pair, method, view, index, x, y."
+    import pandas as pd
+    parts = []
+    for (lab, m), p in proj.items():
+        v = np.asarray(latents[lab][1])
+        if len(v) != len(p): raise ValueError(f"{lab} {m}: {len(p)} projected points for {len(v)} latents")
+        parts.append(pd.DataFrame(dict(pair=lab, method=m, view=[view_names[k] for k in v], index=np.arange(len(v)),
+                                       x=p[:, 0], y=p[:, 1])))
+    return pd.concat(parts, ignore_index=True)
 
 # %% ../nbs/23_lavae_uses.ipynb #976a66eb
 def heatmap_figure(ours, paper, labels,

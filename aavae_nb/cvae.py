@@ -8,7 +8,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .core import check_one_of, def_device, atomic_path
-from .lavae_augment import VIEW_NAMES
+from .lavae_augment import check_views, VIEW_NAMES
 from .lavae_model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
 from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK
 
@@ -60,7 +60,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
                g:torch.Generator=None) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
-    check_one_of(mode, CVAE_MODES, 'CVAE mode')
+    check_one_of(mode, CVAE_MODES, 'CVAE mode'); check_views(views)
     if len(views) != model.n_cond:
         raise ValueError(f"{len(views)} views for a CVAE of {model.n_cond} conditions: give one view per condition")
     device = def_device(device); model.to(device).train()

@@ -15,9 +15,9 @@ from torchvision.transforms import InterpolationMode
 from .core import check_one_of, name_list, atomic_path, RUNS_DIR
 
 # %% auto #0
-__all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
-           'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
-           'check_pair', 'pair_keys', 'augment', 'make_views', 'cached_views', 'show_augmentations']
+__all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'check_views', 'flip_lr', 'flip_ud', 'rotate_cw',
+           'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
+           'mini_image', 'check_pair', 'pair_keys', 'augment', 'make_views', 'cached_views', 'show_augmentations']
 
 # %% ../nbs/20_lavae_augment.ipynb #99b04355
 def _check_u8(x):
@@ -26,6 +26,14 @@ def _check_u8(x):
         raise TypeError(f"LAVAE augmentations take uint8 image batches B×C×H×W, got {got}: "
                         "convert with `to_uint8` from aavae_nb.core.")
     return x
+
+def check_views(views, what:str='views') -> torch.Tensor:
+    "`views` as `make_views` returns them, uint8 `K×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
+    if not (isinstance(views, torch.Tensor) and views.dtype == torch.uint8 and views.ndim == 5):
+        got = f"{type(views).__name__} {getattr(views, 'dtype', '')} {tuple(getattr(views, 'shape', ()))}"
+        raise TypeError(f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them, got {got}: images already "
+                        "scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
+    return views
 
 def _uniform(n, lo, hi, g, device):
     return torch.rand(n, generator=g).to(device) * (hi - lo) + lo

@@ -77,8 +77,9 @@ class LAVAE(nn.Module):
 
     def add_head(self, pair) -> int:
         "Append a new decoder head for `pair` (stage 3, transfer) and return its index."
+        pair = check_pair(pair)                          # first: a bad pair leaves heads and `head_pairs` as they were
         self.decoders.append(to_channels_last(LAVAEDecoder(self.latent).to(self.stage.device)))
-        self.head_pairs.append(check_pair(pair))
+        self.head_pairs.append(pair)
         return len(self.decoders) - 1
 
     def head_for(self, pair) -> int:
@@ -92,9 +93,11 @@ class LAVAE(nn.Module):
 
 # %% ../nbs/21_lavae_model.ipynb #a993ee5c
 def bce_sum(xhat:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
-    "Binary cross-entropy summed over pixels and batch; `x` uint8 or float in [0, 1]."
+    """Binary cross-entropy summed over pixels and batch; `x` uint8 or float in [0, 1]. A NaN in `xhat` (a diverged
+    model) makes the sum NaN, for the training loops' NaN guard, where `F.binary_cross_entropy` would stop with a range
+    error (on CUDA a device-side assert); for a finite `xhat` the value and its gradient are exactly BCE's."""
     if x.dtype == torch.uint8: x = x.float() / 255
-    return F.binary_cross_entropy(xhat, x, reduction='sum')
+    return F.binary_cross_entropy(xhat.nan_to_num(0.5), x, reduction='sum') + 0 * xhat.sum()
 
 def kl_sum(mu:torch.Tensor, logvar:torch.Tensor) -> torch.Tensor:
     "KL(N(μ, σ²) ‖ N(0, I)) summed over latent dims and batch."

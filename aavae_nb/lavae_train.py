@@ -9,15 +9,15 @@ from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
 from .core import check_one_of, def_device, check_seed, check_fields
-from .lavae_augment import check_pair, VIEW_NAMES
+from .lavae_augment import check_pair, check_views, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 from .learner import NonFiniteLossError
 
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS',
-           'PAPER_HEATMAP', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief',
-           'side_stream', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps',
-           'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae',
+           'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach',
+           'adabelief', 'side_stream', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
+           'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae',
            'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views',
            'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
@@ -212,7 +212,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
                 ) -> list:
     "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
     device = def_device(device); model.to(device).train()
-    X = _flat_views(views, device)
+    X = _flat_views(check_views(views), device)
     def step(idx):
         x = X[idx].float() / 255
         mu, logvar = model.encode(x)
@@ -261,7 +261,7 @@ def start_maps(model:LAVAE, mu:torch.Tensor, cfg:LAVAEConfig):
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
-    device = def_device(device); model.to(device)
+    check_views(views); device = def_device(device); model.to(device)
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
     start_maps(model, mu, cfg)
@@ -288,7 +288,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
     The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
     _require_stage(model, 2, 'Stage 3 (transfer)', 'run train_stage1 and train_stage2 first')
-    pair = check_pair(pair); device = def_device(device); model.to(device)
+    pair, views = check_pair(pair), check_views(views); device = def_device(device); model.to(device)
     mu = encode_all(model, views[0], cfg.eval_bs, device)[0]
     with torch.no_grad(): Z = model.latent_views(mu)                       # 4×N×16, fixed
     V, head = views.to(device), model.add_head(pair)
@@ -296,7 +296,11 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     def step(idx):
         loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
-    return head, fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
+    try: hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
+    except BaseException:                                                  # a failed head does not stay on the model
+        del model.decoders[head]; model.head_pairs.pop(head)
+        raise
+    return head, hist
 
 # %% ../nbs/22_lavae_train.ipynb #d4ed1d7f
 @torch.no_grad()
@@ -417,10 +421,13 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
 
+STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'foreach', 'cuda_graphs')
+
 def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
     """Stage-2 variants of a papermill string such as `'lam_inv:0; stage2_init:lstsq'`: entries split by ';', each a
-    comma-separated list of `LAVAEConfig` overrides `name:value` (or `name=value`); returns [(label, config)], every
-    config checked by `LAVAEConfig`. The notebooks write `:`, because papermill skips a parameter line holding a second
+    comma-separated list of `LAVAEConfig` overrides `name:value` (or `name=value`) of the settings stage 2 uses
+    (`STAGE2_FIELDS`: a variant refits stage 2 only, so any other setting would change nothing but its label);
+    returns [(label, config)], every config checked by `LAVAEConfig`, no name twice in an entry, no entry twice. The notebooks write `:`, because papermill skips a parameter line holding a second
     `=` (it then leaves the parameter out of `--help-notebook` and calls `-p variants ...` an unknown parameter)."""
     import ast, re
     out = []
@@ -430,11 +437,17 @@ def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
             m = re.fullmatch(r'(\w+)\s*[:=]\s*(.*)', kv)
             if not m: raise ValueError(f"variant {entry!r}: expected name:value pairs, got {kv!r}")
             k, v = m.group(1), m.group(2)
+            if k not in STAGE2_FIELDS:
+                raise ValueError(f"variant {entry!r}: {k!r} is not a stage-2 setting; a variant refits stage 2 only, so "
+                                 f"it takes {', '.join(STAGE2_FIELDS)}")
+            if k in over: raise ValueError(f"variant {entry!r} sets {k!r} twice")
             try: over[k] = ast.literal_eval(v)
             except (ValueError, SyntaxError): over[k] = v
         try: vcfg = with_overrides(cfg, **over)
         except ValueError as e: raise ValueError(f"variant {entry!r}: {e}") from None
-        out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", vcfg))
+        label = f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})"
+        if label in [l for l, _ in out]: raise ValueError(f"variants repeats {entry!r}: give each variant once")
+        out.append((label, vcfg))
     return out
 
 # %% ../nbs/22_lavae_train.ipynb #29ee4432

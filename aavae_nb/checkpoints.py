@@ -197,7 +197,9 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
     sd, hp, meta = read_checkpoint(path_or_state)
     sd, ae_head = _rename_ae_head(sd)
-    if ae_head and variant is None and not hp.get('variant'): variant = 'aaae' if hp.get('denoising') else 'ae'
+    if variant is None and not hp.get('variant'):   # official checkpoints: the head and `--denoising` name the variant
+        if ae_head: variant = 'aaae' if hp.get('denoising') else 'ae'
+        elif hp.get('denoising') is not None: variant = 'aavae' if hp['denoising'] else 'vae'
     cfg = infer_config(sd, hp, dataset=dataset, arch=arch, variant=variant, latent_dim=latent_dim, kl_coeff=kl_coeff)
     ls = sd.get('log_scale')
     model = VAE(**cfg, log_scale=float(ls.reshape(-1)[0]) if isinstance(ls, torch.Tensor) and ls.numel() == 1 else 0.0)

@@ -26,14 +26,14 @@ def check_seed(seed) -> int:
     return int(seed)
 
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
-             deterministic:bool=False # also ask cuDNN / torch for deterministic algorithms
-            ) -> int:
+             deterministic:bool|None=None # True: deterministic cuDNN kernels, no autotuning; False: torch's
+            ) -> int:                     # defaults back; None: leave both flags as they are
     "Seed every random number generator a run uses and return the seed."
     seed = check_seed(seed)
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
-    if deterministic:
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    if deterministic is not None:   # both flags every time, so one run's choice does not leak into the next
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = bool(deterministic), False
     return seed
 
 # %% ../nbs/00_core.ipynb #7c5c1742

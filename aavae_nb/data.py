@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DATA_DIR, check_one_of
+from .core import DATA_DIR, check_one_of, check_type
 
 # %% auto #0
 __all__ = ['DATASETS', 'SOURCES', 'SPLIT_SEED', 'CIFAR10_CLASSES', 'STL10_CLASSES', 'MNIST_CLASSES', 'SHIPPED', 'STL10_FILES',
@@ -85,15 +85,20 @@ def shipped_path(name:str, data_dir:Path=None, verify:bool=True) -> Path:
     return p
 
 # %% ../nbs/01_data.ipynb #9f483c16
-def split_indices(n:int, n_val:int, seed:int=SPLIT_SEED) -> tuple[torch.Tensor, torch.Tensor]:
-    "A fixed random partition of `range(n)` into `n - n_val` train and `n_val` validation indices."
+def split_indices(n:int, n_val:int, seed:int=SPLIT_SEED,
+                  val_last:bool=False, # validation = the last `n_val` of the permutation, as Lightning's `random_split`
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """A fixed random partition of `range(n)` into `n - n_val` train and `n_val` validation indices. With `val_last` it
+    is `random_split(range(n), [n - n_val, n_val], generator=torch.Generator().manual_seed(seed))` (the official
+    datamodules' split); without, validation is the first `n_val` of the permutation (the shipped subset's split)."""
     if not 0 <= n_val <= n: raise ValueError(f"n_val={n_val} must be between 0 and n={n}")
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    return perm[n_val:], perm[:n_val]
+    return (perm[:n - n_val], perm[n - n_val:]) if val_last else (perm[n_val:], perm[:n_val])
 
 def _take(s:Split, n:int|None, what:str, ctx:str) -> Split:
     if n is None: return s
-    if not isinstance(n, int) or n < 0: raise ValueError(f"{what} must be a non-negative integer or None, got {n!r}")
+    n = check_type(n, 'int', what)                    # numpy integers too; bools and floats refused
+    if n < 0: raise ValueError(f"{what} must be a non-negative integer or None, got {n!r}")
     if n > len(s):
         raise ValueError(f"{what}={n} is larger than the {len(s):,} images of the {ctx} {what[2:]} split: "
                          f"use {what}<={len(s)} (or None for all of it)"
@@ -109,17 +114,18 @@ def _labelled(x:np.ndarray, y, hwc:bool) -> Split:
     return Split(x.contiguous(), y)
 
 def _make_splits(name, source, train:Split, test:Split, val_frac:float, unlabeled:Split=None, note='',
-                 n_pretrain=None, n_val=None, n_test=None) -> DataSplits:
+                 n_pretrain=None, n_val=None, n_test=None,
+                 unlabeled_val_frac:float=0.05) -> DataSplits:   # STL-10: 5,000 of the 100,000 unlabeled images
     "Build the five splits; CIFAR/MNIST pretrain on labelled train, STL on `unlabeled`."
-    ctx = f"{name} {source!r}"
+    ctx, last = f"{name} {source!r}", source == 'torchvision'   # the full datasets: the official datamodules' split
     if unlabeled is None:
-        tr, va = split_indices(len(train), int(round(len(train) * val_frac)))
+        tr, va = split_indices(len(train), int(round(len(train) * val_frac)), val_last=last)
         pretrain, val = train[tr], train[va]
         probe_train, probe_val = pretrain, val
     else:
-        tr, va = split_indices(len(unlabeled), int(round(len(unlabeled) * val_frac)))
+        tr, va = split_indices(len(unlabeled), int(round(len(unlabeled) * unlabeled_val_frac)), val_last=last)
         pretrain, val = unlabeled[tr], unlabeled[va]
-        ptr, pva = split_indices(len(train), int(round(len(train) * val_frac)))
+        ptr, pva = split_indices(len(train), int(round(len(train) * val_frac)), val_last=last)
         probe_train, probe_val = train[ptr], train[pva]
     pretrain, val = _take(pretrain, n_pretrain, 'n_pretrain', ctx), _take(val, n_val, 'n_val', ctx)
     if unlabeled is None: probe_train, probe_val = pretrain, val

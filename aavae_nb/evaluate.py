@@ -4,7 +4,8 @@
 
 # %% ../nbs/09_evaluate.ipynb #03ba8c08
 from __future__ import annotations
-import math, contextlib
+import math, contextlib, inspect
+from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
@@ -27,8 +28,9 @@ def eval_mode(module:nn.Module):
 
 def _encoder(m): return m.encoder if hasattr(m, 'encoder') and hasattr(m, 'decoder') else m
 
-def _autocast(device):
-    return torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else contextlib.nullcontext()
+def _autocast(device, bf16:bool):
+    "bf16 autocast when asked for and on CUDA; fp32 otherwise."
+    return torch.autocast('cuda', dtype=torch.bfloat16) if bf16 and device.type == 'cuda' else contextlib.nullcontext()
 
 @torch.no_grad()
 def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encoder`
@@ -36,12 +38,13 @@ def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encode
                     transform,           # `x_uint8 -> float` normalised input (e.g. `normalize` or a probe transform)
                     bs:int=512,          # batch size
                     device=None,         # device to run on (default: the encoder's)
+                    bf16:bool=False,     # on CUDA: the encoder under bf16 autocast (faster; the features are still fp32)
                    ) -> torch.Tensor:
     "Frozen-encoder features `N×h` (fp32, detached, on `device`), computed in eval mode."
     enc = _encoder(encoder)
     device = next(enc.parameters()).device if device is None else def_device(device)
     out = []
-    with eval_mode(enc), _autocast(device):
+    with eval_mode(enc), _autocast(device, bf16):
         for i in range(0, len(x), bs): out.append(enc(transform(x[i:i+bs].to(device))).float())
     return torch.cat(out) if out else torch.zeros(0)
 
@@ -84,19 +87,20 @@ def knn_monitor(model:nn.Module,     # model with `.encoder` (or an encoder)
                 n_bank:int=None,     # at most this many bank images (None: all of probe_train)
                 bs:int=512,
                 query:str='probe_val', # split of the queries
+                bf16:bool=False,     # on CUDA: features under bf16 autocast (`encode_features`)
                ) -> float:
     "Weighted kNN top-1 (%) of the frozen encoder: bank `probe_train`, queries `query` (BN untouched)."
     bank = data.probe_train if n_bank is None else data.probe_train[:n_bank]
     q = getattr(data, query)
-    fb = encode_features(model, bank.x, norm, bs)
-    fq = encode_features(model, q.x, norm, bs)
+    fb = encode_features(model, bank.x, norm, bs, bf16=bf16)
+    fq = encode_features(model, q.x, norm, bs, bf16=bf16)
     return knn_accuracy(fb, bank.y, fq, q.y, k, t, n_classes=len(data.classes))
 
 class KNNMonitorCB(Callback):
     "Every `every` epochs, `knn_monitor` on the model; a row `dict(epoch, step, knn_top1)` in `learn.history`."
     order = 60
-    def __init__(self, data, norm, every:int=50, k:int=200, t:float=0.1, n_bank:int=None, bs:int=512):
-        self.data, self.norm, self.every, self.kw = data, norm, every, dict(k=k, t=t, n_bank=n_bank, bs=bs)
+    def __init__(self, data, norm, every:int=50, k:int=200, t:float=0.1, n_bank:int=None, bs:int=512, bf16:bool=False):
+        self.data, self.norm, self.every, self.kw = data, norm, every, dict(k=k, t=t, n_bank=n_bank, bs=bs, bf16=bf16)
     def after_epoch(self, learn):
         if self.every and (learn.epoch + 1) % self.every == 0:
             acc = knn_monitor(learn.model, self.data, self.norm, **self.kw)
@@ -137,8 +141,8 @@ def _check_probe(epochs, bs):
 def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
     _check_probe(epochs, bs)
     g = torch.Generator().manual_seed(seed)
-    head = nn.Linear(h, n_classes)
-    with torch.no_grad():   # nn.Linear's default init, drawn from our own generator (reproducible)
+    head = nn.utils.skip_init(nn.Linear, h, n_classes)   # no draw from the global generator ...
+    with torch.no_grad():   # ... nn.Linear's default init, drawn from our own generator (reproducible)
         bound = 1 / math.sqrt(h)
         head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
         head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
@@ -149,9 +153,15 @@ def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev
 
 PROBE_SPLITS = ('probe_train', 'probe_val', 'test')
 
-def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device=None) -> dict:
+def _seeded(tf, g:torch.Generator):
+    "`tf` drawing its randomness from `g` when it takes a `generator` keyword (as `BatchProbeAugment` does); else `tf`."
+    try: takes = 'generator' in inspect.signature(tf.forward if isinstance(tf, nn.Module) else tf).parameters
+    except (TypeError, ValueError): takes = False
+    return partial(tf, generator=g) if takes else tf
+
+def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device=None, bf16:bool=False) -> dict:
     "Eval-transform features of `probe_train`, `probe_val`, `test`: name -> (features, labels)."
-    return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device), getattr(data, s).y)
+    return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device, bf16), getattr(data, s).y)
             for s in PROBE_SPLITS if len(getattr(data, s))}
 
 def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an encoder (`x -> B×h`)
@@ -168,6 +178,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 seed:int=0,                  # seed of the head init and the shuffling
                 feat_bs:int=512,             # batch size of feature extraction
                 features:dict=None,          # precomputed `probe_features(...)` to reuse (implies precompute)
+                bf16:bool=False,             # on CUDA: the frozen encoder under bf16 autocast (the protocol is fp32)
                ) -> dict:
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
     _check_probe(epochs, bs)                     # before any feature extraction
@@ -185,7 +196,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     names = dict(probe_train='top1_train', test='top1', probe_val='top1_probe_val')
     with eval_mode(enc):
         if precompute:
-            feats = features or probe_features(enc, data, eval_tf, feat_bs, dev)
+            feats = features or probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
             feats = {k: (f.to(dev), y) for k, (f, y) in feats.items()}
             _, accs = fit_linear_probe(*feats['probe_train'], n_classes, feats, epochs, bs, lr, momentum, weight_decay, seed)
         else:
@@ -193,13 +204,14 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
             h = encode_features(enc, x_tr[:2], eval_tf, device=dev).shape[1]
             head, opt, sched, g = _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev)
             dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr)
+            aug = _seeded(train_tf, torch.Generator(dev).manual_seed(seed))     # the augmentation draws from `seed` too
             for ep in range(epochs):
                 for xb, yb in dl:
-                    with torch.no_grad(), _autocast(dev): f = enc(train_tf(xb)).float()
+                    with torch.no_grad(), _autocast(dev, bf16): f = enc(aug(xb)).float()
                     loss = F.cross_entropy(head(f), yb)
                     opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
                 sched.step()
-            feats = probe_features(enc, data, eval_tf, feat_bs, dev)
+            feats = probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
             accs = dict({k: _acc(head, f, y) for k, (f, y) in feats.items()}, train_loss=loss.item())
     res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
                train_loss=accs['train_loss'])

@@ -192,7 +192,8 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     if fl['bf16']: cbl.append(AutocastCB())
     if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'): cbl.append(MarkStepCB())   # CUDA-graph modes
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
-    if cfg.knn_every: cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn))
+    if cfg.knn_every:   # the monitor follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
+        cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))
     if cfg.density_every and getattr(model, 'samples', True):
         cbl.append(DensityCB(data.val.x[:cfg.n_density], norm, cfg.density_every, cfg.density_k))
     learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from .core import check_one_of
+from .core import check_one_of, check_type
 from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, resnet_encoder, feature_dim, check_width
 from .decoder import make_decoder
 
@@ -97,7 +97,8 @@ class VAE(nn.Module):
         if kl_coeff and not spec['samples']:
             raise ValueError(f"variant {variant!r} does not sample z, so it has no KL term: use kl_coeff=0 "
                              f"(or variant='vae'/'aavae' for a KL-regularised model), got kl_coeff={kl_coeff}")
-        if not isinstance(latent_dim, int) or latent_dim < 1: raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        latent_dim = check_type(latent_dim, 'int', 'latent_dim')          # numpy integers too (sweeps)
+        if latent_dim < 1: raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
         self.decoder_arch, self.width = decoder_arch, check_width(width)
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']

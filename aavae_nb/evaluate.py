@@ -175,7 +175,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 precompute:bool=False,       # features once without augmentation (a departure; fast)
                 dataset:str=None,            # 'cifar10'/'stl10' for the transforms (default: `data.name`)
                 train_tf=None, eval_tf=None, # override the probe transforms (`x_uint8 -> float`)
-                seed:int=0,                  # seed of the head init and the shuffling
+                seed:int=0,                  # seed of the head init, the shuffling and (seed + 1) the augmentation
                 feat_bs:int=512,             # batch size of feature extraction
                 features:dict=None,          # precomputed `probe_features(...)` to reuse (implies precompute)
                 bf16:bool=False,             # on CUDA: the frozen encoder under bf16 autocast (the protocol is fp32)
@@ -204,7 +204,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
             h = encode_features(enc, x_tr[:2], eval_tf, device=dev).shape[1]
             head, opt, sched, g = _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev)
             dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr)
-            aug = _seeded(train_tf, torch.Generator(dev).manual_seed(seed))     # the augmentation draws from `seed` too
+            aug = _seeded(train_tf, torch.Generator(dev).manual_seed(seed + 1))   # apart from head and shuffle
             for ep in range(epochs):
                 for xb, yb in dl:
                     with torch.no_grad(), _autocast(dev, bf16): f = enc(aug(xb)).float()

@@ -8,7 +8,7 @@ import time
 import torch
 from torch.func import functional_call, vmap
 from .core import def_device
-from .lavae_augment import check_pair
+from .lavae_augment import check_pair, check_views
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
                                   WARMUP_STEPS, capture_step, side_stream, start_maps, _require_stage)
@@ -79,6 +79,7 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     device = def_device(device)
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
+    for v in views: check_views(v)
     if len({v.shape for v in views}) != 1: raise ValueError("every model needs views of the same shape (same N)")
     for m in models: m.to(device).train()
     X = torch.stack([v.reshape(-1, *v.shape[2:]) for v in views]).to(device)          # K×4N×1×28×28 uint8
@@ -97,6 +98,7 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
                             noise:list=None) -> list:
     "Stage 2 (§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
     for m in models: _require_stage(m, 1, 'Stage 2', 'run stage 1 first')
+    for v in views: check_views(v)
     device = def_device(device)
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
@@ -137,7 +139,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
                               ) -> tuple[list, list]:
     "Stage 3 (§IV-B, eq. 7) of K transfer heads side by side, each on its model's frozen latents. Returns (heads, histories)."
     for m in models: _require_stage(m, 2, 'Stage 3 (transfer)', 'run stages 1 and 2 first')
-    device, pairs = def_device(device), [check_pair(p) for p in pairs]
+    device, pairs, views = def_device(device), [check_pair(p) for p in pairs], [check_views(v) for v in views]
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     um, mpos = _unique(models); uv, vpos = _unique(views)
     Z = []
@@ -147,6 +149,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
         with torch.no_grad(): Z.append(m.latent_views(mu))
     Z, V = torch.stack(Z), torch.stack(uv).to(device)           # M×4×N×d latents, U×4×N×1×28×28 uint8 views
     zi, vi = torch.tensor(mpos, device=device), torch.tensor(vpos, device=device)
+    added = heads is None
     heads = heads if heads is not None else [m.add_head(p) for m, p in zip(models, pairs)]
     decs = [m.decoders[h] for m, h in zip(models, heads)]
     P = stack_params(decs)
@@ -155,7 +158,11 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
     def step(idx):
         l = f(P, Z[zi[:, None, None], four, idx[:, None, :]], V[vi[:, None, None], four, idx[:, None, :]].float() / 255)
         return l.sum(), l / 4
-    hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
+    try: hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
+    except BaseException:                          # heads added here do not stay on the models when training fails
+        if added:
+            for m, h in sorted(zip(models, heads), key=lambda t: -t[1]): del m.decoders[h]; m.head_pairs.pop(h)
+        raise
     unstack_params(P, decs)
     return heads, hist
 

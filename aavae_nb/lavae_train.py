@@ -445,9 +445,8 @@ def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
             except (ValueError, SyntaxError): over[k] = v
         try: vcfg = with_overrides(cfg, **over)
         except ValueError as e: raise ValueError(f"variant {entry!r}: {e}") from None
-        label = f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})"
-        if label in [l for l, _ in out]: raise ValueError(f"variants repeats {entry!r}: give each variant once")
-        out.append((label, vcfg))
+        if vcfg in [c for _, c in out]: raise ValueError(f"variants repeats {entry!r}: give each variant once")
+        out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", vcfg))
     return out
 
 # %% ../nbs/22_lavae_train.ipynb #29ee4432

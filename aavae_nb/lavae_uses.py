@@ -207,7 +207,9 @@ def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from 
 def geometry_points(latents:dict,   # pair label -> (latents, view labels), as given to `geometry_figure`
                     proj:dict,      # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
                     view_names=('orig', 'a1', 'a2', 'compose')):
-    "The points behind Fig. 10, one row per (pair, projection, test latent): pair, method, view, index, x, y."
+    """The points behind Fig. 10, one row per (pair, projection, latent): pair, method, view, index, x, y. `index` is
+    the latent's row in its pair's projection: with n images per view, view k holds rows k·n … (k+1)·n − 1, so the
+    image is `index` mod n."""
     import pandas as pd
     parts = []
     for (lab, m), p in proj.items():

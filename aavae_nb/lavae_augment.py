@@ -20,20 +20,19 @@ __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'c
            'mini_image', 'check_pair', 'pair_keys', 'augment', 'make_views', 'cached_views', 'show_augmentations']
 
 # %% ../nbs/20_lavae_augment.ipynb #99b04355
-def _check_u8(x):
-    if not (isinstance(x, torch.Tensor) and x.dtype == torch.uint8 and x.ndim == 4):
-        got = f"{type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
-        raise TypeError(f"LAVAE augmentations take uint8 image batches B×C×H×W, got {got}: "
-                        "convert with `to_uint8` from aavae_nb.core.")
+def _require_u8(x, ndim:int, want:str, fix:str):
+    "`x` if it is a uint8 tensor with `ndim` dimensions; else a `TypeError` saying what came, what is `want`ed and the `fix`."
+    if not (isinstance(x, torch.Tensor) and x.dtype == torch.uint8 and x.ndim == ndim):
+        raise TypeError(f"{want}, got {type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}: {fix}")
     return x
+
+def _check_u8(x):
+    return _require_u8(x, 4, "LAVAE augmentations take uint8 image batches B×C×H×W", "convert with `to_uint8` from aavae_nb.core.")
 
 def check_views(views, what:str='views') -> torch.Tensor:
     "`views` as `make_views` returns them, uint8 `K×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
-    if not (isinstance(views, torch.Tensor) and views.dtype == torch.uint8 and views.ndim == 5):
-        got = f"{type(views).__name__} {getattr(views, 'dtype', '')} {tuple(getattr(views, 'shape', ()))}"
-        raise TypeError(f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them, got {got}: images already "
-                        "scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
-    return views
+    return _require_u8(views, 5, f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them",
+                       "images already scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
 
 def _uniform(n, lo, hi, g, device):
     return torch.rand(n, generator=g).to(device) * (hi - lo) + lo

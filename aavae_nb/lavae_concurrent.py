@@ -161,7 +161,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
     try: hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
     except BaseException:                          # heads added here do not stay on the models when training fails
         if added:
-            for m, h in sorted(zip(models, heads), key=lambda t: -t[1]): del m.decoders[h]; m.head_pairs.pop(h)
+            for m, h in sorted(zip(models, heads), key=lambda t: -t[1]): m.remove_head(h)   # last first
         raise
     unstack_params(P, decs)
     return heads, hist

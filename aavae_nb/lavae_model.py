@@ -82,6 +82,12 @@ class LAVAE(nn.Module):
         self.head_pairs.append(pair)
         return len(self.decoders) - 1
 
+    def remove_head(self, head:int):
+        "Remove the stage-3 head `head` (e.g. one whose training failed); later heads move down by one."
+        if not 1 <= head < len(self.decoders):
+            raise ValueError(f"head={head} is not a stage-3 head of this model (1..{len(self.decoders) - 1}); head 0 stays")
+        del self.decoders[head]; self.head_pairs.pop(head)
+
     def head_for(self, pair) -> int:
         "Index of the head that reconstructs `pair`."
         pair = check_pair(pair)
@@ -122,11 +128,12 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
     with atomic_path(path) as tmp: torch.save(ck, tmp)
     return Path(path)
 
-def load_lavae(path:str|Path, map_location='cpu') -> LAVAE:
+def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents already read (`load_checkpoint_file`)
+               map_location='cpu') -> LAVAE:
     "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
-    ck = load_checkpoint_file(path)                 # the checkpoint reader's missing/corrupt-file errors
+    ck = path if isinstance(path, dict) else load_checkpoint_file(path)   # the reader's missing/corrupt-file errors
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
-        raise ValueError(f"{path} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
+        raise ValueError(f"{'the given dict' if isinstance(path, dict) else path} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
     m = LAVAE(tuple(ck['pair']), ck['latent'])
     for p in ck['head_pairs'][1:]: m.add_head(tuple(p))

@@ -298,7 +298,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
         return loss, loss / 4
     try: hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
     except BaseException:                                                  # a failed head does not stay on the model
-        del model.decoders[head]; model.head_pairs.pop(head)
+        model.remove_head(head)
         raise
     return head, hist
 
@@ -427,8 +427,9 @@ def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
     """Stage-2 variants of a papermill string such as `'lam_inv:0; stage2_init:lstsq'`: entries split by ';', each a
     comma-separated list of `LAVAEConfig` overrides `name:value` (or `name=value`) of the settings stage 2 uses
     (`STAGE2_FIELDS`: a variant refits stage 2 only, so any other setting would change nothing but its label);
-    returns [(label, config)], every config checked by `LAVAEConfig`, no name twice in an entry, no entry twice. The notebooks write `:`, because papermill skips a parameter line holding a second
-    `=` (it then leaves the parameter out of `--help-notebook` and calls `-p variants ...` an unknown parameter)."""
+    returns [(label, config)], every config checked by `LAVAEConfig`, no name twice in an entry, no entry twice.
+    The notebooks write `:`, because papermill skips a parameter line holding a second `=` (it then leaves the
+    parameter out of `--help-notebook` and calls `-p variants ...` an unknown parameter)."""
     import ast, re
     out = []
     for entry in [e.strip() for e in (spec or '').split(';') if e.strip()]:

@@ -34,7 +34,7 @@ def checked_model(ckpt, preset, seed):
     cfg = get_config(preset)
     hint = f"run `papermill nbs/reproduce_lavae_table1.ipynb runs/t1.ipynb -p preset {preset} -p out_dir runs/t1_{preset}"
     hint += f" -p seed {seed}` first" if seed else "` first"
-    try: model, meta = load_lavae(ckpt), load_checkpoint_file(ckpt)
+    try: meta = load_checkpoint_file(ckpt); model = load_lavae(meta)   # the file read once
     except Exception as e:                                    # missing, corrupt or not a LAVAE checkpoint
         raise SystemExit(f"cannot load the LAVAE checkpoint {ckpt!r} ({type(e).__name__}: {str(e)[:200]}): {hint}")
     saved = dict(preset=meta.get('preset'), seed=meta.get('seed'), **{k: meta.get('config', {}).get(k) for k in STAGE1_KEYS})

@@ -21,13 +21,15 @@ __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'c
 
 # %% ../nbs/20_lavae_augment.ipynb #99b04355
 def _require_u8(x, ndim:int, want:str, fix:str):
-    "`x` if it is a uint8 tensor with `ndim` dimensions; else a `TypeError` saying what came, what is `want`ed and the `fix`."
+    "`x` if it is a uint8 tensor of `ndim` dimensions; else a `TypeError`: what is `want`ed, what came, the `fix`."
     if not (isinstance(x, torch.Tensor) and x.dtype == torch.uint8 and x.ndim == ndim):
-        raise TypeError(f"{want}, got {type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}: {fix}")
+        got = f"{type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
+        raise TypeError(f"{want}, got {got}: {fix}")
     return x
 
 def _check_u8(x):
-    return _require_u8(x, 4, "LAVAE augmentations take uint8 image batches B×C×H×W", "convert with `to_uint8` from aavae_nb.core.")
+    return _require_u8(x, 4, "LAVAE augmentations take uint8 image batches B×C×H×W",
+                       "convert with `to_uint8` from aavae_nb.core.")
 
 def check_views(views, what:str='views') -> torch.Tensor:
     "`views` as `make_views` returns them, uint8 `K×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."

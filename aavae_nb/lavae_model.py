@@ -133,7 +133,8 @@ def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents
     "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
     ck = path if isinstance(path, dict) else load_checkpoint_file(path)   # the reader's missing/corrupt-file errors
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
-        raise ValueError(f"{'the given dict' if isinstance(path, dict) else path} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
+        what = 'the given dict' if isinstance(path, dict) else path
+        raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
     m = LAVAE(tuple(ck['pair']), ck['latent'])
     for p in ck['head_pairs'][1:]: m.add_head(tuple(p))

@@ -52,12 +52,13 @@ def elbo(model:nn.Module,        # a sampling model with `encode`, `decoder`, `l
          x:torch.Tensor,         # normalised images `B×C×H×W` (input and target)
          eps:torch.Tensor=None,  # standard-normal noise `B×d` (None: drawn)
          kl:str='analytic',      # 'analytic' KL or 'mc' (log q(z|x) − log p(z) at the sample)
+         g:torch.Generator=None, # draws `eps` (None: the global RNG), on the model's device
         ) -> dict:
     "Per-sample ELBO terms `dict(elbo, log_pxz, kl)`, each `(B,)` fp32, with one sample z ~ q(z|x)."
     _check_model(model)
     mu, logvar = model.encode(x)
     mu, std = mu.float(), posterior_std(logvar)
-    if eps is None: eps = torch.randn_like(mu)
+    if eps is None: eps = torch.randn(mu.shape, device=mu.device, generator=g)
     z = mu + std * eps
     log_pxz = _log_pxz(model, z, x)
     if kl == 'analytic': k = kl_official(mu, logvar)
@@ -71,13 +72,14 @@ def importance_log_px(model:nn.Module,       # a sampling model with `encode`, `
                       K:int=64,              # importance samples
                       eps:torch.Tensor=None, # noise `K×B×d` (None: drawn)
                       chunk:int=16,          # samples decoded at once
+                      g:torch.Generator=None,# draws `eps` (None: the global RNG), on the model's device
                      ) -> torch.Tensor:
     "log p(x) ≈ logsumexp_k(log p(x|z_k) + log p(z_k) − log q(z_k|x)) − log K, per sample `(B,)`."
     _check_model(model)
     if K < 1: raise ValueError(f"K must be a positive integer, got {K!r}")
     mu, logvar = model.encode(x)
     mu, std = mu.float(), posterior_std(logvar)
-    if eps is None: eps = torch.randn(K, *mu.shape, device=mu.device)
+    if eps is None: eps = torch.randn(K, *mu.shape, device=mu.device, generator=g)
     logw = []
     for k0 in range(0, K, chunk):
         e = eps[k0:k0+chunk]; n = len(e)
@@ -100,18 +102,20 @@ def density_metrics(model:nn.Module,   # a sampling model
                     K:int=64,          # importance samples for log p(x)
                     bs:int=256,        # images per batch
                     device=None,       # default: the model's device
+                    seed:int|None=0,   # seed of the noise draws (None: the global RNG, which then advances)
                    ) -> dict:
     "Mean ELBO, log p(x) (K importance samples) and their bits/dim over `x`."
     _check_model(model)
     dev = next(model.parameters()).device if device is None else def_device(device)
     tot = dict(elbo=0., log_pxz=0., kl=0., log_px=0.)
     ac = torch.autocast('cuda', dtype=torch.bfloat16) if dev.type == 'cuda' else torch.autocast('cpu', enabled=False)
+    g = None if seed is None else torch.Generator(dev).manual_seed(seed)
     with eval_mode(model), ac:
         for i in range(0, len(x), bs):
             xb = norm(x[i:i+bs].to(dev))
-            e = elbo(model, xb)
+            e = elbo(model, xb, g=g)
             for k in ('elbo', 'log_pxz', 'kl'): tot[k] += e[k].sum().item()
-            tot['log_px'] += importance_log_px(model, xb, K).sum().item()
+            tot['log_px'] += importance_log_px(model, xb, K, g=g).sum().item()
     n = len(x); res = {k: v / n for k, v in tot.items()}
     shape = tuple(x.shape[1:])
     res.update(elbo_bpd=float(bits_per_dim(torch.tensor(res['elbo']), shape)),
@@ -121,9 +125,9 @@ def density_metrics(model:nn.Module,   # a sampling model
 class DensityCB(Callback):
     "Every `every` epochs, `density_metrics` on `x` (validation); a row in `learn.history`."
     order = 61
-    def __init__(self, x, norm, every:int=50, K:int=64, bs:int=256):
-        self.x, self.norm, self.every, self.K, self.bs = x, norm, every, K, bs
+    def __init__(self, x, norm, every:int=50, K:int=64, bs:int=256, seed:int|None=0):
+        self.x, self.norm, self.every, self.K, self.bs, self.seed = x, norm, every, K, bs, seed
     def after_epoch(self, learn):
         if self.every and (learn.epoch + 1) % self.every == 0 and getattr(learn.model, 'samples', True):
-            d = density_metrics(learn.model, self.x, self.norm, self.K, self.bs)
+            d = density_metrics(learn.model, self.x, self.norm, self.K, self.bs, seed=self.seed)
             learn.history.append(dict(epoch=learn.epoch, step=learn.step_count, **{f'val_{k}': v for k, v in d.items()}))

@@ -7,12 +7,13 @@ from __future__ import annotations
 import io, pickle, types, warnings
 from pathlib import Path
 import torch
-from .core import atomic_path, check_one_of
+from .core import atomic_path, check_one_of, check_type, def_device
 from .resnet import ARCHS, DATASET_CONFIGS
 from .vae import VAE, VARIANTS, VARIANT_SPECS
 
 # %% auto #0
-__all__ = ['load_checkpoint_file', 'read_checkpoint', 'infer_config', 'compare_state_dicts', 'load_model', 'save_model']
+__all__ = ['load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'infer_config', 'compare_state_dicts', 'load_model',
+           'check_loaded', 'save_model']
 
 # %% ../nbs/06_checkpoints.ipynb #c3330acd
 class _Inert(dict):
@@ -80,6 +81,9 @@ def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a
     "Read a checkpoint into (state_dict, hyper_parameters, meta); official Lightning and our own format."
     ck = load_checkpoint_file(path_or_state) if isinstance(path_or_state, (str, Path)) else path_or_state
     what = path_or_state if isinstance(path_or_state, (str, Path)) else 'the given object'
+    if isinstance(ck, dict) and {'pair', 'head_pairs'} <= set(ck):
+        raise ValueError(f"{what} is a LAVAE checkpoint (MNIST, from save_lavae), not an AAVAE one: load it with "
+                         "aavae_nb.lavae_model.load_lavae")
     if isinstance(ck, dict) and 'state_dict' in ck:
         sd = ck['state_dict']
         hp = _to_plain(ck.get('hyper_parameters', ck.get('hparams')))
@@ -91,7 +95,19 @@ def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a
                          f"or aavae_nb format) or a bare state dict of tensors, got {type(ck).__name__}")
     for pre in ('model.', 'module.'):   # wrappers (DataParallel, a LightningModule holding `model`)
         if all(k.startswith(pre) for k in sd): sd = {k[len(pre):]: v for k, v in sd.items()}
-    return dict(sd), hp, dict(meta)
+    return check_finite_weights(dict(sd), what), hp, dict(meta)
+
+def check_finite_weights(sd:dict, # a state dict
+                         what,    # the checkpoint's name, for the error
+                        ) -> dict:
+    "`sd` if every floating-point tensor in it is finite; else a `ValueError` naming the bad keys (a diverged run)."
+    bad = [k for k, v in sd.items() if isinstance(v, torch.Tensor) and v.is_floating_point() and v.device.type != 'meta'
+           and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise ValueError(f"checkpoint {what} holds NaN or inf weights in {len(bad)} tensor(s) ({', '.join(bad[:4])}"
+                         f"{', ...' if len(bad) > 4 else ''}): the run that saved it diverged. Use an earlier checkpoint "
+                         "of that run, or train again (e.g. with a lower lr).")
+    return sd
 
 # %% ../nbs/06_checkpoints.ipynb #b0ab4b6e
 _AE_HEAD = {'projection.projection_head.0.': 'projection.first_layer.0.',
@@ -195,8 +211,12 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
                device='cpu',           # where the returned model lives
               ) -> VAE:
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
+    device = def_device(device)
+    if kl_coeff is not None and check_type(kl_coeff, 'float', 'kl_coeff') < 0:
+        raise ValueError(f"kl_coeff (β) must be >= 0, got {kl_coeff!r}")
     sd, hp, meta = read_checkpoint(path_or_state)
     sd, ae_head = _rename_ae_head(sd)
+    told = variant is not None or bool(hp.get('variant')) or ae_head or hp.get('denoising') is not None
     if variant is None and not hp.get('variant'):   # official checkpoints: the head and `--denoising` name the variant
         if ae_head: variant = 'aaae' if hp.get('denoising') else 'ae'
         elif hp.get('denoising') is not None: variant = 'aavae' if hp['denoising'] else 'vae'
@@ -217,8 +237,26 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
         bad = set(unexpected) | {k for k, _, _ in mis}
         sd = {k: v for k, v in sd.items() if k not in bad}
     model.load_state_dict(sd, strict=strict)
-    model.checkpoint_info = dict(hyper_parameters=hp, meta=meta)
+    model.checkpoint_info = dict(hyper_parameters=hp, meta=meta, variant_known=bool(told))
     return model.to(device)
+
+def check_loaded(model:VAE,          # a model from `load_model`
+                 src,                # where it came from (for the error)
+                 variants=None,      # the variants it may be (None: any)
+                 dataset:str=None,   # the dataset it must be for (None: any)
+                ) -> VAE:
+    """`model` if it is what the caller is about to use it as; else a `ValueError` that says what to pass. A checkpoint
+    that does not name its variant (a bare state dict: the VAE and AAVAE heads have the same keys) passes the variant
+    check (the caller's label stands)."""
+    info = getattr(model, 'checkpoint_info', {})
+    if variants is not None and model.variant not in variants and info.get('variant_known', True):
+        raise ValueError(f"checkpoint {src} holds a {model.variant!r} model, but it is used as "
+                         f"{' or '.join(map(repr, variants))}: pass a checkpoint of that model (its hyper-parameters "
+                         "or, in official ones, the head and `denoising` name the variant).")
+    if dataset is not None and model.dataset != dataset:
+        raise ValueError(f"checkpoint {src} is a {model.dataset} model but the images are {dataset}: pass a {dataset} "
+                         f"checkpoint, or dataset={model.dataset!r}.")
+    return model
 
 def save_model(model:VAE,      # the model to save
                path,           # destination file (written atomically)

@@ -51,6 +51,9 @@ def def_device(device:str|torch.device='auto' # 'auto', 'cpu', 'cuda', 'cuda:N' 
                            "use device='auto' or device='cpu'.")
     if dev.type not in ('cpu', 'cuda', 'mps'):
         raise ValueError(f"Unsupported device {device!r}: use 'auto', 'cpu' or 'cuda'.")
+    if dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise RuntimeError(f"device={device!r} asks for Apple's MPS, which this machine or torch build does not have: "
+                           "use device='auto' or device='cpu'.")
     return dev
 
 # %% ../nbs/00_core.ipynb #c28f2348

@@ -60,7 +60,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
                g:torch.Generator=None) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
-    check_one_of(mode, CVAE_MODES, 'CVAE mode'); check_views(views)
+    check_one_of(mode, CVAE_MODES, 'CVAE mode'); check_views(views, k=None)
     if len(views) != model.n_cond:
         raise ValueError(f"{len(views)} views for a CVAE of {model.n_cond} conditions: give one view per condition")
     device = def_device(device); model.to(device).train()

@@ -10,10 +10,10 @@ from dataclasses import replace
 import numpy as np
 import torch
 from torch import nn
-from .core import (check_one_of, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder,
+from .core import (check_one_of, check_type, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder,
                            to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
-from .train import PAPER_TABLE1, build_model
+from .train import PAPER_TABLE1, build_model, check_resumable
 from .resnet import ARCHS
 from .vae import VAE, VARIANTS
 from .learner import Callback
@@ -252,13 +252,19 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
               probe_at=None, seed:int=0, device='auto') -> dict:
     "Check the Fig. 2 parameters and return the plan (runs, configs); raises before any training."
     g = grid('fig2', preset)
-    def_device(device)
-    n_fixed = g['n_fixed'] if n_fixed is None else n_fixed
-    if not isinstance(n_fixed, int) or n_fixed < 0: raise ValueError(f"n_fixed must be an integer >= 0, got {n_fixed!r}")
+    def_device(device); seed = check_type(seed, 'int', 'seed')
+    n_fixed = g['n_fixed'] if n_fixed is None else check_type(n_fixed, 'int', 'n_fixed')
+    if n_fixed < 0: raise ValueError(f"n_fixed must be an integer >= 0, got {n_fixed!r}")
     fixed = check_log_scales(log_scales) if log_scales is not None else draw_log_scales(n_fixed, seed)
     epochs = g['epochs'] if epochs is None else _positive_ints([epochs], 'epochs')[0]
     every = g['every'] if every is None else _positive_ints([every], 'every')[0]
-    probe_at = tuple(g['probe_at'] if probe_at is None else _positive_ints(probe_at, 'probe_at'))
+    if probe_at is None:                # the preset's probe epochs that fall within `epochs`, else the last epoch
+        probe_at = tuple(p for p in g['probe_at'] if p <= epochs) or (epochs,)
+    else:
+        probe_at = tuple(_positive_ints(probe_at, 'probe_at'))
+        if max(probe_at) > epochs:
+            raise ValueError(f"probe_at={list(probe_at)} lies beyond the {epochs} epochs, so no probe would run there: "
+                             f"give probe_at <= {epochs}, or epochs >= {max(probe_at)}.")
     over = dict(epochs=epochs, eval_epochs=probe_at, knn_every=0, density_every=0, seed=seed,
                 **({'n_pretrain': g['n_pretrain'], 'max_steps': None} if 'n_pretrain' in g else {}))
     runs = [dict(run='learned', learned=True, log_scale_init=0.0)] + \
@@ -282,6 +288,7 @@ def run_fig2(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     sw, plan = Stopwatch(), plan_fig2(preset, n_fixed, log_scales, epochs, every, probe_at, seed, device)
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig2_density'))
     cfg0 = plan['runs'][0]['cfg']
+    if resume: check_resumable([(out/'runs'/r['run'], r['cfg']) for r in plan['runs']])
     data = load_data(cfg0)
     rows = []
     for r in plan['runs']:
@@ -359,6 +366,7 @@ def run_fig3(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     from aavae_nb.train import load_data, train_and_evaluate
     sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig3_beta'))
+    if resume: check_resumable([(out/'runs'/f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])])
     cfg0 = plan['cfgs'][0]; data = load_data(cfg0)
     rows = []
     for b, cfg in zip(plan['betas'], plan['cfgs']):
@@ -447,6 +455,7 @@ def run_fig4(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     sw = Stopwatch()
     plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device, epochs)
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig4_sensitivity'))
+    if resume: check_resumable([(out/'runs'/k, r['cfg']) for k, r in plan['runs'].items()])
     base = plan['base']; data = load_data(base)
     res = {}
     for key, r in plan['runs'].items():
@@ -528,18 +537,19 @@ def run_fig5(preset:str='smoke', # experiment preset ('smoke', 'cpu', 'subset', 
     "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between; writes CSV/PNG/JSON."
     import pandas as pd
     from aavae_nb.train import load_data, pretrain
-    from aavae_nb.checkpoints import load_model
+    from aavae_nb.checkpoints import load_model, check_loaded
     sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig5_similarity'))
-    cfg0 = next(iter(plan['cfgs'].values())); data = load_data(cfg0)
+    cfg0 = next(iter(plan['cfgs'].values()))
+    loaded = {m: check_loaded(load_model(p, device=dev), p, (m,), cfg0.dataset)   # every checkpoint read and checked
+              for m, p in plan['ckpt'].items()}                                  # before any data or training
+    if resume: check_resumable([(out/'runs'/m, c) for m, c in plan['cfgs'].items() if m not in loaded])
+    data = load_data(cfg0)
     x = data.test.x[:plan['n_images']]
     views = augmented_views(x, plan['n_views'], cfg0.dataset, seed).cpu()
     sims, rows, src = {}, [], {}
     for m, cfg in plan['cfgs'].items():
-        if m in plan['ckpt']:
-            model = load_model(plan['ckpt'][m], device=dev); src[m] = str(plan['ckpt'][m])
-            if model.dataset != cfg0.dataset:
-                raise ValueError(f"checkpoint for {m!r} is a {model.dataset} model but the images are {cfg0.dataset}")
+        if m in loaded: model, src[m] = loaded.pop(m), str(plan['ckpt'][m])
         else:
             model, _ = pretrain(cfg, data, None, dev, out/'runs'/m, resume=resume); src[m] = f'pretrained here at preset {cfg.preset}'
         sims[m], wb = view_similarity(model, views, plan['n_images'], plan['n_views'])

@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_lavae_augment.ipynb #6d8aca72
 from __future__ import annotations
-import hashlib, math
+import hashlib, math, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 import skimage.feature
 from torchvision.transforms import InterpolationMode
-from .core import check_one_of, name_list, atomic_path, RUNS_DIR
+from .core import check_one_of, check_type, name_list, atomic_path, RUNS_DIR
 
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'check_views', 'flip_lr', 'flip_ud', 'rotate_cw',
@@ -31,10 +31,16 @@ def _check_u8(x):
     return _require_u8(x, 4, "LAVAE augmentations take uint8 image batches B×C×H×W",
                        "convert with `to_uint8` from aavae_nb.core.")
 
-def check_views(views, what:str='views') -> torch.Tensor:
-    "`views` as `make_views` returns them, uint8 `K×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
-    return _require_u8(views, 5, f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them",
-                       "images already scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
+def check_views(views, what:str='views',
+                k:int|None=4, # how many views (None: any; a CVAE may take fewer conditions)
+               ) -> torch.Tensor:
+    "`views` as `make_views` returns them, uint8 `4×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
+    _require_u8(views, 5, f"{what} must be uint8 views 4×N×C×H×W as `make_views` returns them",
+                "images already scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
+    if k is not None and len(views) != k:
+        raise ValueError(f"{what} must hold the {k} views {', '.join(VIEW_NAMES)} (`make_views`), got "
+                         f"{len(views)}: a stale view cache? Delete it (runs/lavae_views) and run again.")
+    return views
 
 def _uniform(n, lo, hi, g, device):
     return torch.rand(n, generator=g).to(device) * (hi - lo) + lo
@@ -164,6 +170,8 @@ def check_pair(pair) -> tuple:
         if pair in PAIRS: return PAIRS[pair]
         raise ValueError(f"Unknown pair {pair!r}: give a key of PAIRS ({', '.join(PAIRS)}) or a tuple of two "
                          f"augmentations from {', '.join(AUGMENTATIONS)}.")
+    if not isinstance(pair, (tuple, list)):
+        raise TypeError(f"A pair is a key of PAIRS ({', '.join(PAIRS)}) or a tuple of two augmentation names, got {pair!r}.")
     pair = tuple(pair)
     if len(pair) != 2: raise ValueError(f"An augmentation pair has two names, got {len(pair)}: {pair}.")
     for a in pair: check_one_of(a, AUGMENTATIONS, 'augmentation')
@@ -210,12 +218,19 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
                  cache_dir:Path|None=None, # default RUNS_DIR/'lavae_views'; False to disable caching
                 ) -> torch.Tensor:
     "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed)."
-    pair = check_pair(pair)
+    pair, seed = check_pair(pair), check_type(seed, 'int', 'seed'); _check_u8(x)
     if cache_dir is False: return make_views(x, pair, torch.Generator().manual_seed(seed))
-    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}.pt"
+    d = Path(cache_dir or RUNS_DIR/'lavae_views')
+    if d.exists() and not d.is_dir():
+        raise NotADirectoryError(f"the view cache folder {d} is a file: give cache_dir a folder, or False for no cache")
+    f = d/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}.pt"
     if f.exists():
-        try: return torch.load(f, weights_only=True)
-        except Exception: f.unlink()                                    # a corrupt cache is rebuilt
+        try: v = torch.load(f, weights_only=True)
+        except Exception: v = None
+        if isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (len(VIEW_NAMES), *x.shape): return v
+        warnings.warn(f"rebuilding the view cache {f}: it could not be read or does not hold "
+                      f"{len(VIEW_NAMES)}×{'×'.join(map(str, x.shape))} uint8 views")
+        f.unlink()
     v = make_views(x, pair, torch.Generator().manual_seed(seed))
     with atomic_path(f) as tmp: torch.save(v, tmp)
     return v

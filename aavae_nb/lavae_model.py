@@ -8,8 +8,8 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import atomic_path
-from .checkpoints import load_checkpoint_file
+from .core import atomic_path, check_type
+from .checkpoints import load_checkpoint_file, check_finite_weights
 from .lavae_augment import check_pair
 
 # %% auto #0
@@ -44,6 +44,8 @@ class LAVAE(nn.Module):
                  latent:int=LATENT,           # latent dimension (16 in the paper)
                 ):
         super().__init__()
+        latent = check_type(latent, 'int', 'latent')
+        if latent < 1: raise ValueError(f"latent (the latent dimension, 16 in the paper) must be >= 1, got {latent}")
         self.pair, self.latent = check_pair(pair), latent
         self.head_pairs = [self.pair]                    # the pair each decoder head reconstructs
         self.encoder = lavae_encoder()
@@ -136,7 +138,14 @@ def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents
         what = 'the given dict' if isinstance(path, dict) else path
         raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
-    m = LAVAE(tuple(ck['pair']), ck['latent'])
-    for p in ck['head_pairs'][1:]: m.add_head(tuple(p))
-    m.load_state_dict(ck['state_dict'])
+    what = 'the given dict' if isinstance(path, dict) else path
+    sd = check_finite_weights(ck['state_dict'], what)
+    try:
+        m = LAVAE(tuple(ck['pair']), ck['latent'])
+        for p in ck['head_pairs'][1:]: m.add_head(tuple(p))
+        m.load_state_dict(sd)
+    except (RuntimeError, ValueError, TypeError) as e:
+        raise ValueError(f"{what} does not describe a consistent LAVAE (pair {ck['pair']}, latent {ck['latent']}, "
+                         f"{len(ck['head_pairs'])} head(s)): {str(e)[:300]}. The file was edited or written by another "
+                         "version of aavae_nb: save the model again with save_lavae.") from e
     return m.to(map_location)

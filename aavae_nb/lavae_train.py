@@ -194,8 +194,9 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
             hist.append((tot / n).tolist())                                # one sync per epoch
             if not all(math.isfinite(v) for v in hist[-1]):                # the NaN guard, at that sync
                 raise NonFiniteLossError(
-                    f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}): lower the "
-                    "learning rate (e.g. -p lr 1e-4, the paper's) or check the input views; this run wrote no results.")
+                    f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}); this "
+                    "model stopped training and nothing of it was saved. Lower the learning rate it trained with (the "
+                    "paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
             if on_epoch is not None: on_epoch(ep + 1, shaped())
     return shaped()
 

@@ -226,7 +226,8 @@ class MetricsCB(Callback):
             raise NonFiniteLossError(
                 f"Non-finite loss at step {bad} (epoch {learn.epoch}): {terms}. "
                 + (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else
-                   "No checkpoint was written before it; lower the lr, turn bf16 off, or check the data."))
+                   "No checkpoint was written before it; lower the lr or an extreme β (kl_coeff), turn bf16 off, "
+                   "or check the data."))
         vals = (self.sums / self.n).tolist()
         dt = time.perf_counter() - self.t0
         row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, vals)),

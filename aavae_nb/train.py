@@ -20,8 +20,8 @@ from .density import DensityCB, density_metrics
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint',
-           'default_out_dir', 'build_model', 'load_data', 'pretrain', 'evaluate_model', 'train_and_evaluate',
-           'table1_frame', 'plot_table1', 'save_table1']
+           'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'pretrain', 'evaluate_model',
+           'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
@@ -118,6 +118,13 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     except Exception as e:
         raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}); delete it or point to "
                          "another checkpoint (e.g. an `epoch=N.ckpt`).") from e
+
+def check_resumable(runs, # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
+                   ):
+    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (unreadable, another format, another run's)."
+    for folder, cfg in runs:
+        cb = CheckpointCB(folder, config=cfg.to_dict(), resume=True)
+        if cb.last.exists(): cb._check_resumable(load_checkpoint(cb.last))
 
 # %% ../nbs/11_train.ipynb #5c82d7f0
 LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)

@@ -10,8 +10,8 @@ from dataclasses import replace
 import numpy as np
 import torch
 from torch import nn
-from .core import (check_one_of, check_type, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder,
-                           to_uint8, image_grid)
+from .core import (check_one_of, check_type, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch,
+                           RUNS_DIR, out_folder, to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
 from .train import PAPER_TABLE1, build_model, check_resumable
 from .resnet import ARCHS

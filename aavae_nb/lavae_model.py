@@ -134,11 +134,10 @@ def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents
                map_location='cpu') -> LAVAE:
     "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
     ck = path if isinstance(path, dict) else load_checkpoint_file(path)   # the reader's missing/corrupt-file errors
+    what = 'the given dict' if isinstance(path, dict) else path
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
-        what = 'the given dict' if isinstance(path, dict) else path
         raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
                          f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
-    what = 'the given dict' if isinstance(path, dict) else path
     sd = check_finite_weights(ck['state_dict'], what)
     try:
         m = LAVAE(tuple(ck['pair']), ck['latent'])

@@ -145,6 +145,6 @@ def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents
         m.load_state_dict(sd)
     except (RuntimeError, ValueError, TypeError) as e:
         raise ValueError(f"{what} does not describe a consistent LAVAE (pair {ck['pair']}, latent {ck['latent']}, "
-                         f"{len(ck['head_pairs'])} head(s)): {str(e)[:300]}. The file was edited or written by another "
+                         f"{len(ck['head_pairs'])} head(s)): {str(e)[:300].rstrip('. ')}. The file was edited or written by another "
                          "version of aavae_nb: save the model again with save_lavae.") from e
     return m.to(map_location)

@@ -71,7 +71,7 @@ class CheckpointCB(Callback):
         return path
 
     def before_fit(self, learn):
-        learn.last_ckpt = None
+        learn.last_ckpt, self.start_step = None, learn.step_count
         if not (self.resume and self.last.exists()): return
         ck = load_checkpoint(self.last, map_location='cpu')   # RNG states must stay CPU tensors
         self._check_resumable(ck)
@@ -82,6 +82,7 @@ class CheckpointCB(Callback):
         learn.dl.gen.set_state(ck['rng']['loader'].cpu()); learn.dl.skip = ck['iter']
         learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
         learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
+        self.start_step = learn.step_count
 
     def _check_resumable(self, ck):
         "A clear error for a `last.ckpt` this run cannot continue: another format, or another model, data or batch."
@@ -100,8 +101,8 @@ class CheckpointCB(Callback):
         if e % self.every == 0 or e == learn.n_epochs or e in self.eval_epochs:
             p = self.save(learn, learn.epoch, len(learn.dl))
             if e in self.eval_epochs: _link_or_copy(p, self.dir/f'epoch={e:04d}.ckpt')
-    def after_cancel_fit(self, learn):
-        if learn.training: self.save(learn, learn.epoch, learn.iter + 1)
+    def after_cancel_fit(self, learn):   # nothing trained since `before_fit` (a finished run resumed): nothing to save
+        if learn.training and learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
 
 def _link_or_copy(src:Path, dst:Path):
     "Keep `src` under the name `dst` (a hard link where possible: no second copy on disk), atomically."
@@ -116,8 +117,8 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}.")
     try: return torch.load(path, map_location=map_location, weights_only=False)
     except Exception as e:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}); delete it or point to "
-                         "another checkpoint (e.g. an `epoch=N.ckpt`).") from e
+        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}); delete it (a resumed run "
+                         "then starts afresh), give another out_dir, or copy an `epoch=N.ckpt` of that run over it.") from e
 
 def check_resumable(runs, # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                    ):

@@ -216,7 +216,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
         raise ValueError(f"kl_coeff (β) must be >= 0, got {kl_coeff!r}")
     sd, hp, meta = read_checkpoint(path_or_state)
     sd, ae_head = _rename_ae_head(sd)
-    told = variant is not None or bool(hp.get('variant')) or ae_head or hp.get('denoising') is not None
+    told = variant is not None or bool(hp.get('variant')) or hp.get('denoising') is not None   # the head alone: ae or aaae
     if variant is None and not hp.get('variant'):   # official checkpoints: the head and `--denoising` name the variant
         if ae_head: variant = 'aaae' if hp.get('denoising') else 'ae'
         elif hp.get('denoising') is not None: variant = 'aavae' if hp['denoising'] else 'vae'

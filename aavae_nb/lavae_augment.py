@@ -35,7 +35,7 @@ def check_views(views, what:str='views',
                 k:int|None=4, # how many views (None: any; a CVAE may take fewer conditions)
                ) -> torch.Tensor:
     "`views` as `make_views` returns them, uint8 `4×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
-    _require_u8(views, 5, f"{what} must be uint8 views 4×N×C×H×W as `make_views` returns them",
+    _require_u8(views, 5, f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them",
                 "images already scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
     if k is not None and len(views) != k:
         raise ValueError(f"{what} must hold the {k} views {', '.join(VIEW_NAMES)} (`make_views`), got "

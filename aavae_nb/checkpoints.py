@@ -211,7 +211,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
                device='cpu',           # where the returned model lives
               ) -> VAE:
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
-    device = def_device(device)
+    device = def_device('cpu' if device is None else device)
     if kl_coeff is not None and check_type(kl_coeff, 'float', 'kl_coeff') < 0:
         raise ValueError(f"kl_coeff (β) must be >= 0, got {kl_coeff!r}")
     sd, hp, meta = read_checkpoint(path_or_state)

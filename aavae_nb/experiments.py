@@ -10,8 +10,8 @@ from dataclasses import replace
 import numpy as np
 import torch
 from torch import nn
-from .core import (check_one_of, check_type, def_device, set_seed, atomic_path, save_json, provenance, Stopwatch,
-                           RUNS_DIR, out_folder, to_uint8, image_grid)
+from .core import (check_one_of, check_type, check_seed, def_device, set_seed, atomic_path, save_json, provenance,
+                           Stopwatch, RUNS_DIR, out_folder, to_uint8, image_grid)
 from .presets import TrainConfig, resolve_config, scale_with_batch
 from .train import PAPER_TABLE1, build_model, check_resumable
 from .resnet import ARCHS
@@ -252,7 +252,7 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
               probe_at=None, seed:int=0, device='auto') -> dict:
     "Check the Fig. 2 parameters and return the plan (runs, configs); raises before any training."
     g = grid('fig2', preset)
-    def_device(device); seed = check_type(seed, 'int', 'seed')
+    def_device(device); seed = check_seed(seed)
     n_fixed = g['n_fixed'] if n_fixed is None else check_type(n_fixed, 'int', 'n_fixed')
     if n_fixed < 0: raise ValueError(f"n_fixed must be an integer >= 0, got {n_fixed!r}")
     fixed = check_log_scales(log_scales) if log_scales is not None else draw_log_scales(n_fixed, seed)

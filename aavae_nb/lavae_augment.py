@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 import skimage.feature
 from torchvision.transforms import InterpolationMode
-from .core import check_one_of, check_type, name_list, atomic_path, RUNS_DIR
+from .core import check_one_of, check_seed, name_list, atomic_path, RUNS_DIR
 
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'check_views', 'flip_lr', 'flip_ud', 'rotate_cw',
@@ -218,7 +218,7 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
                  cache_dir:Path|None=None, # default RUNS_DIR/'lavae_views'; False to disable caching
                 ) -> torch.Tensor:
     "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed)."
-    pair, seed = check_pair(pair), check_type(seed, 'int', 'seed'); _check_u8(x)
+    pair, seed = check_pair(pair), check_seed(seed); _check_u8(x)
     if cache_dir is False: return make_views(x, pair, torch.Generator().manual_seed(seed))
     d = Path(cache_dir or RUNS_DIR/'lavae_views')
     if d.exists() and not d.is_dir():

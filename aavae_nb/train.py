@@ -71,8 +71,11 @@ class CheckpointCB(Callback):
         return path
 
     def before_fit(self, learn):
-        learn.last_ckpt, self.start_step = None, learn.step_count
-        if not (self.resume and self.last.exists()): return
+        learn.last_ckpt = None
+        if self.resume and self.last.exists(): self._resume(learn)
+        self.start_step = learn.step_count            # `after_cancel_fit` saves only if a step ran after this
+
+    def _resume(self, learn):
         ck = load_checkpoint(self.last, map_location='cpu')   # RNG states must stay CPU tensors
         self._check_resumable(ck)
         learn.model.load_state_dict(ck['state_dict'])
@@ -82,7 +85,6 @@ class CheckpointCB(Callback):
         learn.dl.gen.set_state(ck['rng']['loader'].cpu()); learn.dl.skip = ck['iter']
         learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
         learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
-        self.start_step = learn.step_count
 
     def _check_resumable(self, ck):
         "A clear error for a `last.ckpt` this run cannot continue: another format, or another model, data or batch."
@@ -101,7 +103,7 @@ class CheckpointCB(Callback):
         if e % self.every == 0 or e == learn.n_epochs or e in self.eval_epochs:
             p = self.save(learn, learn.epoch, len(learn.dl))
             if e in self.eval_epochs: _link_or_copy(p, self.dir/f'epoch={e:04d}.ckpt')
-    def after_cancel_fit(self, learn):   # nothing trained since `before_fit` (a finished run resumed): nothing to save
+    def after_cancel_fit(self, learn):   # nothing trained in this fit (a finished run resumed): nothing to save
         if learn.training and learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
 
 def _link_or_copy(src:Path, dst:Path):

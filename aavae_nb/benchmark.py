@@ -103,7 +103,7 @@ def timed_steps(step_fn,            # `step_fn() -> None`: one training step (lo
                 data_time=None,     # optional `() -> seconds` the steps spent waiting for data so far
                ) -> dict:
     "Time `steps` calls of `step_fn` after `warmup` untimed ones (synchronised, CUDA events on the GPU)."
-    if steps < 1 or warmup < 0: raise ValueError(f"need steps >= 1 and warmup >= 0, got steps={steps}, warmup={warmup}")
+    check_type(steps, 'int', 'steps', lo=1); check_type(warmup, 'int', 'warmup', lo=0)
     dev = def_device(device)
     sw = Stopwatch()
     for _ in range(warmup): step_fn()
@@ -326,9 +326,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
     cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
     vars_ = [check_one_of(v, ('official', *VARIANTS), 'variant') for v in name_list(P['variants'], 'variants', 'official,fast')]
     for k in ('steps', 'warmup_steps', 'bs', 'n_images', 'workers'):   # workers (None: one per core) and warmup may be 0
-        lo = 0 if k in ('warmup_steps', 'workers') else 1
-        if check_type(P[k], 'int', k, optional=k == 'workers') is not None and P[k] < lo:
-            raise ValueError(f"{k} must be an integer >= {lo}, got {P[k]!r}")
+        check_type(P[k], 'int', k, optional=k == 'workers', lo=0 if k in ('warmup_steps', 'workers') else 1)
     dev = def_device(device)
     out = out_folder(out_dir, RUNS_DIR/'benchmark')
     sw, rows, aug_rows, profiles = Stopwatch(), [], [], {}
@@ -478,8 +476,7 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
     from aavae_nb.augment import normalize
     check_one_of(preset, AB_PRESETS, 'preset')
     P = AB_PRESETS[preset]
-    epochs = check_type(epochs, 'int', 'epochs', optional=True)         # every parameter checked before any training
-    if epochs is not None and epochs < 1: raise ValueError(f"epochs must be a positive integer or None, got {epochs!r}")
+    epochs = check_type(epochs, 'int', 'epochs', optional=True, lo=1)   # every parameter checked before any training
     epochs = P['epochs'] if epochs is None else epochs
     if not check_type(tol_knn, 'float', 'tol_knn') > 0: raise ValueError(f"tol_knn must be > 0, got {tol_knn!r}")
     if not -1 <= check_type(min_r, 'float', 'min_r') <= 1: raise ValueError(f"min_r must be in [-1, 1], got {min_r!r}")

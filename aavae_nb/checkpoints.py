@@ -212,8 +212,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
               ) -> VAE:
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
     device = def_device('cpu' if device is None else device)
-    if kl_coeff is not None and check_type(kl_coeff, 'float', 'kl_coeff') < 0:
-        raise ValueError(f"kl_coeff (β) must be >= 0, got {kl_coeff!r}")
+    check_type(kl_coeff, 'float', 'kl_coeff (β)', optional=True, lo=0)
     sd, hp, meta = read_checkpoint(path_or_state)
     sd, ae_head = _rename_ae_head(sd)
     told = variant is not None or bool(hp.get('variant')) or hp.get('denoising') is not None   # the head alone: ae or aaae

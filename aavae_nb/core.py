@@ -82,16 +82,27 @@ _KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
           'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
           'str':   ('a string', lambda v: isinstance(v, str))}
 
+_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
+
+def _range_desc(kind:str, word:str, optional:bool) -> str:
+    "'a positive integer', 'a non-negative number or None', 'an integer >= 2': the words of every range error."
+    desc = f"a {word} {'integer' if kind == 'int' else 'number'}" if word in _RANGES else f"{_KINDS[kind][0]} {word}"
+    return desc + (' or None' if optional else '')
+
 def check_type(value,              # the value the user gave
                kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
                what:str,           # the parameter's name, for the error
-               optional:bool=False # None is allowed too
+               optional:bool=False,# None is allowed too
+               lo=None             # for 'int' and 'float': the smallest value allowed (inclusive)
               ):
-    "`value` if it is of `kind`, else a `ValueError` naming `what` (papermill passes `-p resume no` as the truthy 'no'); integers come back as `int`."
+    "`value` if it is of `kind` (and >= `lo`), else a `ValueError` naming `what` (papermill passes `-p resume no` as the truthy 'no'); integers come back as `int`."
     if value is None and optional: return value
     desc, ok = _KINDS[kind]
     if optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
     if not ok(value): raise ValueError(f"{what} must be {desc}, got {value!r}")
+    if lo is not None and value < lo:
+        word = 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' else f'>= {lo}'
+        raise ValueError(f"{what} must be {_range_desc(kind, word, optional)}, got {value!r}")
     return int(value) if kind == 'int' else value
 
 def _field_kinds(obj) -> dict:
@@ -102,8 +113,6 @@ def _field_kinds(obj) -> dict:
         kinds = [t.strip() for t in ann.split('|')]
         if kinds[0] in _KINDS: out[f.name] = (kinds[0], 'None' in kinds)
     return out
-
-_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
 
 def check_fields(obj,             # a dataclass instance (frozen ones too)
                  positive=(),     # names of numeric fields that must be > 0 (None passes where the annotation allows it)
@@ -116,7 +125,7 @@ def check_fields(obj,             # a dataclass instance (frozen ones too)
         for k in names:
             v, (kind, optional) = getattr(obj, k), kinds[k]
             if v is not None and not _RANGES[word](v):
-                raise ValueError(f"{k} must be a {word} {'integer' if kind == 'int' else 'number'}{' or None' if optional else ''}, got {v!r}")
+                raise ValueError(f"{k} must be {_range_desc(kind, word, optional)}, got {v!r}")
     return obj
 
 # %% ../nbs/00_core.ipynb #641ca0ac

@@ -97,8 +97,7 @@ def split_indices(n:int, n_val:int, seed:int=SPLIT_SEED,
 
 def _take(s:Split, n:int|None, what:str, ctx:str) -> Split:
     if n is None: return s
-    n = check_type(n, 'int', what)                    # numpy integers too; bools and floats refused
-    if n < 0: raise ValueError(f"{what} must be a non-negative integer or None, got {n!r}")
+    n = check_type(n, 'int', what, optional=True, lo=0)   # numpy integers too; bools and floats refused
     if n > len(s):
         raise ValueError(f"{what}={n} is larger than the {len(s):,} images of the {ctx} {what[2:]} split: "
                          f"use {what}<={len(s)} (or None for all of it)"

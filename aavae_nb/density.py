@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from .core import def_device
+from .core import def_device, check_type
 from .learner import Callback
 from .evaluate import eval_mode
 
@@ -76,7 +76,7 @@ def importance_log_px(model:nn.Module,       # a sampling model with `encode`, `
                      ) -> torch.Tensor:
     "log p(x) ≈ logsumexp_k(log p(x|z_k) + log p(z_k) − log q(z_k|x)) − log K, per sample `(B,)`."
     _check_model(model)
-    if K < 1: raise ValueError(f"K must be a positive integer, got {K!r}")
+    check_type(K, 'int', 'K', lo=1)
     mu, logvar = model.encode(x)
     mu, std = mu.float(), posterior_std(logvar)
     if eps is None: eps = torch.randn(K, *mu.shape, device=mu.device, generator=g)

@@ -9,7 +9,7 @@ from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .core import def_device, set_seed
+from .core import def_device, set_seed, check_type
 from .learner import Callback, DeviceLoader
 
 # %% auto #0
@@ -136,7 +136,7 @@ def fit_linear_probe(f_tr:torch.Tensor,   # training features `N×h` (fp32, on t
     return head, dict(accs, train_loss=loss.item())
 
 def _check_probe(epochs, bs):
-    if epochs < 1 or bs < 1: raise ValueError(f"epochs and bs must be positive integers, got epochs={epochs}, bs={bs}")
+    check_type(epochs, 'int', 'epochs', lo=1); check_type(bs, 'int', 'bs', lo=1)
 
 def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
     _check_probe(epochs, bs)

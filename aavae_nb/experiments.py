@@ -127,7 +127,7 @@ def _epochs_over(epochs) -> dict:
 
 def draw_log_scales(n:int, seed:int=0, low:float=LOG_SCALE_RANGE[0], high:float=LOG_SCALE_RANGE[1]) -> list:
     "`n` log-scales drawn from U[low, high] with their own generator (reproducible from `seed`), rounded to 3 decimals."
-    if n < 0: raise ValueError(f"n must be >= 0, got {n}")
+    check_type(n, 'int', 'n', lo=0)
     g = torch.Generator().manual_seed(10_000 + seed)
     return [round(float(v), 3) for v in low + (high - low) * torch.rand(n, generator=g, dtype=torch.float64)]
 
@@ -183,7 +183,7 @@ def augmented_views(x:torch.Tensor,  # uint8 images `N×3×H×W`
                    ) -> torch.Tensor:
     "`N·n_views` normalised SimCLR views, image-major (views of image i are rows i·n_views ... (i+1)·n_views − 1)."
     from aavae_nb.augment import BatchSimCLR
-    if n_views < 1: raise ValueError(f"n_views must be >= 1, got {n_views}")
+    check_type(n_views, 'int', 'n_views', lo=1)
     g = torch.Generator(device=x.device).manual_seed(seed)
     return BatchSimCLR(dataset).to(x.device)(x.repeat_interleave(n_views, 0), generator=g)
 
@@ -253,8 +253,7 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
     "Check the Fig. 2 parameters and return the plan (runs, configs); raises before any training."
     g = grid('fig2', preset)
     def_device(device); seed = check_seed(seed)
-    n_fixed = g['n_fixed'] if n_fixed is None else check_type(n_fixed, 'int', 'n_fixed')
-    if n_fixed < 0: raise ValueError(f"n_fixed must be an integer >= 0, got {n_fixed!r}")
+    n_fixed = g['n_fixed'] if n_fixed is None else check_type(n_fixed, 'int', 'n_fixed', lo=0)
     fixed = check_log_scales(log_scales) if log_scales is not None else draw_log_scales(n_fixed, seed)
     epochs = g['epochs'] if epochs is None else _positive_ints([epochs], 'epochs')[0]
     every = g['every'] if every is None else _positive_ints([every], 'every')[0]
@@ -420,8 +419,7 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
     bss = check_batch_sizes(g['batch_sizes'] if batch_sizes is None else batch_sizes)
     lds = check_latent_dims(g['latent_dims'] if latent_dims is None else latent_dims)
     decs = check_decoders(g['decoders'] if decoders is None else decoders)
-    n_ls = g['n_log_scales'] if n_log_scales is None else n_log_scales
-    if not isinstance(n_ls, int) or n_ls < 0: raise ValueError(f"n_log_scales must be an integer >= 0, got {n_ls!r}")
+    n_ls = g['n_log_scales'] if n_log_scales is None else check_type(n_log_scales, 'int', 'n_log_scales', lo=0)
     base = exp_config(preset, seed=seed, **_epochs_over(epochs))
     lss = check_log_scales(log_scales) if log_scales is not None else [base.log_scale] + draw_log_scales(n_ls, seed)
     n_pre = base.n_pretrain

@@ -44,8 +44,7 @@ class LAVAE(nn.Module):
                  latent:int=LATENT,           # latent dimension (16 in the paper)
                 ):
         super().__init__()
-        latent = check_type(latent, 'int', 'latent')
-        if latent < 1: raise ValueError(f"latent (the latent dimension, 16 in the paper) must be >= 1, got {latent}")
+        latent = check_type(latent, 'int', 'latent (the latent dimension, 16 in the paper)', lo=1)
         self.pair, self.latent = check_pair(pair), latent
         self.head_pairs = [self.pair]                    # the pair each decoder head reconstructs
         self.encoder = lavae_encoder()

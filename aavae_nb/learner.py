@@ -9,7 +9,7 @@ from functools import partial
 from operator import attrgetter
 import torch
 from torch import nn
-from .core import def_device
+from .core import def_device, check_type
 
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError', 'Callback', 'run_cbs',
@@ -43,7 +43,7 @@ class DeviceLoader:
                  seed:int=0,                # seed of the loader's own generator
                  y:torch.Tensor=None,       # optional labels, yielded as `(x, y)`
                 ):
-        if bs < 1: raise ValueError(f"bs must be a positive integer, got {bs!r}")
+        bs = check_type(bs, 'int', 'bs', lo=1)
         if drop_last and len(x) < bs:
             raise ValueError(f"{len(x)} images are fewer than one batch of {bs}: lower bs or use more data.")
         self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last

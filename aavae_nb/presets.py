@@ -134,8 +134,7 @@ def scaled_lr_warmup(lr:float,            # learning rate at `base_bs`
                      base_bs:int,         # the batch size `lr` and `warmup_epochs` were set for
                     ) -> tuple[float, float]:
     "The linear scaling rule of AAVAE §4.1: lr and warm-up epochs both scale with `bs / base_bs`."
-    if bs < 1 or base_bs < 1: raise ValueError(f"batch sizes must be positive, got bs={bs}, base_bs={base_bs}")
-    f = bs / base_bs
+    f = check_type(bs, 'int', 'bs', lo=1) / check_type(base_bs, 'int', 'base_bs', lo=1)
     return lr * f, warmup_epochs * f
 
 def scale_with_batch(cfg:TrainConfig, # the config at its reference batch size

@@ -92,13 +92,11 @@ class VAE(nn.Module):
         decoder_arch = check_one_of(decoder_arch or arch, ARCHS, 'decoder_arch')
         check_one_of(variant, VARIANTS, 'variant')
         spec = VARIANT_SPECS[variant]
-        kl_coeff = spec['kl_coeff'] if kl_coeff is None else float(kl_coeff)
-        if kl_coeff < 0: raise ValueError(f"kl_coeff must be >= 0, got {kl_coeff}")
+        kl_coeff = spec['kl_coeff'] if kl_coeff is None else float(check_type(kl_coeff, 'float', 'kl_coeff', lo=0))
         if kl_coeff and not spec['samples']:
             raise ValueError(f"variant {variant!r} does not sample z, so it has no KL term: use kl_coeff=0 "
                              f"(or variant='vae'/'aavae' for a KL-regularised model), got kl_coeff={kl_coeff}")
-        latent_dim = check_type(latent_dim, 'int', 'latent_dim')          # numpy integers too (sweeps)
-        if latent_dim < 1: raise ValueError(f"latent_dim must be a positive int, got {latent_dim!r}")
+        latent_dim = check_type(latent_dim, 'int', 'latent_dim', lo=1)    # numpy integers too (sweeps)
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
         self.decoder_arch, self.width = decoder_arch, check_width(width)
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']

@@ -11,19 +11,90 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_seed', 'set_seed', 'def_device',
-           'check_one_of', 'name_list', 'check_type', 'check_fields', 'find_root', 'out_folder', 'atomic_path',
+__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_one_of', 'name_list', 'check_type',
+           'check_fields', 'check_seed', 'set_seed', 'def_device', 'find_root', 'out_folder', 'atomic_path',
            'scratch_dir', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance',
            'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
            'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index',
            'markdown_tables', 'quotes']
 
+# %% ../nbs/00_core.ipynb #c28f2348
+def check_one_of(value,        # the value the user gave
+                 valid,        # the allowed values (any iterable)
+                 what:str      # what the value names, e.g. 'dataset'
+                ):
+    "Return `value` if it is in `valid`, else raise a `ValueError` listing the valid choices."
+    valid = list(valid)
+    if value not in valid:
+        raise ValueError(f"Unknown {what} {value!r}. Valid {what}s: {', '.join(map(str, valid))}.")
+    return value
+
+def name_list(value,     # a comma-separated string (papermill's `-p models ae,vae`) or a list/tuple of strings
+              what:str,  # the parameter's name, for the error
+              example:str # a valid value, for the error
+             ) -> list:
+    "The stripped, non-empty names in `value`; a `ValueError` naming `what` for anything else (e.g. `-p models -3`)."
+    if isinstance(value, str): value = value.split(',')
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be comma-separated names such as {example!r}, got {value!r}")
+    return [v.strip() for v in value if v.strip()]
+
+_KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
+          'int':   ('an integer', lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
+          'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
+          'str':   ('a string', lambda v: isinstance(v, str))}
+
+_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
+
+def _range_desc(kind:str, word:str, optional:bool) -> str:
+    "'a positive integer', 'a non-negative finite number or None', 'an integer >= 2': the words of every range error."
+    desc = f"a {word} {'integer' if kind == 'int' else 'finite number'}" if word in _RANGES else f"{_KINDS[kind][0]} {word}"
+    return desc + (' or None' if optional else '')
+
+def check_type(value,              # the value the user gave
+               kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
+               what:str,           # the parameter's name, for the error
+               optional:bool=False,# None is allowed too
+               lo=None             # for 'int' and 'float': the smallest value allowed (inclusive)
+              ):
+    """`value` if it is of `kind` (and >= `lo`), else a `ValueError` naming `what` and the whole requirement (papermill
+    passes `-p resume no` as the truthy 'no'); integers come back as `int`."""
+    if value is None and optional: return value
+    desc, ok = _KINDS[kind]
+    if lo is not None:
+        word = 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' else f'>= {lo}'
+        desc = _range_desc(kind, word, optional)
+    elif optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
+    if not ok(value) or (lo is not None and value < lo): raise ValueError(f"{what} must be {desc}, got {value!r}")
+    return int(value) if kind == 'int' else value
+
+def _field_kinds(obj) -> dict:
+    "{name: (kind, may be None)} for the fields of the dataclass `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`)."
+    out = {}
+    for f in dataclasses.fields(obj):
+        ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)   # 'int | None' under `from __future__ import annotations`
+        kinds = [t.strip() for t in ann.split('|')]
+        if kinds[0] in _KINDS: out[f.name] = (kinds[0], 'None' in kinds)
+    return out
+
+def check_fields(obj,             # a dataclass instance (frozen ones too)
+                 positive=(),     # names of numeric fields that must be > 0 (None passes where the annotation allows it)
+                 non_negative=()  # names of numeric fields that must be >= 0 (0 switches a term or a count off)
+                ):
+    "Check every field of `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`) with `check_type`, normalising in place; then the ranges."
+    kinds = _field_kinds(obj)
+    for k, (kind, optional) in kinds.items(): object.__setattr__(obj, k, check_type(getattr(obj, k), kind, k, optional))
+    for word, names in (('positive', positive), ('non-negative', non_negative)):
+        for k in names:
+            v, (kind, optional) = getattr(obj, k), kinds[k]
+            if v is not None and not _RANGES[word](v):
+                raise ValueError(f"{k} must be {_range_desc(kind, word, optional)}, got {v!r}")
+    return obj
+
 # %% ../nbs/00_core.ipynb #d9411469
 def check_seed(seed) -> int:
     "`seed` as an `int`, or a clear error for anything but a non-negative integer (papermill passes `-p seed abc` as given)."
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+    return check_type(seed, 'int', 'seed', lo=0)
 
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
              deterministic:bool|None=None # True: deterministic cuDNN kernels, no autotuning; False: torch's
@@ -55,78 +126,6 @@ def def_device(device:str|torch.device='auto' # 'auto', 'cpu', 'cuda', 'cuda:N' 
         raise RuntimeError(f"device={device!r} asks for Apple's MPS, which this machine or torch build does not have: "
                            "use device='auto' or device='cpu'.")
     return dev
-
-# %% ../nbs/00_core.ipynb #c28f2348
-def check_one_of(value,        # the value the user gave
-                 valid,        # the allowed values (any iterable)
-                 what:str      # what the value names, e.g. 'dataset'
-                ):
-    "Return `value` if it is in `valid`, else raise a `ValueError` listing the valid choices."
-    valid = list(valid)
-    if value not in valid:
-        raise ValueError(f"Unknown {what} {value!r}. Valid {what}s: {', '.join(map(str, valid))}.")
-    return value
-
-def name_list(value,     # a comma-separated string (papermill's `-p models ae,vae`) or a list/tuple of strings
-              what:str,  # the parameter's name, for the error
-              example:str # a valid value, for the error
-             ) -> list:
-    "The stripped, non-empty names in `value`; a `ValueError` naming `what` for anything else (e.g. `-p models -3`)."
-    if isinstance(value, str): value = value.split(',')
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what} must be comma-separated names such as {example!r}, got {value!r}")
-    return [v.strip() for v in value if v.strip()]
-
-_KINDS = {'bool':  ('True or False', lambda v: isinstance(v, bool)),
-          'int':   ('an integer', lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)),
-          'float': ('a finite number', lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)),
-          'str':   ('a string', lambda v: isinstance(v, str))}
-
-_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
-
-def _range_desc(kind:str, word:str, optional:bool) -> str:
-    "'a positive integer', 'a non-negative number or None', 'an integer >= 2': the words of every range error."
-    desc = f"a {word} {'integer' if kind == 'int' else 'number'}" if word in _RANGES else f"{_KINDS[kind][0]} {word}"
-    return desc + (' or None' if optional else '')
-
-def check_type(value,              # the value the user gave
-               kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
-               what:str,           # the parameter's name, for the error
-               optional:bool=False,# None is allowed too
-               lo=None             # for 'int' and 'float': the smallest value allowed (inclusive)
-              ):
-    "`value` if it is of `kind` (and >= `lo`), else a `ValueError` naming `what` (papermill passes `-p resume no` as the truthy 'no'); integers come back as `int`."
-    if value is None and optional: return value
-    desc, ok = _KINDS[kind]
-    if optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
-    if not ok(value): raise ValueError(f"{what} must be {desc}, got {value!r}")
-    if lo is not None and value < lo:
-        word = 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' else f'>= {lo}'
-        raise ValueError(f"{what} must be {_range_desc(kind, word, optional)}, got {value!r}")
-    return int(value) if kind == 'int' else value
-
-def _field_kinds(obj) -> dict:
-    "{name: (kind, may be None)} for the fields of the dataclass `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`)."
-    out = {}
-    for f in dataclasses.fields(obj):
-        ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)   # 'int | None' under `from __future__ import annotations`
-        kinds = [t.strip() for t in ann.split('|')]
-        if kinds[0] in _KINDS: out[f.name] = (kinds[0], 'None' in kinds)
-    return out
-
-def check_fields(obj,             # a dataclass instance (frozen ones too)
-                 positive=(),     # names of numeric fields that must be > 0 (None passes where the annotation allows it)
-                 non_negative=()  # names of numeric fields that must be >= 0 (0 switches a term or a count off)
-                ):
-    "Check every field of `obj` annotated `bool`, `int`, `float` or `str` (each maybe `| None`) with `check_type`, normalising in place; then the ranges."
-    kinds = _field_kinds(obj)
-    for k, (kind, optional) in kinds.items(): object.__setattr__(obj, k, check_type(getattr(obj, k), kind, k, optional))
-    for word, names in (('positive', positive), ('non-negative', non_negative)):
-        for k in names:
-            v, (kind, optional) = getattr(obj, k), kinds[k]
-            if v is not None and not _RANGES[word](v):
-                raise ValueError(f"{k} must be {_range_desc(kind, word, optional)}, got {v!r}")
-    return obj
 
 # %% ../nbs/00_core.ipynb #641ca0ac
 def _is_root(p:Path) -> bool:

@@ -11,7 +11,8 @@ from .core import def_device
 from .lavae_augment import check_pair, check_views
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
-                                  WARMUP_STEPS, capture_step, side_stream, start_maps, _require_stage)
+                                  WARMUP_STEPS, capture_step, side_stream, start_maps, _require_stage,
+                                  _heads_dropped_on_error)
 
 # %% auto #0
 __all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent',
@@ -158,11 +159,8 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
     def step(idx):
         l = f(P, Z[zi[:, None, None], four, idx[:, None, :]], V[vi[:, None, None], four, idx[:, None, :]].float() / 255)
         return l.sum(), l / 4
-    try: hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
-    except BaseException:                          # heads added here do not stay on the models when training fails
-        if added:
-            for m, h in sorted(zip(models, heads), key=lambda t: -t[1]): m.remove_head(h)   # last first
-        raise
+    with _heads_dropped_on_error(list(zip(models, heads)) if added else []):   # heads given by the caller stay
+        hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
     unstack_params(P, decs)
     return heads, hist
 

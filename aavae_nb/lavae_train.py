@@ -284,6 +284,14 @@ def transfer_loss(dec:nn.Module,     # a decoder head
     z = z.reshape(-1, z.shape[-1])
     return bce_sum(dec(z) if p is None else torch.func.functional_call(dec, p, (z,)), v.reshape(-1, *v.shape[2:]))
 
+@contextlib.contextmanager
+def _heads_dropped_on_error(added):   # [(model, head index)] added for this training
+    "Stage-3 heads added for a training that fails do not stay on their models (taken off last first)."
+    try: yield
+    except BaseException:
+        for m, h in sorted(added, key=lambda t: -t[1]): m.remove_head(h)
+        raise
+
 def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto',
                    g:torch.Generator=None) -> tuple[int, list]:
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
@@ -297,10 +305,8 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     def step(idx):
         loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
-    try: hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
-    except BaseException:                                                  # a failed head does not stay on the model
-        model.remove_head(head)
-        raise
+    with _heads_dropped_on_error([(model, head)]):
+        hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
     return head, hist
 
 # %% ../nbs/22_lavae_train.ipynb #d4ed1d7f

@@ -157,10 +157,9 @@ class MaxStepsCB(Callback):
     "Stop the fit after `max_steps` optimiser steps (smoke runs)."
     order = 100
     def __init__(self, max_steps:int): self.max_steps = max_steps
-    def before_fit(self, learn):     # last in order, so after a resume: a run already at the limit runs no batch
-        if learn.training and learn.step_count >= self.max_steps: raise CancelFitException()
     def after_batch(self, learn):
         if learn.training and learn.step_count >= self.max_steps: raise CancelFitException()
+    before_fit = after_batch   # last in order, so after a resume: a run already at the limit runs no batch
 
 # %% ../nbs/07_learner.ipynb #ca5d2dc9
 def warmup_constant(warmup_steps:int # number of warm-up optimiser steps (0: none)

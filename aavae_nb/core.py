@@ -11,12 +11,13 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_one_of', 'name_list', 'check_type',
-           'check_fields', 'check_seed', 'set_seed', 'def_device', 'find_root', 'out_folder', 'atomic_path',
-           'scratch_dir', 'save_json', 'Stopwatch', 'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance',
-           'to_uint8', 'image_grid', 'show_grid', 'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources',
-           'missing_outputs', 'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index',
-           'markdown_tables', 'quotes']
+__all__ = ['MAX_SEED', 'ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_one_of', 'name_list',
+           'check_type', 'check_fields', 'check_seed', 'set_seed', 'def_device', 'find_root', 'out_folder',
+           'atomic_path', 'scratch_dir', 'save_json', 'RunClaim', 'claim_run', 'checkpoint_bytes', 'Stopwatch',
+           'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'to_uint8', 'image_grid', 'show_grid',
+           'readme_text', 'render_readme', 'provenance_stamps', 'figure_sources', 'missing_outputs',
+           'readme_figure_paths', 'figures_index', 'figures_readme_text', 'render_figures_index', 'markdown_tables',
+           'quotes', 'check_parameters']
 
 # %% ../nbs/00_core.ipynb #c28f2348
 def check_one_of(value,        # the value the user gave
@@ -55,7 +56,8 @@ def check_type(value,              # the value the user gave
                kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
                what:str,           # the parameter's name, for the error
                optional:bool=False,# None is allowed too
-               lo=None             # for 'int' and 'float': the smallest value allowed (inclusive)
+               lo=None,            # for 'int' and 'float': the smallest value allowed (inclusive)
+               hi=None             # for 'int' and 'float': the largest value allowed (inclusive; needs `lo`)
               ):
     """`value` if it is of `kind` (and >= `lo`), else a `ValueError` naming `what` and the whole requirement (papermill
     passes `-p resume no` as the truthy 'no'); integers come back as `int`."""
@@ -63,9 +65,10 @@ def check_type(value,              # the value the user gave
     desc, ok = _KINDS[kind]
     if lo is not None:
         word = 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' else f'>= {lo}'
-        desc = _range_desc(kind, word, optional)
+        desc = _range_desc(kind, word, False) + ('' if hi is None else f', at most {hi},') + (' or None' if optional else '')
     elif optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
-    if not ok(value) or (lo is not None and value < lo): raise ValueError(f"{what} must be {desc}, got {value!r}")
+    if not ok(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{what} must be {desc}, got {value!r}")
     return int(value) if kind == 'int' else value
 
 def _field_kinds(obj) -> dict:
@@ -92,9 +95,11 @@ def check_fields(obj,             # a dataclass instance (frozen ones too)
     return obj
 
 # %% ../nbs/00_core.ipynb #d9411469
+MAX_SEED = 2**32 - 1   # numpy's seeds stop here; torch's `manual_seed` overflows past 2**64 (and runs draw from seed + k)
+
 def check_seed(seed) -> int:
-    "`seed` as an `int`, or a clear error for anything but a non-negative integer (papermill passes `-p seed abc` as given)."
-    return check_type(seed, 'int', 'seed', lo=0)
+    "`seed` as an `int`, or a clear error for anything but an integer in 0..`MAX_SEED` (papermill passes `-p seed abc` as given)."
+    return check_type(seed, 'int', 'seed', lo=0, hi=MAX_SEED)
 
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
              deterministic:bool|None=None # True: deterministic cuDNN kernels, no autotuning; False: torch's
@@ -141,8 +146,15 @@ def find_root() -> Path:
             if _is_root(p): return p
     return Path.cwd().resolve()
 
+def _runs_dir(root:Path) -> Path:
+    "`root/'runs'`; under `nbdev_test` (which sets `IN_TEST`) a folder of this process in the system's temporary folder."
+    if not os.environ.get('IN_TEST'): return root/'runs'
+    d = Path(tempfile.gettempdir())/'aavae_nb_scratch'/f'pid{os.getpid()}_runs'   # removed at exit (and by `scratch_dir`)
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
+    return d
+
 ROOT = find_root()
-DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', ROOT/'runs'
+DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', _runs_dir(ROOT)
 
 def out_folder(out_dir,       # the output folder a user gave (str or Path); None or '': `default`
                default:Path   # the folder to use otherwise
@@ -199,16 +211,90 @@ def scratch_dir() -> Path:
     return d
 
 def save_json(obj, path:str|Path) -> Path:
-    "Write `obj` as indented JSON to `path`, atomically."
-    with atomic_path(path) as tmp: tmp.write_text(json.dumps(obj, indent=2, default=_json_default) + '\n')
+    "Write `obj` as indented standard JSON to `path`, atomically; NaN and ±inf become `null` (strict parsers refuse `NaN`)."
+    with atomic_path(path) as tmp: tmp.write_text(json.dumps(_finite(obj), indent=2, allow_nan=False, default=_json_default) + '\n')
     return Path(path)
+
+def _finite(o):
+    "`o` with every non-finite float (NaN, ±inf) replaced by `None`, in lists, tuples and dict values however deep."
+    if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None
+    if isinstance(o, dict): return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [_finite(v) for v in o]
+    return o
 
 def _json_default(o):
     if isinstance(o, (np.integer,)): return int(o)
-    if isinstance(o, (np.floating,)): return float(o)
-    if isinstance(o, torch.Tensor): return o.tolist()
+    if isinstance(o, torch.Tensor): return _finite(o.tolist())
     if isinstance(o, (Path, torch.device)): return str(o)
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+# %% ../nbs/00_core.ipynb #4f680035
+class RunClaim:
+    "A claimed output folder (from `claim_run`): `finish()` marks it complete and releases the lock."
+    LOCK, MARK = '.run.lock', 'INCOMPLETE'
+    def __init__(self, out:Path): self.out, self.pid = Path(out), os.getpid()
+    def _ours(self) -> bool:
+        try: return json.loads((self.out/self.LOCK).read_text()).get('pid') == self.pid
+        except (OSError, ValueError): return False
+    def release(self):
+        "Give the folder up (at exit too); an unfinished run stays marked `INCOMPLETE`."
+        if os.getpid() == self.pid and self._ours(): (self.out/self.LOCK).unlink(missing_ok=True)
+    def finish(self):
+        "The run wrote everything: remove `INCOMPLETE`, release the lock."
+        (self.out/self.MARK).unlink(missing_ok=True); self.release()
+    def __enter__(self): return self
+    def __exit__(self, typ, *_):
+        if typ is None: self.finish()
+        else: self.release()
+
+def _holder(lock:Path):
+    "The run holding `lock` as a dict, or None where the lock is stale (its process gone from this host) or unreadable."
+    try: info = json.loads(lock.read_text())
+    except FileNotFoundError: return None
+    except (OSError, ValueError): info = {}                  # half-written by a killed run: stale
+    alive = info.get('host') == platform.node() and isinstance(info.get('pid'), int) and _alive(info['pid'])
+    return info if alive or (info.get('host') and info.get('host') != platform.node()) else None
+
+# %% ../nbs/00_core.ipynb #9219e241
+def claim_run(out:str|Path,       # the run's output folder (made if missing)
+              need_bytes:int=0,   # room the disk must have (e.g. `checkpoint_bytes` of the largest model)
+             ) -> RunClaim:
+    "Claim `out` for this run before any work (see above); a clear error if it cannot be written, is full or is in use."
+    out = Path(out); made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out): pass
+    except OSError as e:
+        raise PermissionError(f"out_dir {str(out)!r} cannot be written ({e.strerror or e}): give a folder you can write "
+                              "to (-p out_dir ...), or fix its permissions") from None
+    free = shutil.disk_usage(out).free
+    if free < need_bytes:
+        if made: shutil.rmtree(out, ignore_errors=True)
+        raise OSError(f"only {free / 2**20:,.0f} MiB free on the disk of out_dir {str(out)!r}; a checkpoint of this run "
+                      f"needs about {need_bytes / 2**20:,.0f} MiB: free some space or give an out_dir on another disk")
+    lock, me = out/RunClaim.LOCK, dict(pid=os.getpid(), host=platform.node(), cmd=' '.join(sys.argv)[:300],
+                                       started=datetime.datetime.now().isoformat(timespec='seconds'))
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            with os.fdopen(fd, 'w') as f: json.dump(me, f)
+            break
+        except FileExistsError:
+            h = _holder(lock)
+            if h is None: lock.unlink(missing_ok=True); continue          # stale: take it over
+            if h.get('pid') == me['pid'] and h.get('host') == me['host']: break   # this process again (a cell rerun)
+            raise RuntimeError(f"out_dir {str(out)!r} is in use by another run: pid {h.get('pid')} on {h.get('host')}, "
+                               f"started {h.get('started')} ({h.get('cmd')}). Wait for it, or give another out_dir; "
+                               f"if that run is gone, delete {lock}.") from None
+    for t in out.rglob('.*.tmp'): t.unlink(missing_ok=True)              # left by atomic writes that were killed
+    (out/RunClaim.MARK).write_text(f"A run into this folder started {me['started']} (pid {me['pid']} on {me['host']}) and has "
+                                   "not finished: its files may be partial. Rerun it (with resume=True where it has it).\n")
+    claim = RunClaim(out); atexit.register(claim.release)
+    return claim
+
+def checkpoint_bytes(model:torch.nn.Module) -> int:
+    "About the size of a training checkpoint of `model`: its weights and Adam's two moments (works on the meta device)."
+    return 3 * sum(p.numel() * p.element_size() for p in model.parameters()) + 2**20
 
 # %% ../nbs/00_core.ipynb #5c043436
 class Stopwatch:
@@ -450,3 +536,27 @@ def quotes(cell:str,     # a table cell such as `**392.4**`
     s = cell.strip('* ')
     d = len(s.split('.')[1]) if '.' in s else 0
     return abs(float(s) - value) <= 0.5 * 10**-d + 1e-9
+
+# %% ../nbs/00_core.ipynb #1278a946
+def _assigned(code:str) -> list:
+    "The names a cell of plain assignments assigns, in order."
+    import ast
+    try: body = ast.parse(code).body
+    except SyntaxError: return []
+    return [t.id for s in body for t in getattr(s, 'targets', [getattr(s, 'target', None)]) if isinstance(t, ast.Name)]
+
+def check_parameters(history:list=None # the cells run so far (None: this IPython kernel's `In`)
+                    ):
+    "Refuse a papermill parameter the notebook's `parameters` cell does not define (see above), before any work."
+    import difflib
+    if history is None:
+        try: history = get_ipython().user_ns.get('In', [])    # noqa: F821 (defined inside IPython only)
+        except NameError: return
+    inj = [i for i, c in enumerate(history) if c.lstrip().startswith('# Parameters')]
+    if not inj: return
+    known = _assigned(history[inj[-1] - 1]) if inj[-1] > 0 else []
+    for name in _assigned(history[inj[-1]]):
+        if name not in known:
+            near = difflib.get_close_matches(name, known, n=1)
+            raise ValueError(f"unknown parameter -p {name}" + (f": did you mean {near[0]}?" if near else "")
+                             + f" This notebook takes {', '.join(known)}.")

@@ -65,7 +65,7 @@ def check_type(value,              # the value the user gave
     desc, ok = _KINDS[kind]
     if lo is not None:
         word = 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' else f'>= {lo}'
-        desc = _range_desc(kind, word, False) + ('' if hi is None else f', at most {hi},') + (' or None' if optional else '')
+        desc = _range_desc(kind, word, False) + ('' if hi is None else f', at most {hi}') + (' or None' if optional else '')
     elif optional: desc = 'True, False or None' if kind == 'bool' else f'{desc} or None'
     if not ok(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
         raise ValueError(f"{what} must be {desc}, got {value!r}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, fields, replace
 from .core import check_one_of, check_seed, check_type, check_fields
 from .data import SOURCES
 from .resnet import check_width, ARCHS, DATASET_CONFIGS
-from .vae import VARIANTS
+from .vae import VARIANTS, MAX_LATENT
 
 # %% auto #0
 __all__ = ['BN_STATS', 'COMPILE_MODES', 'PRESETS', 'ALIASES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup',
@@ -81,6 +81,7 @@ class TrainConfig:
         bad = f"eval_epochs must be a list of positive epoch numbers such as (100, 200), got {self.eval_epochs!r}"
         if not isinstance(self.eval_epochs, (list, tuple)): raise ValueError(bad)
         self.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs') for e in self.eval_epochs)
+        check_type(self.latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)   # 1e9 would fail later in the allocator
         if any(e < 1 for e in self.eval_epochs): raise ValueError(bad)
         check_one_of(self.dataset, DATASET_CONFIGS, 'dataset'); check_one_of(self.arch, ARCHS, 'arch')
         check_one_of(self.variant, VARIANTS, 'variant'); check_one_of(self.data_source, SOURCES, 'data_source')

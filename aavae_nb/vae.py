@@ -12,7 +12,7 @@ from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, resnet_encoder, featur
 from .decoder import make_decoder
 
 # %% auto #0
-__all__ = ['SIGMA_EPS', 'VARIANTS', 'VARIANT_SPECS', 'sample_z', 'gaussian_log_likelihood', 'kl_standard_normal',
+__all__ = ['SIGMA_EPS', 'VARIANTS', 'MAX_LATENT', 'VARIANT_SPECS', 'sample_z', 'gaussian_log_likelihood', 'kl_standard_normal',
            'ProjectionHead', 'VAE']
 
 # %% ../nbs/05_vae.ipynb #663c5c15
@@ -68,6 +68,7 @@ class ProjectionHead(nn.Module):
 
 # %% ../nbs/05_vae.ipynb #12bce11a
 VARIANTS = ('ae', 'vae', 'aaae', 'aavae')
+MAX_LATENT = 65536   # the largest latent size accepted (the paper's largest is 512; 1e9 would fail in the allocator)
 VARIANT_SPECS = {  # Table 1: augmented input?, sampled z?, default β (kl_coeff)
     'ae':    dict(augments=False, samples=False, kl_coeff=0.0),
     'vae':   dict(augments=False, samples=True,  kl_coeff=0.1),
@@ -96,7 +97,7 @@ class VAE(nn.Module):
         if kl_coeff and not spec['samples']:
             raise ValueError(f"variant {variant!r} does not sample z, so it has no KL term: use kl_coeff=0 "
                              f"(or variant='vae'/'aavae' for a KL-regularised model), got kl_coeff={kl_coeff}")
-        latent_dim = check_type(latent_dim, 'int', 'latent_dim', lo=1)    # numpy integers too (sweeps)
+        latent_dim = check_type(latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)  # numpy integers too (sweeps)
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
         self.decoder_arch, self.width = decoder_arch, check_width(width)
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']

@@ -102,14 +102,16 @@ def check_seed(seed) -> int:
     return check_type(seed, 'int', 'seed', lo=0, hi=MAX_SEED)
 
 def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
-             deterministic:bool|None=None # True: deterministic cuDNN kernels, no autotuning; False: torch's
-            ) -> int:                     # defaults back; None: leave both flags as they are
+             deterministic:bool|None=None # True: deterministic cuDNN, no autotuning, no TF32; False: autotuned
+            ) -> int:                     # cuDNN and TF32 (fast); None: leave the flags as they are
     "Seed every random number generator a run uses and return the seed."
     seed = check_seed(seed)
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
-    if deterministic is not None:   # both flags every time, so one run's choice does not leak into the next
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = bool(deterministic), False
+    if deterministic is not None:   # every flag every time, so one run's choice does not leak into the next
+        fast = not deterministic
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = not fast, fast
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = fast
     return seed
 
 # %% ../nbs/00_core.ipynb #7c5c1742

@@ -108,7 +108,7 @@ def density_metrics(model:nn.Module,   # a sampling model
     _check_model(model)
     dev = next(model.parameters()).device if device is None else def_device(device)
     tot = dict(elbo=0., log_pxz=0., kl=0., log_px=0.)
-    ac = torch.autocast('cuda', dtype=torch.bfloat16) if dev.type == 'cuda' else torch.autocast('cpu', enabled=False)
+    ac = torch.autocast(dev.type, enabled=False)          # fp32 on every device (and inside a training step's autocast)
     g = None if seed is None else torch.Generator(dev).manual_seed(seed)
     with eval_mode(model), ac:
         for i in range(0, len(x), bs):

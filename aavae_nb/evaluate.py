@@ -43,6 +43,7 @@ def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encode
     "Frozen-encoder features `N×h` (fp32, detached, on `device`), computed in eval mode."
     enc = _encoder(encoder)
     device = next(enc.parameters()).device if device is None else def_device(device)
+    if isinstance(transform, nn.Module): transform.to(device)   # its mean/std buffers: no host copy per batch
     out = []
     with eval_mode(enc), _autocast(device, bf16):
         for i in range(0, len(x), bs): out.append(enc(transform(x[i:i+bs].to(device))).float())
@@ -188,6 +189,8 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     if (train_tf is None or eval_tf is None) and features is None:
         _tr, _ev = _probe_tfs(dataset)
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
+    for tf in (train_tf, eval_tf):
+        if isinstance(tf, nn.Module): tf.to(dev)    # the probe step then makes no host-to-device copy
     lr = probe_lr(bs) if lr is None else lr
     if (data.probe_train.y < 0).any(): raise ValueError("probe_train has unlabeled images (label -1): the probe needs labels.")
     n_classes, precompute = len(data.classes), precompute or features is not None

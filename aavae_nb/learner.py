@@ -220,16 +220,17 @@ class MetricsCB(Callback):
     def read(self, learn):
         "Read the device sums (one host sync), append to `learn.history`, raise on a non-finite loss."
         if self.sums is None or self.n == 0: return
-        bad = int(self.bad)
+        k = len(self.names)                      # the bad step, its terms and the means in one copy to the host
+        got = torch.cat([self.bad.double().view(1), self.bad_terms.double(), self.sums.double() / self.n]).tolist()
+        bad, vals = int(got[0]), got[1 + k:]
         if bad >= 0:
-            terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(self.names, self.bad_terms.tolist()))
+            terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(self.names, got[1:1 + k]))
             ck = getattr(learn, 'last_ckpt', None)
             raise NonFiniteLossError(
                 f"Non-finite loss at step {bad} (epoch {learn.epoch}): {terms}. "
                 + (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else
                    "No checkpoint was written before it; lower the lr or an extreme β (kl_coeff), turn bf16 off, "
                    "or check the data."))
-        vals = (self.sums / self.n).tolist()
         dt = time.perf_counter() - self.t0
         row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, vals)),
                    lr=learn.opt.param_groups[0]['lr'], img_s=self.imgs / max(dt, 1e-9))

@@ -71,6 +71,7 @@ class TrainConfig:
     probe_bs: int = 256              # its batch size (lr = 0.1 * bs / 256)
     probe_precompute: bool = False   # features once, no augmentation (a departure; smoke runs)
     progress: bool = True            # show a tqdm bar
+    deterministic: bool = False      # CUDA: deterministic kernels, no TF32 (exact resume); False: autotuned, TF32
 
     def __post_init__(self):
         "Every field checked once, here, against its annotation and its range: presets, overrides and papermill fail alike."

@@ -100,6 +100,7 @@ class VAE(nn.Module):
         latent_dim = check_type(latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)  # numpy integers too (sweeps)
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
         self.decoder_arch, self.width = decoder_arch, check_width(width)
+        self.register_buffer('beta', torch.tensor(kl_coeff), persistent=False)   # β as a tensor: no recompile per β
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']
         self.learn_log_scale, self.feature_dim = bool(learn_log_scale), feature_dim(arch, width)
         self.input_height = DATASET_CONFIGS[dataset]['input_height']
@@ -109,6 +110,13 @@ class VAE(nn.Module):
         ls = torch.tensor([float(log_scale)])
         if self.learn_log_scale: self.log_scale = nn.Parameter(ls)
         else: self.register_buffer('log_scale', ls)
+
+    @property
+    def kl_coeff(self) -> float: return self._kl_coeff
+    @kl_coeff.setter
+    def kl_coeff(self, v:float):
+        "β is a plain float to read and set (Fig. 3 sweeps it); the step reads the tensor `beta`, kept equal to it."
+        self._kl_coeff = float(v); self.beta.fill_(self._kl_coeff)
 
     @property
     def hparams(self) -> dict:
@@ -146,7 +154,7 @@ class VAE(nn.Module):
         x_hat = self.decoder(z)
         log_pxz = gaussian_log_likelihood(x_hat, x_target, self.log_scale)
         kl = kl_standard_normal(mu, logvar) if self.samples else torch.zeros_like(log_pxz)
-        loss = (self.kl_coeff * kl - log_pxz).mean()
+        loss = (self.beta * kl - log_pxz).mean()
         return dict(loss=loss, kl=kl, log_pxz=log_pxz, elbo=log_pxz - kl,
                     h=h, mu=mu, logvar=logvar, z=z, x_hat=x_hat)
 

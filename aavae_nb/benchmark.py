@@ -315,6 +315,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                   variants=None,        # subset of 'official' + `VARIANTS` keys (None: the preset's)
                   profile:bool=False,   # add a profiler pass per variant (kernel / host / data split)
                   workers:int=None,     # DataLoader workers of the official step (None: the preset's)
+                  augment:bool=True,    # also time the augmentation alone (`augment_bench`, eager and compiled; PIL rate)
                   verbose:bool=True,
                  ):
     "Measure the official-style and the fast step in one run; write benchmark.csv/.json/.png; return the DataFrame."
@@ -360,15 +361,15 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                 if not rr['error'] else f"ERROR {rr['error']}") + f"  [{t.elapsed:.0f} s]")
             if dev.type == 'cuda': torch.cuda.empty_cache()
             write_benchmark(_frame(rows), aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
-        for comp in ((False, True) if dev.type == 'cuda' else (False,)):
+        for comp in ((False, True) if dev.type == 'cuda' else (False,)) if augment else ():
             try:
                 a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
                 aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, img_s=a['img_s']))
                 log(f"  {c:7s} BatchSimCLR{' (compiled apply)' if comp else ''}: {a['img_s']:.0f} img/s")
             except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
         try:
-            aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
-                                 reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
+            if augment: aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
+                                             reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
         except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
         del xd
         df = _frame(rows)   # written after every variant and config: a run cut off by a time limit keeps what it measured

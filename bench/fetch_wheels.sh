@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetch, HERE (a machine with pip and the internet), the wheels the lent GPU box lacks, into .whl/ (git-ignored
-# through .git/info/exclude), so `bench/gpu_session.sh` can install them there with --no-index.
+# through .git/info/exclude), so `bench/gpu_check.sh` can install them there with --no-index.
 #   bash bench/fetch_wheels.sh          # then pass carry=[".whl"] to every device run
 # The GPU image (Python 3.12, torch 2.11, torchvision 0.26) already has numpy, pandas, matplotlib, seaborn, tqdm,
 # scikit-image, scikit-learn, scipy, colorama and tabulate; it lacks adabelief-pytorch (LAVAE's optimiser), a

@@ -4,50 +4,77 @@
 
 # %% ../nbs/06_checkpoints.ipynb #15590ba4
 from __future__ import annotations
-import io, pickle, types, warnings
-from pathlib import Path
+import _compat_pickle, argparse, builtins, pickle, pickletools, re, warnings, zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+import numpy as np
 import torch
 from .core import atomic_path, check_one_of, check_type, def_device
 from .resnet import ARCHS, DATASET_CONFIGS
 from .vae import VAE, VARIANTS, VARIANT_SPECS
 
 # %% auto #0
-__all__ = ['load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'infer_config', 'compare_state_dicts', 'load_model',
-           'check_loaded', 'save_model']
+__all__ = ['UnsafeCheckpointError', 'load_safely', 'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights',
+           'infer_config', 'compare_state_dicts', 'load_model', 'check_loaded', 'save_model']
 
 # %% ../nbs/06_checkpoints.ipynb #c3330acd
-class _Inert(dict):
-    "Stand-in for a class or function found in a checkpoint pickle: stores what it is given, runs nothing."
+class UnsafeCheckpointError(ValueError):
+    "A checkpoint refused by the safe reader: reading it would call code; nothing in it was run."
+
+class _Inert:
+    "Stand-in for a class a checkpoint names (a Lightning callback type, an enum, a config object): keeps what it is given, runs nothing."
     _pickled_name = '?'
-    def __init__(self, *args, **kwargs): dict.__init__(self)
+    def __init__(self, *args, **kwargs): self.__dict__['_pickled_args'] = args
     def __setstate__(self, state): self.__dict__['_pickled_state'] = state
-    def __call__(self, *args, **kwargs): return _Inert()
-    def __repr__(self): return f'<inert {self._pickled_name}: {dict.__repr__(self)}>'
+    def __repr__(self): return f'<inert stand-in for {self._pickled_name}>'
 
-_SAFE = {'collections': {'OrderedDict', 'defaultdict'}, 'torch._utils': None, 'torch': None,
-         'torch.nn.parameter': {'Parameter'}, 'torch._tensor': {'_rebuild_from_type_v2'},
-         'builtins': {'set', 'frozenset', 'slice', 'dict', 'list', 'tuple', 'int', 'float', 'str', 'bool',
-                      'complex', 'bytes', 'bytearray', 'range'},
-         'copyreg': {'_reconstructor'}, 'argparse': {'Namespace'}, 'pathlib': {'PosixPath', 'WindowsPath', 'Path'},
-         '_codecs': {'encode'}, 'numpy.core.multiarray': {'scalar', '_reconstruct'},
-         'numpy._core.multiarray': {'scalar', '_reconstruct'}, 'numpy': {'dtype', 'ndarray'}}
-_TORCH_OK = ('Size', 'device', 'dtype', 'Storage', 'finfo', 'memory_format', 'layout')
+class _AsDict:
+    "Stand-in for a dict subclass (Lightning's `AttributeDict`, `defaultdict`): made as a plain `dict`, which torch fills."
+    def __new__(cls, *args, **kwargs): return {}
 
-class _LenientUnpickler(pickle.Unpickler):
-    "Unpickler that rebuilds tensors/containers and replaces every other global by an inert stand-in."
-    def find_class(self, module, name):
-        ok = _SAFE.get(module, False)
-        if module == 'torch':
-            obj = getattr(torch, name, None)
-            ok = name.endswith('Storage') or isinstance(obj, (torch.dtype, torch.device, torch.layout, torch.memory_format)) \
-                 or name in _TORCH_OK
-        elif ok is None: ok = True
-        elif ok: ok = name in ok
-        if ok: return super().find_class(module, name)
-        return type(name, (_Inert,), {'_pickled_name': f'{module}.{name}'})
+def _numpy_globals() -> dict:
+    "The numpy globals of arrays and scalars, by the names pickles use (numpy 1 and 2)."
+    ma = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    out = {f'{m}.{f}': getattr(ma, f) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for f in ('_reconstruct', 'scalar')}
+    return {**out, 'numpy.ndarray': np.ndarray, 'numpy.dtype': np.dtype}
+_NUMPY = _numpy_globals()
+_NUMPY_DTYPES = [type(np.dtype(c)) for c in '?bhilqBHILQefdgFDG']   # numeric only: no object arrays
+_BUILTIN_TYPES = ('list', 'tuple', 'dict', 'int', 'float', 'str', 'bool', 'bytes', 'frozenset', 'slice', 'range')
+_PATHS = {f'{m}.{k}': v for m in ('pathlib', 'pathlib._local')   # (pathlib._local: Python 3.13)
+          for k, v in dict(Path=PurePosixPath, PosixPath=PurePosixPath, PurePath=PurePosixPath, PurePosixPath=PurePosixPath,
+                           WindowsPath=PureWindowsPath, PureWindowsPath=PureWindowsPath).items()}
+_TORCH_DEFAULTS = ('collections.OrderedDict', 'collections.Counter', '_codecs.encode', 'builtins.set',
+                   'builtins.bytearray', 'builtins.complex')   # allowed by torch itself (and names under `torch`)
+_BLOCKED = ('os', 'sys', 'posix', 'nt', 'subprocess', 'builtins')   # torch blocks the first four outright
 
-_lenient_pickle = types.SimpleNamespace(__name__='aavae_nb_lenient_pickle', Unpickler=_LenientUnpickler,
-                                        load=lambda f, **kw: _LenientUnpickler(f, **kw).load())
+def _read_as(name:str):
+    "What a global a checkpoint names is read as: a harmless class, a dict maker, a fresh inert class; None: refused (a function)."
+    mod, _, attr = name.rpartition('.')
+    if mod == 'builtins' and attr in _BUILTIN_TYPES: return getattr(builtins, attr)
+    if name in _PATHS: return _PATHS[name]
+    if name == 'argparse.Namespace': return argparse.Namespace
+    if name == 'collections.defaultdict' or (attr.endswith('Dict') and mod.split('.')[0] not in _BLOCKED): return _AsDict
+    if mod.split('.')[0] in _BLOCKED or not attr[:1].isupper(): return None
+    return type(attr, (_Inert,), {'_pickled_name': name, '__qualname__': f'_Inert[{name}]'})
+
+def _py3_name(module:str, name:str) -> str:
+    "A pickle's global as Python 3 (and torch's reader) names it (`__builtin__.list` is `builtins.list`)."
+    if (module, name) in _compat_pickle.NAME_MAPPING: module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    return f'{_compat_pickle.IMPORT_MAPPING.get(module, module)}.{name}'
+
+def _pickle_globals(path:Path) -> set|None:
+    """The globals a torch.save file names, found without running it: torch's own scan (zip files) or pickletools
+    (the legacy format). None if the file is no well-formed pickle (truncated, damaged, not a checkpoint)."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                for _ in pickletools.genops(z.read(next(n for n in z.namelist() if n.endswith('data.pkl')))): pass
+            try: return set(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+            except pickle.UnpicklingError: return set()   # an opcode torch's reader does not speak: it refuses the file
+        names = set()
+        with open(path, 'rb') as f:   # legacy format: magic number, protocol, sys info, then the object
+            for _ in range(4): names |= {_py3_name(*a.split(' ')) for op, a, _ in pickletools.genops(f) if op.name == 'GLOBAL'}
+        return names
+    except Exception: return None
 
 def _to_plain(hp) -> dict:
     "Hyper-parameters as a plain dict (from a dict, an argparse Namespace or an inert stand-in)."
@@ -55,26 +82,51 @@ def _to_plain(hp) -> dict:
     if isinstance(hp, dict): out = dict(hp)
     elif hasattr(hp, '__dict__'): out = dict(vars(hp))
     else: return {}
-    if isinstance(hp, _Inert) and isinstance(hp.__dict__.get('_pickled_state'), dict):
-        out = {**hp.__dict__['_pickled_state'], **out}
+    if isinstance(hp, _Inert):
+        st = hp.__dict__.get('_pickled_state')
+        out = {k: v for k, v in out.items() if not k.startswith('_pickled_')}
+        if isinstance(st, dict): out = {**st, **out}
     return out
 
 # %% ../nbs/06_checkpoints.ipynb #95c20cc3
+def load_safely(path:str|Path,     # a file written by torch.save
+                map_location='cpu', # where tensors go
+               ):
+    """`torch.load(path, weights_only=True)`, with the globals the file names allow-listed as harmless stand-ins
+    (see above); `UnsafeCheckpointError` if it names a function or torch's reader refuses a well-formed pickle.
+    Other errors (a truncated, damaged or foreign file) come through as torch raises them."""
+    path = Path(path)
+    found = _pickle_globals(path)
+    names = {n for n in found or () if n not in _NUMPY and n not in _TORCH_DEFAULTS and n.split('.')[0] != 'torch'}
+    read_as = {n: _read_as(n) for n in names}
+    if refused := sorted(n for n, o in read_as.items() if o is None):
+        raise UnsafeCheckpointError(
+            f"refused checkpoint {path}: reading it would call {', '.join(refused)}, code that a file of weights never "
+            "needs (it may have been made to run a command when loaded). Nothing in it was run. Load only checkpoints "
+            "from a source you trust; aavae_nb's own files and the released AAVAE ones name no such function.")
+    allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
+    allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
+    try:
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if found is None or not re.search('weights.only', str(e), re.I): raise   # not a pickle: corrupt
+        why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
+        raise UnsafeCheckpointError(
+            f"refused checkpoint {path}: PyTorch's safe reader (weights_only=True) rejects it "
+            f"({(why.group(1) if why else str(e))[:300].strip()}). Nothing in it was run. aavae_nb reads checkpoints "
+            "only this way: save the weights as plain tensors and values (torch.save(model.state_dict(), f), "
+            "default pickle protocol) to load them here.") from None
+
 def load_checkpoint_file(path:str|Path):
-    "The object in a checkpoint file: torch.load with weights_only=True, else the restricted unpickler; clear errors for missing/corrupt files (also used by `lavae_model.load_lavae`)."
+    "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt and refused files (also used by `lavae_model.load_lavae`)."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
-    def _corrupt(e):
-        return ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read by "
-                          f"torch.load ({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
-                          "checkpoint, or damaged: download or save it again.")
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        if 'weights only' not in str(e).lower() and 'weights_only' not in str(e).lower(): raise _corrupt(e) from e
-    except Exception as e: raise _corrupt(e) from e
-    try:
-        return torch.load(path, map_location='cpu', weights_only=False, pickle_module=_lenient_pickle)
-    except Exception as e: raise _corrupt(e) from e
+    try: return load_safely(path)
+    except UnsafeCheckpointError: raise
+    except Exception as e:
+        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read by "
+                         f"torch.load ({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
+                         "checkpoint, or damaged: download or save it again.") from e
 
 def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a bare state dict
                    ) -> tuple[dict, dict, dict]:

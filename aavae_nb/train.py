@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_train.ipynb #17e99fa3
 from __future__ import annotations
-import os, math, random, shutil
+import os, json, math, random, shutil
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from .core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from .presets import TrainConfig, resolve_config
+from .checkpoints import load_safely, UnsafeCheckpointError
 from .learner import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                               BNStatsCB, MaxStepsCB, MarkStepCB, PresampledAug, warmup_constant, bn_window,
                               CancelFitException, NonFiniteLossError)
@@ -19,22 +20,26 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'CheckpointCB', 'load_checkpoint',
-           'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'pretrain', 'evaluate_model',
-           'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1']
+__all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'RESULT_IGNORED', 'CheckpointCB',
+           'load_checkpoint', 'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'pretrain',
+           'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
+           'train_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale', 'bs', 'seed')
 
 def _rng_state(gens:dict) -> dict:
-    st = dict(torch=torch.get_rng_state(), numpy=np.random.get_state(), python=random.getstate(),
-              gens={k: g.get_state() for k, g in gens.items() if g is not None})
+    name, key, pos, has_gauss, cached = np.random.get_state()   # the key as a tensor: the file stays tensors and values
+    st = dict(torch=torch.get_rng_state(), numpy=(name, torch.from_numpy(key.astype(np.int64)), pos, has_gauss, cached),
+              python=random.getstate(), gens={k: g.get_state() for k, g in gens.items() if g is not None})
     if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
     return st
 
 def _set_rng_state(st:dict, gens:dict):
-    torch.set_rng_state(st['torch'].cpu()); np.random.set_state(st['numpy']); random.setstate(st['python'])
+    name, key, *rest = st['numpy']   # a tensor (a uint32 array in files written before)
+    torch.set_rng_state(st['torch'].cpu()); np.random.set_state((name, np.asarray(key, dtype=np.uint32), *rest))
+    random.setstate(st['python'])
     if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
     for k, g in gens.items():
         if g is not None and k in st['gens']: g.set_state(st['gens'][k].cpu())
@@ -114,18 +119,22 @@ def _link_or_copy(src:Path, dst:Path):
         except OSError: shutil.copyfile(src, tmp)
 
 def load_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint written by `CheckpointCB` (or any torch checkpoint dict), with a clear error if unreadable."
+    "Read a checkpoint written by `CheckpointCB` (or any torch checkpoint dict) with the safe reader; clear errors if it is unreadable or refused."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}.")
-    try: return torch.load(path, map_location=map_location, weights_only=False)
+    try: return load_safely(path, map_location)
+    except UnsafeCheckpointError as e:
+        raise UnsafeCheckpointError(f"{e} Delete it (a resumed run then starts afresh) or give another out_dir.") from None
     except Exception as e:
         raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}); delete it (a resumed run "
                          "then starts afresh), give another out_dir, or copy an `epoch=N.ckpt` of that run over it.") from e
 
-def check_resumable(runs, # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
+def check_resumable(runs,              # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
+                    results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse finished runs)
                    ):
-    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (unreadable, another format, another run's)."
+    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (unreadable, refused, another format, another run's)."
     for folder, cfg in runs:
+        if results: finished_results(folder, cfg)
         cb = CheckpointCB(folder, config=cfg.to_dict(), resume=True)
         if cb.last.exists(): cb._check_resumable(load_checkpoint(cb.last))
 
@@ -338,3 +347,44 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
                    provenance=provenance(seed, cfg['preset'], device, wall_time_s, dataset=cfg['dataset'],
                                          models=list(results), budget=budget, data=data)), paths['json'])
     return dict(df=df, fig=fig, paths={k: str(v) for k, v in paths.items()})
+
+# %% ../nbs/11_train.ipynb #b8d5f0c2
+RESULT_IGNORED = ('progress', 'log_every', 'ckpt_every', 'checkpoints')   # config fields that do not change a run's numbers
+
+def finished_results(out_dir,         # a run folder of `train_and_evaluate`
+                     cfg:TrainConfig, # the settings the caller would train it with
+                    ) -> dict|None:
+    "The record in `out_dir/results.json` if that run finished with the settings `cfg`; None if there is none; a `ValueError` if it ran with others."
+    p = Path(out_dir)/'results.json'
+    if not p.exists(): return None
+    try: rec = json.loads(p.read_text()); old = dict(rec['config'])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{p} is not a results file of train_and_evaluate ({type(e).__name__}: {e}): delete it to "
+                         "train that model again.") from e
+    now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
+    diff = [f"{k} {old[k]!r} there, {v!r} now" for k, v in now.items() if k not in RESULT_IGNORED and k in old and old[k] != v]
+    if diff:
+        raise ValueError(f"{p} holds the results of a run with other settings ({'; '.join(diff)}), so they are not "
+                         "reused: run with those settings, give another out_dir, delete that results.json to train the "
+                         "model again (from its last.ckpt where that fits), or resume=False (which overwrites it).")
+    return rec
+
+def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> its `TrainConfig`
+                 data,              # the `DataSplits` every model trains on
+                 device,            # device
+                 out_dir,           # each model's run folder is `out_dir/runs/<model>`
+                 resume:bool=False, # reuse finished runs of the same settings; continue an interrupted one from its `last.ckpt`
+                 **kw               # passed to `train_and_evaluate` (norm, aug, cbs, train_tf, eval_tf)
+                ) -> dict:
+    "Pretrain and evaluate the models of Table 1 one after another (a line each); returns {model: `results.json` record}."
+    runs = {m: Path(out_dir)/'runs'/m for m in cfgs}
+    if resume: check_resumable([(runs[m], c) for m, c in cfgs.items()], results=True)   # every refusal before any training
+    res = {}
+    for m, cfg in cfgs.items():
+        sw = Stopwatch()
+        old = finished_results(runs[m], cfg) if resume else None
+        r = res[m] = old or train_and_evaluate(cfg, data, device, runs[m], resume=resume, **kw)
+        loss = 'n/a' if r['final_loss'] is None else f"{r['final_loss']:.4g}"
+        print(f"{m:6s} top1={r['top1']:.2f}%  probe_val={r['top1_probe_val']:.2f}%  kNN={r['knn_top1']:.2f}%  "
+              f"final loss={loss}  " + (f"(finished before: {runs[m]/'results.json'})" if old else f"({sw.elapsed:.1f} s)"))
+    return res

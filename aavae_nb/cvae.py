@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from .core import check_one_of, def_device, atomic_path
 from .lavae_augment import check_views, VIEW_NAMES
 from .lavae_model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
-from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK
+from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK, ckpt_file, digest
 
 # %% auto #0
 __all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
@@ -57,12 +57,19 @@ class CVAE(nn.Module):
 CVAE_MODES = ('usual', 'lavae')
 
 def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto',
-               g:torch.Generator=None) -> list:
+               g:torch.Generator=None,
+               on_epoch=None,       # passed to `fit_loop` (called after each epoch)
+               ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
+               resume:bool=False,   # continue from it (`lavae_train.fit_loop`); False: train afresh, overwriting it
+              ) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
     check_one_of(mode, CVAE_MODES, 'CVAE mode'); check_views(views, k=None)
     if len(views) != model.n_cond:
         raise ValueError(f"{len(views)} views for a CVAE of {model.n_cond} conditions: give one view per condition")
+    ckpt = ckpt_file(ckpt_dir, f'cvae_{mode}.ckpt', resume)
+    job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
+               kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
     V = views.to(device); N = V.shape[1]
     if mode == 'usual':
@@ -82,7 +89,8 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
             loss = cfg.recon_weight * bce_sum(model.decode(z, c), v.reshape(-1, *v.shape[2:])) + cfg.kl_weight * kl_sum(mu, lv)
             return loss, loss
         n = N
-    return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, **cfg.speed)
+    return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch, **cfg.speed,
+                    ckpt=ckpt, resume=resume, job=job)
 
 @torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:
@@ -97,13 +105,17 @@ def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') ->
     out['total'] = sum(out.values())
     return out
 
-def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0) -> tuple:
+def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0,
+             ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
+             resume:bool=False,   # reuse a finished run, continue an unfinished one; False: train afresh, overwriting it
+             on_epoch=None,       # called as on_epoch(epochs done, history so far) after each epoch
+            ) -> tuple:
     "A fresh CVAE, one condition per view of `views`, trained in `mode`; returns (model, loss history)."
-    check_one_of(mode, CVAE_MODES, 'CVAE mode')
+    check_one_of(mode, CVAE_MODES, 'CVAE mode'); ckpt_file(ckpt_dir, '', resume)
     with BUILD_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         m = CVAE(n_cond=len(views))
-    return m, train_cvae(m, views, cfg, mode, device, g)
+    return m, train_cvae(m, views, cfg, mode, device, g, on_epoch, ckpt_dir, resume)
 
 def save_cvae(model:CVAE, path, **extra):
     "Save a CVAE state dict, atomically."

@@ -12,7 +12,7 @@ from .lavae_augment import check_pair, check_views
 from .lavae_model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae_train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
                                   WARMUP_STEPS, capture_step, side_stream, start_maps, _require_stage,
-                                  _heads_dropped_on_error)
+                                  _heads_dropped_on_error, ckpt_file, digest, part_digest, STAGE1_PARTS)
 
 # %% auto #0
 __all__ = ['STAGE1_PREFIXES', 'PAPER_STEPS', 'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent',
@@ -75,8 +75,13 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
                             device='auto',
                             gens:list=None,   # per-model CPU generators for the shuffles (None: seeded 0)
                             noise:list=None,  # per-model generators on `device` for the noise (None: seeded 0)
+                            ckpt_dir=None,    # folder of the checkpoint `stage1.ckpt` of all K (None: none)
+                            resume:bool=False,# continue from it (`lavae_train.fit_loop`); False: train afresh, overwriting it
                            ) -> list:
     "Stage 1 (Â§IV-B, eq. 5) of K LAVAEs side by side: encoder + head 0 of each on its own views. Returns K histories."
+    ckpt = ckpt_file(ckpt_dir, 'stage1.ckpt', resume)
+    job = dict(stage='LAVAE stage 1, side by side', pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
+               recon_weight=cfg.recon_weight, kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device)
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
@@ -89,17 +94,25 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     def step(idx):
         l = f(P, _gather(X, idx).float() / 255, _noise(noise, (idx.shape[1], models[0].latent), device))
         return l.sum(), l
-    hist = fit_loop(step, P.values(), X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed)
+    hist = fit_loop(step, P.values(), X.shape[1], cfg.epochs1, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed,
+                    ckpt=ckpt, resume=resume, job=job)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 1))
     return hist
 
 # %% ../nbs/25_lavae_concurrent.ipynb #1c4b1261
 def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='auto', gens:list=None,
-                            noise:list=None) -> list:
+                            noise:list=None,
+                            ckpt_dir=None,      # folder of the checkpoint `stage2.ckpt` of all K (None: none)
+                            resume:bool=False,  # continue from it (`lavae_train.fit_loop`); False: train afresh
+                           ) -> list:
     "Stage 2 (Â§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
     for m in models: _require_stage(m, 1, 'Stage 2', 'run stage 1 first')
     for v in views: check_views(v)
+    ckpt = ckpt_file(ckpt_dir, 'stage2.ckpt', resume)
+    job = dict(stage='LAVAE stage 2, side by side', pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
+               frozen=[part_digest(m, STAGE1_PARTS) for m in models], lam_inv=cfg.lam_inv,
+               stage2_sample=cfg.stage2_sample, stage2_init=cfg.stage2_init) if ckpt else None
     device = def_device(device)
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
@@ -115,7 +128,8 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
         if cfg.stage2_sample: z = z + SD.gather(2, j) * _noise(noise, (3, idx.shape[1], MU.shape[-1]), device)
         l = f(P, z)
         return l.sum(), l * idx.shape[1]
-    hist = fit_loop(step, P.values(), MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed)
+    hist = fit_loop(step, P.values(), MU.shape[2], cfg.epochs2, cfg.bs, cfg.lr, device, gens, rng=noise, **cfg.speed,
+                    ckpt=ckpt, resume=resume, job=job)
     unstack_params(P, models)
     for m in models: m.stage.fill_(max(int(m.stage), 2))
     return hist
@@ -137,10 +151,16 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
                                device='auto',
                                gens:list=None,  # per-job CPU generators for the shuffles (None: seeded 0)
                                heads:list=None, # heads already added with `add_head` (None: add them here)
+                               ckpt_dir=None,   # folder of the checkpoint `transfers.ckpt` of all K (None: none)
+                               resume:bool=False, # continue from it (`lavae_train.fit_loop`); False: train afresh
                               ) -> tuple[list, list]:
     "Stage 3 (Â§IV-B, eq. 7) of K transfer heads side by side, each on its model's frozen latents. Returns (heads, histories)."
     for m in models: _require_stage(m, 2, 'Stage 3 (transfer)', 'run stages 1 and 2 first')
     device, pairs, views = def_device(device), [check_pair(p) for p in pairs], [check_views(v) for v in views]
+    ckpt = ckpt_file(ckpt_dir, 'transfers.ckpt', resume)
+    job = dict(stage='LAVAE stage 3 (transfer heads), side by side', pairs=[list(p) for p in pairs],
+               model_pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
+               frozen=[part_digest(m, (*STAGE1_PARTS, 'maps.')) for m in models]) if ckpt else None
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     um, mpos = _unique(models); uv, vpos = _unique(views)
     Z = []
@@ -160,7 +180,8 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
         l = f(P, Z[zi[:, None, None], four, idx[:, None, :]], V[vi[:, None, None], four, idx[:, None, :]].float() / 255)
         return l.sum(), l / 4
     with _heads_dropped_on_error(list(zip(models, heads)) if added else []):   # heads given by the caller stay
-        hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed)
+        hist = fit_loop(step, P.values(), Z.shape[2], cfg.epochs3, cfg.bs, cfg.lr, device, gens, **cfg.speed,
+                        ckpt=ckpt, resume=resume, job=job)
     unstack_params(P, decs)
     return heads, hist
 
@@ -176,19 +197,22 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4Ã
                                views_test:dict, # pair name -> test views
                                cfg:LAVAEConfig, device='auto', seed:int=0,
                                models_out:dict=None, # if given, filled with the trained model of each row
+                               ckpt_dir=None,        # folder of the checkpoints of the three stacked stages (None: none)
+                               resume:bool=False,    # reuse finished stages, continue an unfinished one (`fit_loop`)
                               ) -> tuple:
     """`lavae_train.transfer_matrix` (Fig. 7) with every row's stages 1-2 trained side by side, then every transfer
     head side by side. Same initial weights, shuffles and noise as the sequential version, so the two agree up to
     floating-point rounding. Returns (totals, details, {'all rows': seconds})."""
     names, dev, t0 = list(views), def_device(device), time.perf_counter()
     for n in names: check_pair(n)
+    ckpt_file(ckpt_dir, '', resume)                   # resume without a folder: refused before anything trains
     models, noise, head_state = [], [], []
     for n in names:
         torch.manual_seed(seed); models.append(LAVAE(n))
         g, st = _row_rngs(seed, dev); noise.append(g); head_state.append(st)
     gens = [torch.Generator().manual_seed(seed) for _ in names]
-    train_stage1_concurrent(models, [views[n] for n in names], cfg, dev, gens, noise)
-    train_stage2_concurrent(models, [views[n] for n in names], cfg, dev, gens, noise)
+    train_stage1_concurrent(models, [views[n] for n in names], cfg, dev, gens, noise, ckpt_dir, resume)
+    train_stage2_concurrent(models, [views[n] for n in names], cfg, dev, gens, noise, ckpt_dir, resume)
     jobs, heads = [], []
     for r, (m, g, st) in enumerate(zip(models, noise, head_state)):
         torch.set_rng_state(g.get_state() if st is None else st)
@@ -197,7 +221,7 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4Ã
     if jobs:
         train_transfers_concurrent([models[r] for r, _ in jobs], [views[names[c]] for _, c in jobs],
                                    [names[c] for _, c in jobs], cfg, dev,
-                                   [torch.Generator().manual_seed(seed) for _ in jobs], heads)
+                                   [torch.Generator().manual_seed(seed) for _ in jobs], heads, ckpt_dir, resume)
     rows = dict(zip(names, models))
     if models_out is not None: models_out.update(rows)
     tot, detail = evaluate_matrix(rows, {(names[r], names[c]): h for (r, c), h in zip(jobs, heads)},

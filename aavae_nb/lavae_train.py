@@ -4,22 +4,24 @@
 
 # %% ../nbs/22_lavae_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, threading, time, math
+import warnings, contextlib, threading, time, math, hashlib
+from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
-from .core import check_one_of, def_device, check_seed, check_fields
+from .core import check_one_of, def_device, check_seed, check_fields, atomic_path
 from .lavae_augment import check_pair, check_views, VIEW_NAMES
 from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 from .learner import NonFiniteLossError
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PAPER_TABLE1', 'HEATMAP_PAIRS',
-           'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach',
-           'adabelief', 'side_stream', 'capture_step', 'fit_loop', 'train_stage1', 'encode_all', 'stage2_loss',
-           'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae',
-           'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views',
-           'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'LOOP_CKPT_FORMAT', 'STAGE1_PARTS',
+           'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config',
+           'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step', 'fit_loop', 'digest',
+           'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job', 'ckpt_file', 'train_stage1',
+           'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
+           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
+           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -107,6 +109,12 @@ class AdaBeliefForeach(torch.optim.Optimizer):
             d = torch._foreach_sqrt(v); torch._foreach_div_(d, sqrt_bc2); torch._foreach_add_(d, eps)
             u = torch._foreach_div(m, d); torch._foreach_mul_(u, step_size); torch._foreach_add_(ps, u)
 
+    def load_state_dict(self, state_dict):
+        "As `torch.optim.Optimizer`'s, then each step count back on its parameters' device (checkpoints are read on the CPU)."
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:
+            group['step'] = torch.as_tensor(group['step'], dtype=torch.float64).to(group['params'][0].device, copy=True)
+
 def adabelief(params, lr:float,
               foreach:bool=True,   # `AdaBeliefForeach` (fast, capturable); False: the `adabelief_pytorch` package itself
              ):
@@ -160,16 +168,25 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              foreach:bool=True,         # multi-tensor AdaBelief (`AdaBeliefForeach`); False: the package's
              graphs:bool=True,          # on CUDA: replay the whole step as one CUDA graph (needs `foreach`)
              rng=(),                    # CUDA generators `loss_fn` draws from besides the default one (for the graph)
+             ckpt=None,                 # checkpoint file, written atomically after every epoch (None: no checkpoint)
+             resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
+             job:dict=None,             # what identifies this job besides what the loop sees (stored in `ckpt`, compared on resume)
             ) -> list:
     """Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch. With `g` a list of K
     generators (models trained side by side, `25_lavae_concurrent`), `idx` is K×B (row k shuffled by `g[k]`), the
     logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way (e.g. to evaluate
     or checkpoint at chosen epochs) without restarting the optimiser. On CUDA with `graphs`, after `WARMUP_STEPS`
     eager steps every full batch is one CUDA-graph replay (gather, forward, backward, AdaBelief, logging); a
-    partial last batch runs eagerly."""
+    partial last batch runs eagerly. With `ckpt`, every finished epoch is saved (parameters, optimiser, history,
+    generator states) and `resume` continues from it; a checkpoint of its last epoch returns at once (below)."""
     many = isinstance(g, (list, tuple))
     gens, params = list(g) if many else [g], list(params)
-    opt, hist = adabelief(params, lr, foreach), []
+    opt, hist, start = adabelief(params, lr, foreach), [], 0
+    if ckpt is None and resume: raise ValueError("resume=True needs a checkpoint to resume from: give ckpt (or ckpt_dir)")
+    if ckpt is not None:
+        job = loop_job(job, params, n, bs, lr, foreach, gens)
+        if resume and Path(ckpt).exists():                                  # before any step, so before a CUDA-graph capture
+            start, hist = _resume_loop(ckpt, job, epochs, params, opt, gens, rng, device)
     shaped = lambda: [list(h) for h in zip(*hist)] if many else [h[0] for h in hist]
     tot = torch.zeros(len(gens), device=device)
     def step(idx):
@@ -179,7 +196,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     graphed = graphs and foreach and device.type == 'cuda'
     graph, static, warm = None, None, 0
     with side_stream(device, graphed):
-        for ep in range(epochs):
+        for ep in range(start, epochs):
             perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
             tot.zero_()
             for s in range(0, n, bs):
@@ -195,10 +212,98 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
             if not all(math.isfinite(v) for v in hist[-1]):                # the NaN guard, at that sync
                 raise NonFiniteLossError(
                     f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}); this "
-                    "model stopped training and nothing of it was saved. Lower the learning rate it trained with (the "
-                    "paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
+                    "model stopped training and nothing of this epoch was saved. Lower the learning rate it trained with "
+                    "(the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
+            if ckpt is not None: _save_loop(ckpt, job, ep + 1, epochs, hist, params, opt, gens, rng, device)
             if on_epoch is not None: on_epoch(ep + 1, shaped())
     return shaped()
+
+# %% ../nbs/22_lavae_train.ipynb #c4a1b7e3
+LOOP_CKPT_FORMAT = 'aavae_nb.lavae_train.fit_loop/1'
+
+def digest(*xs) -> str:
+    """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
+    how a checkpoint recognises its training data, its frozen model and its seed without storing them."""
+    h = hashlib.blake2b(digest_size=8)
+    for x in xs:
+        if torch.is_tensor(x):
+            t = x.detach().cpu().contiguous()
+            h.update(f'{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
+        else: h.update(repr(x).encode())
+        h.update(b'|')
+    return h.hexdigest()
+
+def part_digest(model:nn.Module, prefixes=('',)) -> str:
+    "`digest` of the state-dict entries (names and values) of `model` whose names start with one of `prefixes`."
+    return digest(*[x for k, v in model.state_dict().items() if k.startswith(tuple(prefixes)) for x in (k, v)])
+
+def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, gens:list) -> dict:
+    """What identifies a `fit_loop` job: the caller's `job` and what the loop sees; the seed as a fingerprint of the
+    shuffle generators' states at the start (without one, of the global generator's)."""
+    seed = [x.get_state() for x in gens if x is not None] or [torch.get_rng_state()]
+    return dict(job or {}, n=n, bs=bs, lr=lr, optimiser='AdaBeliefForeach' if foreach else 'adabelief_pytorch',
+                params=[list(p.shape) for p in params], start_rng=digest(*seed))
+
+_HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
+              frozen='another frozen model: an earlier stage trained otherwise')
+
+def _rng_states(gens, rng, device) -> dict:
+    with BUILD_LOCK:                                   # not between another job's seeding and its build (`side_by_side`)
+        return dict(gens=[None if x is None else x.get_state() for x in gens], cpu=torch.get_rng_state(),
+                    cuda=torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
+                    extra=[r.get_state() for r in rng])
+
+def _set_rng_states(st:dict, gens, rng, device):
+    with BUILD_LOCK:
+        for x, s in zip(gens, st['gens']):
+            if x is not None: x.set_state(s)
+        torch.set_rng_state(st['cpu'])
+        if device.type == 'cuda' and st['cuda'] is not None: torch.cuda.set_rng_state(st['cuda'], device)
+        for r, s in zip(rng, st['extra']): r.set_state(s)
+
+def _save_loop(path, job, epoch, epochs, hist, params, opt, gens, rng, device):
+    ck = dict(format=LOOP_CKPT_FORMAT, job=job, epoch=epoch, epochs=epochs, history=hist,
+              params=[p.detach().cpu() for p in params], optimizer=opt.state_dict(), rng=_rng_states(gens, rng, device))
+    with atomic_path(path) as tmp: torch.save(ck, tmp)
+
+def read_loop_checkpoint(path) -> dict:
+    "A checkpoint `fit_loop` wrote, read with `torch.load(weights_only=True)`; a clear error for an unreadable or foreign file."
+    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e)[:200]}); delete it (that stage "
+                         "then trains afresh) or run with resume=False, which overwrites it.") from None
+    fmt = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
+    if fmt != LOOP_CKPT_FORMAT:
+        raise ValueError(f"{path} is not a LAVAE training checkpoint (format {fmt!r}, expected {LOOP_CKPT_FORMAT!r}): move "
+                         "it away, or give another checkpoint folder.")
+    return ck
+
+def check_loop_job(ck:dict, job:dict, epochs:int, path):
+    "Refuse a checkpoint `ck` (from `read_loop_checkpoint`) of another job than `job` (`loop_job`), or one past `epochs`."
+    old = ck['job']
+    diff = [f"{k}{f' ({_HINTS[k]})' if k in _HINTS else ''}: {old.get(k, 'absent')!r} there, {job.get(k, 'absent')!r} now"
+            for k in sorted(set(old) | set(job)) if old.get(k) != job.get(k)]
+    if diff: raise ValueError(f"{path} was written by another job ({'; '.join(diff)}). Resume with that job's settings, "
+                              "delete the file (that stage then trains afresh), or run with resume=False, which overwrites it.")
+    if ck['epoch'] > epochs:
+        raise ValueError(f"{path} has trained {ck['epoch']} epochs, more than the {epochs} asked: ask for at least "
+                         f"{ck['epoch']}, or run with resume=False to train {epochs} afresh.")
+
+def _resume_loop(path, job, epochs, params, opt, gens, rng, device) -> tuple:
+    "Load a checkpoint into the loop's parameters, optimiser and generators; returns (epochs done, history)."
+    ck = read_loop_checkpoint(path); check_loop_job(ck, job, epochs, path)
+    with torch.no_grad():
+        for p, v in zip(params, ck['params']): p.copy_(v)
+    opt.load_state_dict(ck['optimizer'])
+    _set_rng_states(ck['rng'], gens, rng, device)
+    return ck['epoch'], [list(h) for h in ck['history']]
+
+def ckpt_file(ckpt_dir, name:str, resume:bool):
+    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints; then `resume` is refused)."
+    if ckpt_dir is None:
+        if resume: raise ValueError("resume=True needs the folder of the checkpoints: give ckpt_dir")
+        return None
+    return Path(ckpt_dir)/name
 
 # %% ../nbs/22_lavae_train.ipynb #36d262ce
 def _flat_views(views, device):
@@ -210,8 +315,13 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
                  device='auto',
                  g:torch.Generator=None,
                  on_epoch=None,             # passed to `fit_loop` (called after each epoch)
+                 ckpt_dir=None,             # folder of the checkpoint `stage1.ckpt` (None: none)
+                 resume:bool=False,         # continue from it (`fit_loop`); False: train afresh, overwriting it
                 ) -> list:
     "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
+    ckpt = ckpt_file(ckpt_dir, 'stage1.ckpt', resume)
+    job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
+               kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
     X = _flat_views(check_views(views), device)
     def step(idx):
@@ -224,7 +334,8 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
               *model.decoders[0].parameters()]
     def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
         model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
-    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done, **cfg.speed)
+    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done, **cfg.speed,
+                    ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
     return hist
 
@@ -259,10 +370,21 @@ def start_maps(model:LAVAE, mu:torch.Tensor, cfg:LAVAEConfig):
     if cfg.stage2_init == 'lstsq':
         for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
 
-def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None) -> list:
+STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
+
+def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
+                 on_epoch=None,              # passed to `fit_loop` (called after each epoch)
+                 ckpt_dir=None,              # folder of the checkpoint `name` (None: none)
+                 resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
+                 name:str='stage2.ckpt',     # its file name (`refit_stage2` writes `refit_stage2.ckpt`)
+                ) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
     check_views(views); device = def_device(device); model.to(device)
+    ckpt = ckpt_file(ckpt_dir, name, resume)
+    job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
+               frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
+               stage2_init=cfg.stage2_init) if ckpt else None
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
     start_maps(model, mu, cfg)
@@ -270,7 +392,8 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
         z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
         loss = stage2_loss(model.maps, z, cfg.lam_inv)
         return loss, loss * len(idx)
-    hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, **cfg.speed)
+    hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
+                    **cfg.speed, ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
     return hist
 
@@ -293,11 +416,18 @@ def _heads_dropped_on_error(added):   # [(model, head index)] added for this tra
         raise
 
 def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto',
-                   g:torch.Generator=None) -> tuple[int, list]:
+                   g:torch.Generator=None,
+                   on_epoch=None,              # passed to `fit_loop` (called after each epoch)
+                   ckpt_dir=None,              # folder of the checkpoint `transfer_<a1>+<a2>.ckpt` (None: none)
+                   resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
+                  ) -> tuple[int, list]:
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
     The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
     _require_stage(model, 2, 'Stage 3 (transfer)', 'run train_stage1 and train_stage2 first')
     pair, views = check_pair(pair), check_views(views); device = def_device(device); model.to(device)
+    ckpt = ckpt_file(ckpt_dir, f"transfer_{'+'.join(pair)}.ckpt", resume)
+    job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
+               views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.'))) if ckpt else None
     mu = encode_all(model, views[0], cfg.eval_bs, device)[0]
     with torch.no_grad(): Z = model.latent_views(mu)                       # 4×N×16, fixed
     V, head = views.to(device), model.add_head(pair)
@@ -306,7 +436,8 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
         loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
     with _heads_dropped_on_error([(model, head)]):
-        hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, **cfg.speed)
+        hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, on_epoch,
+                        **cfg.speed, ckpt=ckpt, resume=resume, job=job)
     return head, hist
 
 # %% ../nbs/22_lavae_train.ipynb #d4ed1d7f
@@ -323,13 +454,19 @@ def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
     out['total'] = sum(out.values())
     return out
 
-def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), device='auto', seed:int=0) -> tuple:
+def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), device='auto', seed:int=0,
+              ckpt_dir=None,       # folder of the checkpoints `stage1.ckpt` and `stage2.ckpt` (None: none)
+              resume:bool=False,   # reuse finished stages, continue an unfinished one; False: train afresh, overwriting them
+              on_epoch=None,       # called as on_epoch(stage, epochs done, history so far), stage 'stage1' or 'stage2'
+             ) -> tuple:
     "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
+    ckpt_file(ckpt_dir, '', resume)                    # resume without a folder: refused before anything is built
     with BUILD_LOCK:                                   # seeding + initial weights atomic when jobs run `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         model = LAVAE(pair)
-    h1 = train_stage1(model, views, cfg, device, g)
-    h2 = train_stage2(model, views, cfg, device, g)
+    tell = lambda s: on_epoch and (lambda ep, h: on_epoch(s, ep, h))
+    h1 = train_stage1(model, views, cfg, device, g, tell('stage1'), ckpt_dir, resume)
+    h2 = train_stage2(model, views, cfg, device, g, tell('stage2'), ckpt_dir, resume)
     return model, dict(stage1=h1, stage2=h2)
 
 def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
@@ -384,7 +521,10 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
     argmin_L ‖μ(x_orig)·L − μ(a_i(x))‖², no involution penalty. Compare with `latent_map_gap(..., maps=...)`."""
     return lstsq_maps(torch.stack([encode_all(model, v, bs, device)[0] for v in views[:3]]))
 
-def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0) -> tuple:
+def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0,
+                 ckpt_dir=None,      # folder of the checkpoint `refit_stage2.ckpt` (None: none); one folder per refit
+                 resume:bool=False,  # continue from it (`fit_loop`); False: train afresh, overwriting it
+                ) -> tuple:
     """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
     (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched.
     With `cfg.stage2_init='lstsq'` stage 2 replaces the drawn maps by the least-squares ones; the draw stays, so the
@@ -396,7 +536,7 @@ def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     with BUILD_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
         for L in m.maps: L.copy_(nn.init.xavier_uniform_(torch.empty(L.shape), generator=g))
-    return m, train_stage2(m, views, cfg, device, g)
+    return m, train_stage2(m, views, cfg, device, g, None, ckpt_dir, resume, 'refit_stage2.ckpt')
 
 # %% ../nbs/22_lavae_train.ipynb #13c80061
 PAPER_TABLE1 = {  # model -> (orig, a1 = flip_lr, a2 = flip_ud, compose, total); Table I, "Flips"
@@ -464,20 +604,25 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     models_out:dict=None, # if given, filled with the trained model of each row
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
+                    ckpt_dir=None,        # folder of the checkpoints, one subfolder per row (None: none)
+                    resume:bool=False,    # reuse finished stages and heads, continue unfinished ones (`fit_lavae`)
                    ) -> tuple:
     "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
     names = list(views)
     for n in names: check_pair(n)
+    ckpt_file(ckpt_dir, '', resume)                # resume without a folder: refused before anything trains
+    row_dir = lambda r: None if ckpt_dir is None else Path(ckpt_dir)/str(r)
     def say(r, what, t0):
         if verbose: print(f"heat-map row {r}: {what} ({time.perf_counter() - t0:.0f} s into the row)", flush=True)
     def row(r):                                    # stages 1-2 on pair r, then a transfer head for every other pair
         t0 = time.perf_counter()
-        m = fit_lavae(views[r], cfg, r, device, seed)[0]
+        m = fit_lavae(views[r], cfg, r, device, seed, row_dir(r), resume)[0]
         say(r, 'stages 1-2 done', t0)
         heads = {}
         for c in names:
             if c == r: continue
-            heads[(r, c)] = train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed))[0]
+            heads[(r, c)] = train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed), None,
+                                           row_dir(r), resume)[0]
             say(r, f'transfer head for {c} done', t0)
         return m, heads
     done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)

@@ -15,10 +15,10 @@ from .lavae_model import LAVAE, bce_sum, kl_sum, involution_penalty
 from .learner import NonFiniteLossError
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'LOOP_CKPT_FORMAT', 'STAGE1_PARTS',
-           'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config',
-           'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step', 'fit_loop', 'digest',
-           'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job', 'ckpt_file', 'train_stage1',
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PROGRESS_S', 'LOOP_CKPT_FORMAT',
+           'STAGE1_PARTS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig',
+           'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step', 'fit_loop',
+           'digest', 'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job', 'ckpt_file', 'train_stage1',
            'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
            'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
            'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
@@ -158,6 +158,8 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
         torch.cuda.synchronize()
         return None, None
 
+PROGRESS_S = 30   # seconds between progress lines: under `papermill --log-output` a long job's sign of life
+
 def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per-step value to log)
              params,                    # the parameters to train
              n:int,                     # number of training items (indices 0..n-1)
@@ -195,6 +197,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
         tot.add_(log.detach())
     graphed = graphs and foreach and device.type == 'cuda'
     graph, static, warm = None, None, 0
+    said = t_said = time.perf_counter()                                   # progress lines (see PROGRESS_S)
     with side_stream(device, graphed):
         for ep in range(start, epochs):
             perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
@@ -216,6 +219,10 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
                     "(the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
             if ckpt is not None: _save_loop(ckpt, job, ep + 1, epochs, hist, params, opt, gens, rng, device)
             if on_epoch is not None: on_epoch(ep + 1, shaped())
+            if time.perf_counter() - t_said >= PROGRESS_S or (ep + 1 == epochs and t_said > said):
+                t_said = time.perf_counter()
+                print(f"{Path(ckpt).stem if ckpt else 'LAVAE training'}: epoch {ep + 1}/{epochs}, mean loss "
+                      f"{', '.join(f'{v:.2f}' for v in hist[-1])} ({t_said - said:.0f} s)", flush=True)
     return shaped()
 
 # %% ../nbs/22_lavae_train.ipynb #c4a1b7e3

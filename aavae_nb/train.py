@@ -21,9 +21,9 @@ from .density import DensityCB, density_metrics
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'RESULT_IGNORED', 'CheckpointCB',
-           'load_checkpoint', 'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'pretrain',
-           'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
-           'train_table1']
+           'load_checkpoint', 'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'compile_step',
+           'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1',
+           'finished_results', 'train_table1']
 
 # %% ../nbs/11_train.ipynb #d938bb8e
 CKPT_FORMAT = 'aavae_nb.train/1'
@@ -170,6 +170,13 @@ def _default_norm_aug(dataset):
     from aavae_nb.augment import normalize, BatchSimCLR
     return partial(normalize, dataset=dataset), BatchSimCLR(dataset)
 
+def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
+    """`torch.compile(model.step)` after `torch._dynamo.reset()`: dynamo's recompile limit (8) is shared by every
+    compiled `step` of a process, so in a sweep of differently shaped models the 9th and later ran eager, with only
+    a warning. Each run compiles afresh instead (runs in one process are sequential)."""
+    torch._dynamo.reset()
+    return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
+
 def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
              data=None,            # `DataSplits` (None: `load_data(cfg)`)
              model:nn.Module=None, # the model (None: `build_model(cfg)`)
@@ -182,7 +189,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     "Pretrain an autoencoder of Table 1 (AAVAE §4.1); returns `(model, history)`."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
     sw, dev = Stopwatch(), def_device(device)
-    set_seed(cfg.seed)
+    set_seed(cfg.seed, cfg.deterministic)     # also the CUDA kernel flags (autotuned + TF32, or deterministic)
     data = load_data(cfg) if data is None else data
     model = build_model(cfg) if model is None else model
     fl = _flags(cfg, dev)
@@ -199,7 +206,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     warmup_steps = int(round(cfg.warmup_epochs * spe))
     aug_gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
     eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
-    step_fn = torch.compile(model.step, mode=cfg.compile_mode, dynamic=False) if fl['compile'] else None
+    step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
     bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
     if fl['compile_extras'] and hasattr(aug, 'sample_params'): aug = PresampledAug(aug)
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))

@@ -5,7 +5,7 @@
 `lavae_concurrent.concurrency_bench` (batch 64, synthetic data, AdaBelief) for stage 1 (4 models) and the transfer
 stage (12 heads), `steps` timed steps after 2 of warm-up, once per thread count, on an otherwise idle machine.
 Writes `lavae_concurrency_cpu.csv` and `.json` (with provenance) to `out_dir`; `figures/lavae_concurrency_cpu.*`
-come from it. (On a GPU, `bench/gpu_session.sh` times the same function with CUDA graphs.)"""
+come from it. (On a GPU, `bench/gpu_check.sh` times the same function with CUDA graphs.)"""
 import sys
 from pathlib import Path
 import pandas as pd, torch

@@ -1,7 +1,7 @@
 """Pick the largest LAVAE Table I preset that fits the seconds left, from `concurrency_bench`'s measured step time.
 
-    python bench/lavae_plan.py runs/gpu_session/lavae_concurrency.csv 480     # prints paper, subset or cpu_full
-    python bench/lavae_plan.py runs/gpu_session/lavae_concurrency.csv 480 0   # the same for a run with self_head=False
+    python bench/lavae_plan.py runs/gpu_check/lavae_concurrency.csv 480     # prints paper, subset or cpu_full
+    python bench/lavae_plan.py runs/gpu_check/lavae_concurrency.csv 480 0   # the same for a run with self_head=False
 
 The estimate counts every optimiser step of Table I at the preset (LAVAE stage 1, CVAE (i), and CVAE (ii) at twice
 the cost of a stage-1 step, since it decodes four views per image) at the measured stage-1 time of one model,

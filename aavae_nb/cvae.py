@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from .core import check_one_of, def_device, atomic_path
 from .lavae_augment import check_views, VIEW_NAMES
 from .lavae_model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
-from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK, ckpt_file, digest
+from .lavae_train import LAVAEConfig, fit_loop, BUILD_LOCK, ckpt_file, digest, noise_generator
 
 # %% auto #0
 __all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
@@ -51,7 +51,8 @@ class CVAE(nn.Module):
         "p(x | z, c) pixel means."
         return self.decoder(torch.cat([z, self.onehot(c, len(z), z.device)], 1))
 
-    def sample(self, mu, logvar): return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    def sample(self, mu, logvar, g=None):   # g: a generator for the noise (None: the global one)
+        return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, device=mu.device, dtype=mu.dtype)
 
 # %% ../nbs/24_cvae.ipynb #3f7ff4b1
 CVAE_MODES = ('usual', 'lavae')
@@ -71,26 +72,26 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
-    V = views.to(device); N = V.shape[1]
+    V = views.to(device); N = V.shape[1]; ng = noise_generator(g, device)
     if mode == 'usual':
         X, C = V.reshape(-1, *V.shape[2:]), torch.arange(len(V), device=device).repeat_interleave(N)
         def step(idx):
             x, c = X[idx].float() / 255, C[idx]
             mu, lv = model.encode(x, c)
-            loss = cfg.recon_weight * bce_sum(model.decode(model.sample(mu, lv), c), x) + cfg.kl_weight * kl_sum(mu, lv)
+            loss = cfg.recon_weight * bce_sum(model.decode(model.sample(mu, lv, ng), c), x) + cfg.kl_weight * kl_sum(mu, lv)
             return loss, loss
         n = len(X)
     else:
         def step(idx):
             v = V[:, idx].float() / 255                                         # K×B×1×28×28
             mu, lv = model.encode(v[0], 0)
-            z = model.sample(mu, lv).repeat(len(V), 1)
+            z = model.sample(mu, lv, ng).repeat(len(V), 1)
             c = torch.arange(len(V), device=device).repeat_interleave(len(idx))
             loss = cfg.recon_weight * bce_sum(model.decode(z, c), v.reshape(-1, *v.shape[2:])) + cfg.kl_weight * kl_sum(mu, lv)
             return loss, loss
         n = N
     return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch, **cfg.speed,
-                    ckpt=ckpt, resume=resume, job=job)
+                    rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
 
 @torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:

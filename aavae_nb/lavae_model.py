@@ -61,7 +61,8 @@ class LAVAE(nn.Module):
         h = self.encoder(x.contiguous(memory_format=torch.channels_last))
         return self.fc_mu(h), self.fc_logvar(h)
 
-    def sample(self, mu, logvar): return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    def sample(self, mu, logvar, g=None):   # g: a generator for the noise (None: the global one)
+        return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, device=mu.device, dtype=mu.dtype)
 
     def latent_views(self, z:torch.Tensor, maps=None) -> torch.Tensor:
         "The four latents (z, z·L1, z·L2, z·L1·L2), `4×B×d`; `maps`: two 16×16 maps to use instead of the model's."

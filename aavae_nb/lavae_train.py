@@ -17,11 +17,12 @@ from .learner import NonFiniteLossError
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PROGRESS_S', 'LOOP_CKPT_FORMAT',
            'STAGE1_PARTS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig',
-           'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step', 'fit_loop',
-           'digest', 'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job', 'ckpt_file', 'train_stage1',
-           'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+           'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step',
+           'noise_generator', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job',
+           'ckpt_file', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2',
+           'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap',
+           'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix',
+           'evaluate_matrix']
 
 # %% ../nbs/22_lavae_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -157,6 +158,13 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
                       "which is slower but gives the same model. Pass graphs=False (LAVAEConfig(cuda_graphs=False)) to skip it.")
         torch.cuda.synchronize()
         return None, None
+
+def noise_generator(g:torch.Generator|None, device:torch.device):
+    """On CUDA, a job's own generator for its noise, seeded like its shuffle generator `g`: jobs trained side by side
+    then never share the default CUDA generator, whose graph-capture state concurrent replays race on (PyTorch issues
+    176754, 172390); `fit_loop(rng=...)` registers it with the graph and checkpoints it. Elsewhere (or without `g`)
+    None: the global generator, as before, so CPU results are unchanged."""
+    return torch.Generator(device).manual_seed(g.initial_seed()) if device.type == 'cuda' and g is not None else None
 
 PROGRESS_S = 30   # seconds between progress lines: under `papermill --log-output` a long job's sign of life
 
@@ -330,11 +338,11 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
-    X = _flat_views(check_views(views), device)
+    X, ng = _flat_views(check_views(views), device), noise_generator(g, device)
     def step(idx):
         x = X[idx].float() / 255
         mu, logvar = model.encode(x)
-        rec, kl = bce_sum(model.decode(model.sample(mu, logvar), 0), x), kl_sum(mu, logvar)
+        rec, kl = bce_sum(model.decode(model.sample(mu, logvar, ng), 0), x), kl_sum(mu, logvar)
         loss = cfg.recon_weight * rec + cfg.kl_weight * kl
         return loss, loss
     params = [*model.encoder.parameters(), *model.fc_mu.parameters(), *model.fc_logvar.parameters(),
@@ -342,7 +350,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
         model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done, **cfg.speed,
-                    ckpt=ckpt, resume=resume, job=job)
+                    rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
     return hist
 
@@ -395,12 +403,14 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
     start_maps(model, mu, cfg)
+    ng = noise_generator(g, device)
     def step(idx):
-        z = mu[:, idx] + sd[:, idx] * torch.randn_like(mu[:, idx]) if cfg.stage2_sample else mu[:, idx]
+        z = mu[:, idx] + sd[:, idx] * torch.randn((3, len(idx), mu.shape[-1]), generator=ng, device=device) \
+            if cfg.stage2_sample else mu[:, idx]
         loss = stage2_loss(model.maps, z, cfg.lam_inv)
         return loss, loss * len(idx)
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
-                    **cfg.speed, ckpt=ckpt, resume=resume, job=job)
+                    **cfg.speed, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
     return hist
 
@@ -483,8 +493,8 @@ def side_by_side(jobs:dict,       # name -> zero-argument training function (ind
     """Run independent training jobs; returns name -> (result, seconds). On CUDA with `on` (and more than one job)
     each job runs in its own thread on its own CUDA stream, so the GPU interleaves the small kernels of several
     models: with `cuda_graphs` a step costs the host one replay, and one model leaves most of the GPU idle. Elsewhere
-    the jobs run one after another, in order. Side by side, the seconds are not solo timings, and the models'
-    noise comes from one shared CUDA generator. The shuffles (own generators) and the initial weights of
+    the jobs run one after another, in order. Side by side, the seconds are not solo timings. Each job's noise
+    comes from its own generator (`noise_generator`), as do its shuffles; the initial weights of
     `fit_lavae`/`fit_cvae` (built under `BUILD_LOCK`) stay seeded; anything else a job draws from the global CPU
     generator (a transfer head's initial weights) depends on how the threads interleave."""
     device = def_device(device)

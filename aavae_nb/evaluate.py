@@ -189,8 +189,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     if (train_tf is None or eval_tf is None) and features is None:
         _tr, _ev = _probe_tfs(dataset)
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
-    for tf in (train_tf, eval_tf):
-        if isinstance(tf, nn.Module): tf.to(dev)    # the probe step then makes no host-to-device copy
+    if isinstance(train_tf, nn.Module): train_tf.to(dev)   # no host copy per probe step (`encode_features` moves eval_tf)
     lr = probe_lr(bs) if lr is None else lr
     if (data.probe_train.y < 0).any(): raise ValueError("probe_train has unlabeled images (label -1): the probe needs labels.")
     n_classes, precompute = len(data.classes), precompute or features is not None

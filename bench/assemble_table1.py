@@ -11,7 +11,7 @@ from pathlib import Path
 
 def main(out, note, run_dirs):
     import matplotlib; matplotlib.use('Agg')
-    from aavae_nb.train import save_table1
+    from aavae_nb.aavae.train import save_table1
     results = {}
     for d in map(Path, run_dirs):
         for f in sorted(d.glob('runs/*/results.json')):

@@ -14,9 +14,9 @@ from functools import partial
 from pathlib import Path
 import pandas as pd, torch
 from aavae_nb.core import save_json, atomic_path, provenance, Stopwatch, set_seed
-from aavae_nb.presets import resolve_config
-from aavae_nb.train import build_model
-from aavae_nb.benchmark import timed_steps
+from aavae_nb.aavae.config import resolve_config
+from aavae_nb.aavae.train import build_model
+from aavae_nb.aavae.benchmark import timed_steps
 
 # name: (bf16 autocast, channels_last, fused Adam, torch.compile of model.step)
 ARMS = {'fp32_eager': (False, False, False, False), 'fused_adam': (False, False, True, False),

@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.lavae_model import bce_sum
-from aavae_nb.cvae import CVAE, fit_cvae, evaluate_cvae
+from aavae_nb.lavae.model import bce_sum
+from aavae_nb.lavae.cvae import CVAE, fit_cvae, evaluate_cvae
 
 @torch.no_grad()
 def untrained_compose(model:CVAE, views:torch.Tensor, bs:int, device) -> dict:

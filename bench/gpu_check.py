@@ -19,7 +19,7 @@ Time plan on the GPU (--budget 540 s; the device tool's 600 s limit leaves 60 s 
 | mem   | ResNet-50 AAVAE peak memory of the fast step (bf16, channels_last, fused Adam;  |        40 | 60                    |
 |       | eager: 4 cold compiles do not fit) at CIFAR bs 256, STL-10 96² bs 512, CIFAR bs |           |                       |
 |       | 1024, STL-10 bs 256 (1 warm-up + 2 measured steps each)                         |           |                       |
-| r18   | the ResNet-18 benchmark row (aavae_nb.benchmark.run_benchmark, preset gpu):     |       120 | 150                   |
+| r18   | the ResNet-18 benchmark row (aavae_nb.aavae.benchmark.run_benchmark, preset gpu):     |       120 | 150                   |
 |       | fp32 eager, official-style, fast (compiled); TORCH_LOGS=perf_hints,recompiles   |           |                       |
 | t1    | AAVAE Table 1 at `subset`, AAVAE and AE side by side, epochs planned from r18   |      ~200 | the rest less LAVAE's |
 | lavae | LAVAE Table I: concurrency_bench (20 steps), bench/lavae_plan.py picks the      |      ~130 | the rest              |
@@ -250,7 +250,7 @@ def part_gen(a, res, d):
 def part_mem(a, res, d):
     "Peak memory of the ResNet-50 AAVAE fast step (eager) at the four batch shapes; an OOM is a row, not a failure."
     import torch
-    from aavae_nb.benchmark import fast_step_bench, bench_images, synthetic_images
+    from aavae_nb.aavae.benchmark import fast_step_bench, bench_images, synthetic_images
     dev, rows = _device(a), []
     arch, cases = ('tiny', (('cifar10', 8), ('cifar10', 16), ('stl10', 8), ('stl10', 16))) if a.dry_run else ('resnet50', MEM_CASES)
     for dataset, bs in cases:
@@ -273,8 +273,8 @@ def part_mem(a, res, d):
                                     f"eager, {'bf16' if r['bf16'] else 'fp32'}" if not r['error'] else r['error'][:150]) for r in rows])
 
 def part_r18(a, res, d):
-    "The ResNet-18 benchmark row through `aavae_nb.benchmark.run_benchmark`, with torch.compile's counters."
-    from aavae_nb.benchmark import run_benchmark
+    "The ResNet-18 benchmark row through `aavae_nb.aavae.benchmark.run_benchmark`, with torch.compile's counters."
+    from aavae_nb.aavae.benchmark import run_benchmark
     variants = R18_VARIANTS + (('fast_cg',) if a.cg else ())
     df = run_benchmark('smoke' if a.dry_run else 'gpu', _device(a), out_dir=d, configs=('tiny_32' if a.dry_run else 'r18_32',),
                        variants=variants, augment=False)
@@ -307,7 +307,7 @@ def part_t1(a, res, d):
         procs[m] = subprocess.Popen([sys.executable, __file__, '--t1-model', m, '--epochs', str(plan['epochs']),
                                      '--compile', str(int(plan['compile'])), '--work', a.work] + (['--dry-run'] if a.dry_run else []),
                                     stdout=log, stderr=subprocess.STDOUT)
-    import aavae_nb.train                                                # imported while the children start
+    import aavae_nb.aavae.train                                                # imported while the children start
     asm = _bench_module('assemble_table1')
     status = {}
     for m, p in procs.items():
@@ -332,8 +332,8 @@ def part_t1(a, res, d):
 
 def t1_model(a):
     "One Table 1 model (a child of part t1)."
-    from aavae_nb.presets import resolve_config
-    from aavae_nb.train import train_and_evaluate
+    from aavae_nb.aavae.config import resolve_config
+    from aavae_nb.aavae.train import train_and_evaluate
     over = dict(variant=a.t1_model, epochs=a.epochs, seed=0, progress=False)
     if a.dry_run: over['width'] = 8
     if not a.compile: over['compile'] = False
@@ -344,7 +344,7 @@ def t1_model(a):
 
 def part_lavae(a, res, d):
     "LAVAE Table I at the largest preset that fits, from a short measured run of the step (`concurrency_bench`)."
-    from aavae_nb.lavae_concurrent import concurrency_bench, heatmap_projection
+    from aavae_nb.levers import concurrency_bench, heatmap_projection
     dev = _device(a)
     bench = concurrency_bench(dev, **(dict(k1=2, k3=2, bs=8, steps=1, warmup=1) if a.dry_run else dict(steps=20, warmup=3)))
     bench.to_csv(d/'lavae_concurrency.csv', index=False)

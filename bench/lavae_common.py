@@ -1,7 +1,7 @@
 """What the LAVAE diagnostic scripts of bench/ share: the settings and the views of Table I ("Flips") or of a heat-map pair."""
 from aavae_nb.core import set_seed
-from aavae_nb.lavae_augment import PAIRS
-from aavae_nb.lavae_train import mnist_views, resolve_run
+from aavae_nb.lavae.augment import PAIRS
+from aavae_nb.lavae.train import mnist_views, resolve_run
 
 def views_setup(preset:str, seed:int, out_dir, name:str, pairs:list, **overrides) -> tuple:
     """As the LAVAE reproduce notebooks prepare a run: (config, device, output folder, dataset, training views, test

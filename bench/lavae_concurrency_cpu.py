@@ -1,4 +1,4 @@
-"""LAVAE: k small models one after another vs stacked (`25_lavae_concurrent`), timed on the CPU with 2 and 1 torch threads.
+"""LAVAE: k small models one after another vs stacked (`04_levers`), timed on the CPU with 2 and 1 torch threads.
 
     PYTHONPATH=. python bench/lavae_concurrency_cpu.py [steps] [out_dir]     # default: 30 runs/lavae_concurrency_cpu (the committed figure)
 
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 import pandas as pd, torch
 from aavae_nb.core import save_json, atomic_path, provenance, Stopwatch
-from aavae_nb.lavae_concurrent import concurrency_bench
+from aavae_nb.levers import concurrency_bench
 
 def main(steps='30', out_dir='runs/lavae_concurrency_cpu'):
     steps = int(steps)

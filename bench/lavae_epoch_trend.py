@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch
-from aavae_nb.lavae_model import LAVAE, involution_penalty
-from aavae_nb.lavae_train import evaluate_views, latent_map_gap, train_stage1, train_stage2
+from aavae_nb.lavae.model import LAVAE, involution_penalty
+from aavae_nb.lavae.train import evaluate_views, latent_map_gap, train_stage1, train_stage2
 
 def main(n_train='15000', checkpoints='2,4,8,16,32', out_dir='runs/lavae_epoch_trend', seed=0):
     sw, n_train, cps = Stopwatch(), int(n_train), sorted(int(c) for c in checkpoints.split(','))
@@ -52,7 +52,7 @@ def plot(out_dir='runs/lavae_epoch_trend'):
     "`lavae_epoch_trend.csv` (one row per checkpoint and λ) and `.png` (Table I total against stage-1 epochs) from the JSON."
     import pandas as pd, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     from aavae_nb.core import atomic_path
-    from aavae_nb.lavae_train import PAPER_TABLE1
+    from aavae_nb.lavae.train import PAPER_TABLE1
     rec = json.loads((Path(out_dir)/'lavae_epoch_trend.json').read_text())
     rows = [dict(stage1_epochs=int(ep), lam_inv=float(k.split('=')[1]), **{v: r['table1'][v] for v in r['table1']},
                  involution_penalty=sum(r['involution_penalty']), stage1_loss=row['stage1_loss'])

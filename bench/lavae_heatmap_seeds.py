@@ -14,9 +14,9 @@ the CSV has every cell, the JSON a summary per matrix and the provenance."""
 import sys
 from pathlib import Path
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.lavae_train import transfer_matrix, PAPER_HEATMAP, HEATMAP_PAIRS
-from aavae_nb.lavae_augment import check_pair
-from aavae_nb.lavae_uses import heatmap_agreement, heatmap_findings
+from aavae_nb.lavae.train import transfer_matrix, PAPER_HEATMAP, HEATMAP_PAIRS
+from aavae_nb.lavae.augment import check_pair
+from aavae_nb.lavae.uses import heatmap_agreement, heatmap_findings
 from lavae_common import views_setup
 
 def summarise(totals, seed:int, lam:float, seconds:float) -> dict:

@@ -18,9 +18,9 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.checkpoints import load_checkpoint_file
-from aavae_nb.lavae_model import load_lavae, involution_penalty
-from aavae_nb.lavae_train import evaluate_views, least_squares_maps, refit_stage2, get_config
+from aavae_nb.aavae.checkpoints import load_checkpoint_file
+from aavae_nb.lavae.model import load_lavae, involution_penalty
+from aavae_nb.lavae.train import evaluate_views, least_squares_maps, refit_stage2, get_config
 
 def signature(L:torch.Tensor) -> dict:
     "Eigenvalues of a 16×16 map: how many have negative real part, and the range of their moduli."

@@ -13,10 +13,10 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch
-from aavae_nb.lavae_model import involution_penalty
-from aavae_nb.lavae_train import (evaluate_views, latent_map_gap, least_squares_maps,
+from aavae_nb.lavae.model import involution_penalty
+from aavae_nb.lavae.train import (evaluate_views, latent_map_gap, least_squares_maps,
                                   train_stage1, train_stage2)
-from aavae_nb.lavae_model import LAVAE
+from aavae_nb.lavae.model import LAVAE
 
 def main(preset='cpu_full', out_dir='runs/lavae_map_diagnostic', seed=0):
     sw = Stopwatch()

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from lavae_common import pair_setup
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.lavae_model import involution_penalty
-from aavae_nb.lavae_train import fit_lavae, evaluate_views, least_squares_maps, refit_stage2
+from aavae_nb.lavae.model import involution_penalty
+from aavae_nb.lavae.train import fit_lavae, evaluate_views, least_squares_maps, refit_stage2
 
 FITS = (('lam_inv=1, least-squares start', dict(stage2_init='lstsq')),
         ('lam_inv=0, least-squares start', dict(stage2_init='lstsq', lam_inv=0.0)),

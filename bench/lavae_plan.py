@@ -9,7 +9,7 @@ CUDA-graphed if that capture worked, as if the three ran one after another: trai
 be faster. Stage 2 (16×16 maps) and the evaluation fit in the margin. Falls back to `cpu_full` (3 epochs) when the
 benchmark is missing, and to `cpu` (4k images, 2 epochs) when nothing larger fits."""
 import sys
-from aavae_nb.lavae_concurrent import PAPER_STEPS
+from aavae_nb.levers import PAPER_STEPS
 
 # LAVAE stage 1 and CVAE (i): 375,000 steps each; CVAE (ii) and the self head: 93,800 steps (938 per epoch) of 4 views
 # each, counted twice

@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch
-from aavae_nb.lavae_train import fit_lavae, evaluate_views, refit_stage2
-from aavae_nb.cvae import fit_cvae, evaluate_cvae
+from aavae_nb.lavae.train import fit_lavae, evaluate_views, refit_stage2
+from aavae_nb.lavae.cvae import fit_cvae, evaluate_cvae
 
 def main(preset='cpu_long', seed=1, out_dir='runs/lavae_seed_check'):
     sw, seed = Stopwatch(), int(seed)

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.lavae_train import fit_lavae, evaluate_views, refit_stage2, train_transfer
+from aavae_nb.lavae.train import fit_lavae, evaluate_views, refit_stage2, train_transfer
 
 def main(preset='cpu_long', seed=0, out_dir='runs/lavae_self_head'):
     sw, seed = Stopwatch(), int(seed)

@@ -4,7 +4,9 @@
 
 # %% ../nbs/02_engine.ipynb #1c576a40
 from __future__ import annotations
-import math, time, contextlib
+import _compat_pickle, argparse, builtins, math, pickle, pickletools, re, time, contextlib, warnings, zipfile
+from pathlib import Path, PurePosixPath, PureWindowsPath
+import numpy as np
 from functools import partial
 from operator import attrgetter
 import torch
@@ -14,7 +16,8 @@ from .core import def_device, check_type
 # %% auto #0
 __all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError', 'Callback', 'run_cbs',
            'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB', 'warmup_constant',
-           'SchedCB', 'MetricsCB', 'BNStatsCB', 'MarkStepCB', 'PresampledAug', 'bn_window', 'TinyAE']
+           'SchedCB', 'MetricsCB', 'BNStatsCB', 'MarkStepCB', 'PresampledAug', 'bn_window', 'UnsafeCheckpointError',
+           'load_safely', 'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'TinyAE']
 
 # %% ../nbs/02_engine.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
@@ -277,6 +280,151 @@ def bn_window(eval_steps,       # optimiser-step counts at which evaluated check
     "`active(step)`: True in the `n` steps before each of `eval_steps` (steps are 0-based)."
     ends = sorted(set(int(s) for s in eval_steps))
     return lambda s: any(e - n <= s < e for e in ends)
+
+# %% ../nbs/02_engine.ipynb #c3330acd
+class UnsafeCheckpointError(ValueError):
+    "A checkpoint refused by the safe reader: reading it would call code; nothing in it was run."
+
+class _Inert:
+    "Stand-in for a class a checkpoint names (a Lightning callback type, an enum, a config object): keeps what it is given, runs nothing."
+    _pickled_name = '?'
+    def __init__(self, *args, **kwargs): self.__dict__['_pickled_args'] = args
+    def __setstate__(self, state): self.__dict__['_pickled_state'] = state
+    def __repr__(self): return f'<inert stand-in for {self._pickled_name}>'
+
+class _AsDict:
+    "Stand-in for a dict subclass (Lightning's `AttributeDict`, `defaultdict`): made as a plain `dict`, which torch fills."
+    def __new__(cls, *args, **kwargs): return {}
+
+def _numpy_globals() -> dict:
+    "The numpy globals of arrays and scalars, by the names pickles use (numpy 1 and 2)."
+    ma = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    out = {f'{m}.{f}': getattr(ma, f) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for f in ('_reconstruct', 'scalar')}
+    return {**out, 'numpy.ndarray': np.ndarray, 'numpy.dtype': np.dtype}
+_NUMPY = _numpy_globals()
+_NUMPY_DTYPES = [type(np.dtype(c)) for c in '?bhilqBHILQefdgFDG']   # numeric only: no object arrays
+_BUILTIN_TYPES = ('list', 'tuple', 'dict', 'int', 'float', 'str', 'bool', 'bytes', 'frozenset', 'slice', 'range')
+_PATHS = {f'{m}.{k}': v for m in ('pathlib', 'pathlib._local')   # (pathlib._local: Python 3.13)
+          for k, v in dict(Path=PurePosixPath, PosixPath=PurePosixPath, PurePath=PurePosixPath, PurePosixPath=PurePosixPath,
+                           WindowsPath=PureWindowsPath, PureWindowsPath=PureWindowsPath).items()}
+_TORCH_DEFAULTS = ('collections.OrderedDict', 'collections.Counter', '_codecs.encode', 'builtins.set',
+                   'builtins.bytearray', 'builtins.complex')   # allowed by torch itself (and names under `torch`)
+_BLOCKED = ('os', 'sys', 'posix', 'nt', 'subprocess', 'builtins')   # torch blocks the first four outright
+
+def _read_as(name:str):
+    "What a global a checkpoint names is read as: a harmless class, a dict maker, a fresh inert class; None: refused (a function)."
+    mod, _, attr = name.rpartition('.')
+    if mod == 'builtins' and attr in _BUILTIN_TYPES: return getattr(builtins, attr)
+    if name in _PATHS: return _PATHS[name]
+    if name == 'argparse.Namespace': return argparse.Namespace
+    if name == 'collections.defaultdict' or (attr.endswith('Dict') and mod.split('.')[0] not in _BLOCKED): return _AsDict
+    if mod.split('.')[0] in _BLOCKED or not attr[:1].isupper(): return None
+    return type(attr, (_Inert,), {'_pickled_name': name, '__qualname__': f'_Inert[{name}]'})
+
+def _py3_name(module:str, name:str) -> str:
+    "A pickle's global as Python 3 (and torch's reader) names it (`__builtin__.list` is `builtins.list`)."
+    if (module, name) in _compat_pickle.NAME_MAPPING: module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    return f'{_compat_pickle.IMPORT_MAPPING.get(module, module)}.{name}'
+
+def _pickle_globals(path:Path) -> set|None:
+    """The globals a torch.save file names, found without running it: torch's own scan (zip files) or pickletools
+    (the legacy format). None if the file is no well-formed pickle (truncated, damaged, not a checkpoint)."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                for _ in pickletools.genops(z.read(next(n for n in z.namelist() if n.endswith('data.pkl')))): pass
+            try: return set(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+            except pickle.UnpicklingError: return set()   # an opcode torch's reader does not speak: it refuses the file
+        names = set()
+        with open(path, 'rb') as f:   # legacy format: magic number, protocol, sys info, then the object
+            for _ in range(4): names |= {_py3_name(*a.split(' ')) for op, a, _ in pickletools.genops(f) if op.name == 'GLOBAL'}
+        return names
+    except Exception: return None
+
+def _to_plain(hp) -> dict:
+    "Hyper-parameters as a plain dict (from a dict, an argparse Namespace or an inert stand-in)."
+    if hp is None: return {}
+    if isinstance(hp, dict): out = dict(hp)
+    elif hasattr(hp, '__dict__'): out = dict(vars(hp))
+    else: return {}
+    if isinstance(hp, _Inert):
+        st = hp.__dict__.get('_pickled_state')
+        out = {k: v for k, v in out.items() if not k.startswith('_pickled_')}
+        if isinstance(st, dict): out = {**st, **out}
+    return out
+
+# %% ../nbs/02_engine.ipynb #95c20cc3
+def load_safely(path:str|Path,     # a file written by torch.save
+                map_location='cpu', # where tensors go
+               ):
+    """`torch.load(path, weights_only=True)`, with the globals the file names allow-listed as harmless stand-ins
+    (see above); `UnsafeCheckpointError` if it names a function or torch's reader refuses a well-formed pickle.
+    Other errors (a truncated, damaged or foreign file) come through as torch raises them."""
+    path = Path(path)
+    found = _pickle_globals(path)
+    names = {n for n in found or () if n not in _NUMPY and n not in _TORCH_DEFAULTS and n.split('.')[0] != 'torch'}
+    read_as = {n: _read_as(n) for n in names}
+    if refused := sorted(n for n, o in read_as.items() if o is None):
+        raise UnsafeCheckpointError(
+            f"refused checkpoint {path}: reading it would call {', '.join(refused)}, code that a file of weights never "
+            "needs (it may have been made to run a command when loaded). Nothing in it was run. Load only checkpoints "
+            "from a source you trust; aavae_nb's own files and the released AAVAE ones name no such function.")
+    allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
+    allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
+    try:
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if found is None or not re.search('weights.only', str(e), re.I): raise   # not a pickle: corrupt
+        why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
+        raise UnsafeCheckpointError(
+            f"refused checkpoint {path}: PyTorch's safe reader (weights_only=True) rejects it "
+            f"({(why.group(1) if why else str(e))[:300].strip()}). Nothing in it was run. aavae_nb reads checkpoints "
+            "only this way: save the weights as plain tensors and values (torch.save(model.state_dict(), f), "
+            "default pickle protocol) to load them here.") from None
+
+def load_checkpoint_file(path:str|Path):
+    "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt and refused files (also used by `lavae_model.load_lavae`)."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
+    try: return load_safely(path)
+    except UnsafeCheckpointError: raise
+    except Exception as e:
+        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read by "
+                         f"torch.load ({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
+                         "checkpoint, or damaged: download or save it again.") from e
+
+def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a bare state dict
+                   ) -> tuple[dict, dict, dict]:
+    "Read a checkpoint into (state_dict, hyper_parameters, meta); official Lightning and our own format."
+    ck = load_checkpoint_file(path_or_state) if isinstance(path_or_state, (str, Path)) else path_or_state
+    what = path_or_state if isinstance(path_or_state, (str, Path)) else 'the given object'
+    if isinstance(ck, dict) and {'pair', 'head_pairs'} <= set(ck):
+        raise ValueError(f"{what} is a LAVAE checkpoint (MNIST, from save_lavae), not an AAVAE one: load it with "
+                         "aavae_nb.lavae.model.load_lavae")
+    if isinstance(ck, dict) and 'state_dict' in ck:
+        sd = ck['state_dict']
+        hp = _to_plain(ck.get('hyper_parameters', ck.get('hparams')))
+        meta = ck.get('meta') if isinstance(ck.get('meta'), dict) else {
+            k: v for k, v in ck.items() if k in ('epoch', 'global_step', 'pytorch-lightning_version')}
+    else: sd, hp, meta = ck, {}, {}
+    if not isinstance(sd, dict) or not sd or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"corrupt checkpoint {what}: not a checkpoint, expected a dict with 'state_dict' (Lightning "
+                         f"or aavae_nb format) or a bare state dict of tensors, got {type(ck).__name__}")
+    for pre in ('model.', 'module.'):   # wrappers (DataParallel, a LightningModule holding `model`)
+        if all(k.startswith(pre) for k in sd): sd = {k[len(pre):]: v for k, v in sd.items()}
+    return check_finite_weights(dict(sd), what), hp, dict(meta)
+
+def check_finite_weights(sd:dict, # a state dict
+                         what,    # the checkpoint's name, for the error
+                        ) -> dict:
+    "`sd` if every floating-point tensor in it is finite; else a `ValueError` naming the bad keys (a diverged run)."
+    bad = [k for k, v in sd.items() if isinstance(v, torch.Tensor) and v.is_floating_point() and v.device.type != 'meta'
+           and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise ValueError(f"checkpoint {what} holds NaN or inf weights in {len(bad)} tensor(s) ({', '.join(bad[:4])}"
+                         f"{', ...' if len(bad) > 4 else ''}): the run that saved it diverged. Use an earlier checkpoint "
+                         "of that run, or train again (e.g. with a lower lr).")
+    return sd
 
 # %% ../nbs/02_engine.ipynb #a42b91ce
 class TinyAE(nn.Module):

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from lavae_common import flips_setup
 from aavae_nb.core import save_json, provenance, Stopwatch, atomic_path
-from aavae_nb.aavae.checkpoints import load_checkpoint_file
+from aavae_nb.engine import load_checkpoint_file
 from aavae_nb.lavae.model import load_lavae, involution_penalty
 from aavae_nb.lavae.train import evaluate_views, least_squares_maps, refit_stage2, get_config
 

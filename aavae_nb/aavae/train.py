@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from .config import TrainConfig, resolve_config
-from .checkpoints import load_safely, UnsafeCheckpointError
+from ..engine import load_safely, UnsafeCheckpointError
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                               BNStatsCB, MaxStepsCB, MarkStepCB, PresampledAug, warmup_constant, bn_window,
                               CancelFitException, NonFiniteLossError)

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from ..core import atomic_path, check_type
-from ..aavae.checkpoints import load_checkpoint_file, check_finite_weights
+from ..engine import load_checkpoint_file, check_finite_weights
 from .augment import check_pair
 
 # %% auto #0

@@ -42,10 +42,8 @@ def _sync(dev):
 
 def _kernel_us(prof) -> float:
     "Sum of device self time of every profiled event (µs): the time the GPU was busy."
-    tot = 0.0
-    for e in prof.key_averages():
-        tot += float(getattr(e, 'self_device_time_total', None) or getattr(e, 'self_cuda_time_total', 0) or 0)
-    return tot
+    return sum(float(getattr(e, 'self_device_time_total', None) or getattr(e, 'self_cuda_time_total', 0) or 0)
+               for e in prof.key_averages())
 
 def profile_summary(prof, wall_s:float, steps:int, data_s:float=0.0, top:int=12) -> dict:
     "Kernel vs host vs data time per step of a `torch.profiler.profile` over `steps` steps of `wall_s` seconds."

@@ -298,6 +298,29 @@ def _measure(c, v, x, xd, label, P, dev, seed, steps, warmup_steps, profile, pro
         return dict(config=c, variant=v, dataset=dataset, arch=arch, side=side, bs=P['bs'],
                     error=f'{type(e).__name__}: {e}'[:500])
 
+def _line(r:dict, secs:float) -> str:
+    "A row of the table as a log line."
+    return f"  {r['config']:7s} {r['variant']:12s} " + (
+        f"ERROR {r['error']}" if r['error'] else
+        f"{r['img_s']:9.0f} img/s  {r['s_per_epoch_45k']:7.2f} s/epoch  {r['tflops']:6.1f} TFLOP/s "
+        f"({100 * r['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  mem {r['peak_mem_gib']:.2f} GiB  warm-up {r['warmup_s']:.1f} s"
+    ) + f"  [{secs:.0f} s]"
+
+def _augment_rows(c, x, xd, P, dev, seed, preset, log) -> list:
+    "The augmentation alone for config `c`: `BatchSimCLR` eager (and with a compiled apply on CUDA), and the PIL rate."
+    dataset, _, side = BENCH_CONFIGS[c]
+    rows = []
+    for comp in (False, True) if dev.type == 'cuda' else (False,):
+        try:
+            a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
+            rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, img_s=a['img_s']))
+            log(f"  {c:7s} BatchSimCLR{' (compiled apply)' if comp else ''}: {a['img_s']:.0f} img/s")
+        except Exception as e: rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
+    try: rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
+                          reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
+    except Exception as e: rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
+    return rows
+
 # %% ../../nbs/aavae/11_benchmark.ipynb #6622bfcf
 def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real one)
                   device='auto',        # device
@@ -313,7 +336,6 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                   verbose:bool=True,
                  ):
     "Measure the official-style and the fast step in one run; write benchmark.csv/.json/.png; return the DataFrame."
-    import pandas as pd
     # every parameter checked here, before any variant: a variant's errors become rows of the table
     P = lookup(preset, 'bench'); seed = check_seed(seed)
     P.update({k: v for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants,
@@ -327,35 +349,24 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
     out = out_folder(out_dir, RUNS_DIR/'benchmark')
     sw, rows, aug_rows, profiles = Stopwatch(), [], [], {}
     log = print if verbose else (lambda *a, **k: None)
-    log(f"benchmark preset={preset} device={device_name(dev)} configs={cfgs} variants={vars_} bs={P['bs']} steps={P['steps']}")
+    log(f"benchmark preset={preset} device={device_name(dev)} configs={cfgs} variants={vars_} bs={P['bs']} "
+        f"steps={P['steps']}")
+    def save():   # after every variant and config: a run cut off by a time limit keeps what it measured
+        write_benchmark(_frame(rows), aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev,
+                                                                     wall=sw.elapsed, P=P))
     for c in cfgs:
-        dataset, arch, side = BENCH_CONFIGS[c]
         x, label = bench_images(c, P['n_images'], seed)
         xd = x.to(dev)
         for v in vars_:
             t = Stopwatch()
             rows.append(_measure(c, v, x, xd, label, P, dev, seed, steps, warmup_steps, profile, profiles))
-            rr = rows[-1]
-            log(f"  {c:7s} {v:12s} " + (f"{rr['img_s']:9.0f} img/s  {rr['s_per_epoch_45k']:7.2f} s/epoch  "
-                f"{rr['tflops']:6.1f} TFLOP/s ({100 * rr['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  "
-                f"mem {rr['peak_mem_gib']:.2f} GiB  warm-up {rr['warmup_s']:.1f} s"
-                if not rr['error'] else f"ERROR {rr['error']}") + f"  [{t.elapsed:.0f} s]")
+            log(_line(rows[-1], t.elapsed))
             if dev.type == 'cuda': torch.cuda.empty_cache()
-            write_benchmark(_frame(rows), aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
-        for comp in ((False, True) if dev.type == 'cuda' else (False,)) if augment else ():
-            try:
-                a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
-                aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, img_s=a['img_s']))
-                log(f"  {c:7s} BatchSimCLR{' (compiled apply)' if comp else ''}: {a['img_s']:.0f} img/s")
-            except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
-        try:
-            if augment: aug_rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
-                                             reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
-        except Exception as e: aug_rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
+            save()
+        if augment: aug_rows += _augment_rows(c, x, xd, P, dev, seed, preset, log)
         del xd
-        df = _frame(rows)   # written after every variant and config: a run cut off by a time limit keeps what it measured
-        write_benchmark(df, aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P))
-    return df
+        save()
+    return _frame(rows)
 
 # %% ../../nbs/aavae/11_benchmark.ipynb #4f41c430
 def _frame(rows):
@@ -437,6 +448,28 @@ def curve_agreement(a, b, key:str='loss') -> dict:
     return dict(n_points=len(steps), pearson_r=r, final_rel_gap=float(rel[-1]), max_rel_gap=float(rel.max()), steps=steps,
                 a=x.tolist(), b=y.tolist())
 
+# %% ../../nbs/aavae/11_benchmark.ipynb #4a39a6b3
+def _ab_arm(arm:str, cfg, data, arch:str, seed:int, dev, flags:dict) -> tuple:
+    "Pretrain one arm; its row (kNN on the `probe_val` and `test` queries pooled, loss, speed) and its history."
+    from aavae_nb.aavae.train import pretrain
+    from aavae_nb.aavae.evaluate import knn_monitor
+    from aavae_nb.aavae.augment import normalize
+    set_seed(seed)   # same initial weights in both arms (pretrain seeds again before building its own model)
+    model = _build_model(cfg.dataset, arch, 'cpu') if arch == 'tiny' else None
+    t = Stopwatch()
+    with tempfile.TemporaryDirectory() as tmp: model, hist = pretrain(cfg, data, model, dev, tmp)
+    t_pre = t.elapsed
+    nq = {q: len(getattr(data, q)) for q in ('probe_val', 'test')}   # pooled: ~1 point less noise than probe_val alone
+    kq = {q: knn_monitor(model, data, partial(normalize, dataset=cfg.dataset), cfg.knn_k, cfg.knn_t, cfg.n_knn, query=q)
+          for q in nq}
+    losses = [r for r in hist if 'loss' in r]
+    row = dict(arm=arm, knn_top1=sum(kq[q] * nq[q] for q in nq) / sum(nq.values()), knn_probe_val=kq['probe_val'],
+               knn_test=kq['test'], n_queries=sum(nq.values()), final_loss=losses[-1]['loss'],
+               steps=losses[-1]['step'], pretrain_s=t_pre,
+               img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
+               flags=str(flags), arch=arch, epochs=cfg.epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
+    return row, hist
+
 # %% ../../nbs/aavae/11_benchmark.ipynb #d7361b78
 def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 epochs on the shipped subset)
            device='auto',        # device
@@ -449,11 +482,8 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
            stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `<stem>.csv`, `<stem>.png`, `<stem>_curves.csv`)
           ) -> dict:
     "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN accuracy and loss curves; write CSV/PNG/JSON."
-    import pandas as pd
     from aavae_nb.aavae.config import resolve_config
-    from aavae_nb.aavae.train import pretrain, load_data, _flags
-    from aavae_nb.aavae.evaluate import knn_monitor
-    from aavae_nb.aavae.augment import normalize
+    from aavae_nb.aavae.train import load_data, _flags
     P = lookup(preset, 'ab')   # every parameter checked before any training (epochs and seed by the config)
     arch, ab_epochs = P.pop('arch'), P.pop('epochs')
     epochs = ab_epochs if epochs is None else epochs
@@ -467,24 +497,10 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
         cfg = resolve_config(preset, variant='aavae', arch='resnet18' if arch == 'tiny' else arch, epochs=epochs,
                              max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                              progress=False, seed=seed, **{**P, **STEP_LEVERS[arm]})
-        data, fl = data or load_data(cfg), _flags(cfg, dev)
-        set_seed(seed)   # same initial weights in both arms (pretrain seeds again before building its own model)
-        model = _build_model(cfg.dataset, arch, 'cpu') if arch == 'tiny' else None
-        t = Stopwatch()
-        with tempfile.TemporaryDirectory() as tmp: model, hist = pretrain(cfg, data, model, dev, tmp)
-        t_pre = t.elapsed
-        nq = {q: len(getattr(data, q)) for q in ('probe_val', 'test')}   # pooled queries: ~1 point less noise than probe_val alone
-        kq = {q: knn_monitor(model, data, partial(normalize, dataset=cfg.dataset), cfg.knn_k, cfg.knn_t, cfg.n_knn, query=q)
-              for q in nq}
-        knn = sum(kq[q] * nq[q] for q in nq) / sum(nq.values())
-        losses = [r for r in hist if 'loss' in r]
-        arms[arm] = dict(arm=arm, knn_top1=knn, knn_probe_val=kq['probe_val'], knn_test=kq['test'], n_queries=sum(nq.values()),
-                         final_loss=losses[-1]['loss'], steps=losses[-1]['step'], pretrain_s=t_pre,
-                         img_s_median=float(np.median([r['img_s'] for r in losses[1:]] or [losses[0]['img_s']])),
-                         flags=str(fl), arch=arch, epochs=epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
-        hists[arm], flags[arm] = hist, fl
-        log(f"{arm:10s} kNN {knn:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  {t_pre:.1f} s  flags {arms[arm]['flags']}")
-        del model
+        data, flags[arm] = data or load_data(cfg), _flags(cfg, dev)
+        arms[arm], hists[arm] = _ab_arm(arm, cfg, data, arch, seed, dev, flags[arm])
+        log(f"{arm:10s} kNN {arms[arm]['knn_top1']:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  "
+            f"{arms[arm]['pretrain_s']:.1f} s  flags {arms[arm]['flags']}")
         if dev.type == 'cuda': torch.cuda.empty_cache()
     ag = curve_agreement(hists['fast'], hists['fp32_eager'])
     d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']

@@ -58,7 +58,10 @@ PRESETS = {
     lavae=dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3)),     # all of MNIST, ~1 h on 1 core
 'cpu_long': dict(
     lavae=dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10)),   # all of MNIST, ~1.5 h on 2 cores
-'gpu': dict(
+}
+
+# %% ../nbs/03_presets.ipynb #66a4994a
+PRESETS['gpu'] = dict(
     aavae=dict(dataset='cifar10', arch='resnet18', data_source='shipped', lr=2.5e-4, bs=256, warmup_epochs=10,
                epochs=300, eval_epochs=(100, 200, 300), log_every=20, ckpt_every=25, knn_every=25, n_knn=None,
                density_every=50, density_k=16, n_density=500),
@@ -70,8 +73,8 @@ PRESETS = {
     bench=dict(configs=('r50_32', 'r18_32', 'r18_96'), variants=('official', 'fast', 'fast_cg', 'fp32_eager'),
                bs=256, n_images=45000, steps=60, warmup_steps=12, workers=None, aug_steps=50, official_steps=30),
     ab=dict(arch='resnet18', epochs=50, log_every=5),
-    lavae=dict(n_train=None, n_test=None, epochs1=20, epochs2=60, epochs3=20)),
-'paper': dict(
+    lavae=dict(n_train=None, n_test=None, epochs1=20, epochs2=60, epochs3=20))
+PRESETS['paper'] = dict(
     aavae=dict(dataset='cifar10', arch='resnet50', data_source='torchvision', lr=2.5e-4, bs=256, **_PAPER_EVAL),
     aavae_stl10=dict(dataset='stl10', arch='resnet50', data_source='torchvision', lr=5e-4, bs=512, **_PAPER_EVAL),
     figures=dict(),
@@ -79,8 +82,7 @@ PRESETS = {
     fig3=dict(betas=(0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)),
     fig4=dict(batch_sizes=(128, 256, 512, 1024), latent_dims=(64, 128, 256, 512), decoders=_R, n_log_scales=4),
     fig5=dict(n_images=8, n_views=6),
-    lavae=dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100)),
-}
+    lavae=dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100))
 
 # %% ../nbs/03_presets.ipynb #6bce5ce7
 def preset(budget:str,  # a key of `BUDGETS` (or `ALIASES`)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from ..core import check_one_of, check_type
-from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, resnet_encoder, feature_dim, check_width
+from fastcore.basics import patch
+from .resnet import DATASET_CONFIGS, resnet_encoder, feature_dim
 from .decoder import make_decoder
 
 # %% auto #0
@@ -35,8 +35,6 @@ def gaussian_log_likelihood(x_hat:torch.Tensor,  # decoder means `B×C×H×W` (n
                             log_scale,           # scalar log-variance-like width (tensor of shape [1] or float)
                            ) -> torch.Tensor:
     "log N(x; x_hat, s²) summed over C×H×W with s = exp(log_scale/2) + 1e-6, shape (B,), float32 (AAVAE Eq. 1, 3)."
-    if x_hat.shape != x.shape:
-        raise ValueError(f"x_hat {tuple(x_hat.shape)} and target x {tuple(x.shape)} must have the same shape")
     with _fp32(x_hat.device.type):
         x_hat, x = x_hat.float(), x.float()
         ls = torch.as_tensor(log_scale, dtype=torch.float32, device=x.device).reshape(())
@@ -76,6 +74,7 @@ VARIANT_SPECS = {  # Table 1: augmented input?, sampled z?, default β (kl_coeff
     'aavae': dict(augments=True,  samples=True,  kl_coeff=0.0),
 }
 
+# %% ../../nbs/aavae/04_vae.ipynb #9239b6c3
 class VAE(nn.Module):
     "ResNet encoder + projection + mirrored decoder; `variant` picks AE, VAE, AAAE or AAVAE (AAVAE §3, §4.1, Table 1)."
     def __init__(self, dataset:str='cifar10',      # 'cifar10' (32×32, 3×3 stem) or 'stl10' (96×96, 7×7 stem)
@@ -89,17 +88,10 @@ class VAE(nn.Module):
                  width:int=64,                     # ResNet width (64: the paper's; 16 only in the CPU presets)
                 ):
         super().__init__()
-        check_one_of(dataset, DATASET_CONFIGS, 'dataset'); check_one_of(arch, ARCHS, 'arch')
-        decoder_arch = check_one_of(decoder_arch or arch, ARCHS, 'decoder_arch')
-        check_one_of(variant, VARIANTS, 'variant')
-        spec = VARIANT_SPECS[variant]
-        kl_coeff = spec['kl_coeff'] if kl_coeff is None else float(check_type(kl_coeff, 'float', 'kl_coeff', lo=0))
-        if kl_coeff and not spec['samples']:
-            raise ValueError(f"variant {variant!r} does not sample z, so it has no KL term: use kl_coeff=0 "
-                             f"(or variant='vae'/'aavae' for a KL-regularised model), got kl_coeff={kl_coeff}")
-        latent_dim = check_type(latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)  # numpy integers too (sweeps)
+        spec, decoder_arch, latent_dim = VARIANT_SPECS[variant], decoder_arch or arch, int(latent_dim)
+        kl_coeff = spec['kl_coeff'] if kl_coeff is None else float(kl_coeff)
         self.dataset, self.arch, self.variant, self.latent_dim = dataset, arch, variant, latent_dim
-        self.decoder_arch, self.width = decoder_arch, check_width(width)
+        self.decoder_arch, self.width = decoder_arch, width
         self.register_buffer('beta', torch.tensor(kl_coeff), persistent=False)   # β as a tensor: no recompile per β
         self.kl_coeff, self.augments, self.samples = kl_coeff, spec['augments'], spec['samples']
         self.learn_log_scale, self.feature_dim = bool(learn_log_scale), feature_dim(arch, width)
@@ -125,49 +117,35 @@ class VAE(nn.Module):
                     kl_coeff=self.kl_coeff, log_scale=float(self.log_scale.detach().cpu()[0]),
                     learn_log_scale=self.learn_log_scale, decoder_arch=self.decoder_arch, width=self.width)
 
-    def forward(self, x:torch.Tensor) -> torch.Tensor:
-        "The representation: encoder features `B×h` of normalised images `x` (used for linear eval and kNN)."
-        return self.encoder(x)
+# %% ../../nbs/aavae/04_vae.ipynb #66679d3d
+@patch
+def forward(self:VAE, x:torch.Tensor) -> torch.Tensor:
+    "The representation: encoder features `B×h` of normalised images `x` (used for linear eval and kNN)."
+    return self.encoder(x)
 
-    def encode(self, x:torch.Tensor):
-        "Normalised images -> (mu, logvar), each `B×d`."
-        return self.projection(self.encoder(x))
+@patch
+def encode(self:VAE, x:torch.Tensor):
+    "Normalised images -> (mu, logvar), each `B×d`."
+    return self.projection(self.encoder(x))
 
-    def decode(self, z:torch.Tensor) -> torch.Tensor:
-        "Latents `B×d` -> reconstruction means `B×3×H×W`."
-        return self.decoder(z)
+@patch
+def decode(self:VAE, z:torch.Tensor) -> torch.Tensor:
+    "Latents `B×d` -> reconstruction means `B×3×H×W`."
+    return self.decoder(z)
 
-    def step(self, x_in:torch.Tensor,           # encoder input, normalised (the augmented view for aaae/aavae)
-             x_target:torch.Tensor=None,        # reconstruction target, normalised original (None: `x_in`)
-             eps:torch.Tensor=None,             # optional fixed noise for the sampler (`B×d`)
-            ) -> dict:
-        "One forward pass and the loss β·KL − log p(x_target|z), batch mean (AAVAE Eq. 1-3). All values are tensors."
-        if x_target is None: x_target = x_in
-        if x_in.shape != x_target.shape:
-            raise ValueError(f"x_in {tuple(x_in.shape)} and x_target {tuple(x_target.shape)} must have the same shape")
-        if x_in.ndim != 4 or x_in.shape[1] != 3 or x_in.shape[-1] != self.input_height or x_in.shape[-2] != self.input_height:
-            raise ValueError(f"expected normalised images B×3×{self.input_height}×{self.input_height} for "
-                             f"dataset {self.dataset!r}, got {tuple(x_in.shape)}")
-        h = self.encoder(x_in)
-        mu, logvar = self.projection(h)
-        z = sample_z(mu, logvar, eps) if self.samples else mu
-        x_hat = self.decoder(z)
-        log_pxz = gaussian_log_likelihood(x_hat, x_target, self.log_scale)
-        kl = kl_standard_normal(mu, logvar) if self.samples else torch.zeros_like(log_pxz)
-        loss = (self.beta * kl - log_pxz).mean()
-        return dict(loss=loss, kl=kl, log_pxz=log_pxz, elbo=log_pxz - kl,
-                    h=h, mu=mu, logvar=logvar, z=z, x_hat=x_hat)
-
-# %% ../../nbs/aavae/04_vae.ipynb #99ebbc4d
-def _loss_falls(variant:str, x:torch.Tensor, x_aug:torch.Tensor, steps:int=2, lr:float=2.5e-4, seed:int=0):
-    "Loss of `variant` (ResNet-18, CIFAR) before and after `steps` Adam steps on the batch `x` (a test helper)."
-    torch.manual_seed(seed)
-    m = VAE('cifar10', 'resnet18', variant)
-    x_in, eps = (x_aug if m.augments else x), torch.randn(len(x), m.latent_dim)
-    opt = torch.optim.Adam(m.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        opt.zero_grad(); loss = m.step(x_in, x, eps=eps)['loss']; loss.backward(); opt.step()
-        losses.append(loss.item())
-    with torch.no_grad(): losses.append(m.step(x_in, x, eps=eps)['loss'].item())
-    return losses
+@patch
+def step(self:VAE, x_in:torch.Tensor,  # encoder input, normalised (the augmented view for aaae/aavae)
+         x_target:torch.Tensor=None,    # reconstruction target, normalised original (None: `x_in`)
+         eps:torch.Tensor=None,         # optional fixed noise for the sampler (`B×d`)
+        ) -> dict:
+    "One forward pass and the loss β·KL − log p(x_target|z), batch mean (AAVAE Eq. 1-3). All values are tensors."
+    if x_target is None: x_target = x_in
+    h = self.encoder(x_in)
+    mu, logvar = self.projection(h)
+    z = sample_z(mu, logvar, eps) if self.samples else mu
+    x_hat = self.decoder(z)
+    log_pxz = gaussian_log_likelihood(x_hat, x_target, self.log_scale)
+    kl = kl_standard_normal(mu, logvar) if self.samples else torch.zeros_like(log_pxz)
+    loss = (self.beta * kl - log_pxz).mean()
+    return dict(loss=loss, kl=kl, log_pxz=log_pxz, elbo=log_pxz - kl,
+                h=h, mu=mu, logvar=logvar, z=z, x_hat=x_hat)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import check_one_of
-from .resnet import ARCHS, FEATURE_DIMS, DATASET_CONFIGS, feature_dim
+from .resnet import DATASET_CONFIGS, feature_dim
 
 # %% auto #0
 __all__ = ['Interpolate', 'conv3x3', 'conv1x1', 'DecoderBasicBlock', 'DecoderBottleneck', 'Decoder', 'make_decoder']
@@ -30,6 +29,7 @@ def conv1x1(cin:int, cout:int) -> nn.Conv2d:
     "1×1 convolution with bias."
     return nn.Conv2d(cin, cout, kernel_size=1, bias=True)
 
+# %% ../../nbs/aavae/03_decoder.ipynb #1b8e91c7
 class DecoderBasicBlock(nn.Module):
     "Basic block of decoder18/34: [upscale] → conv1 → ReLU → conv2, + skip (`upsample`), ReLU."
     expansion = 1
@@ -78,11 +78,8 @@ class Decoder(nn.Module):
                  out_width:int=64,              # channels of the last hidden conv (official 64)
                 ):
         super().__init__()
-        if h_dim % 16: raise ValueError(f"h_dim must be divisible by 16 (it is viewed as h/16×4×4), got {h_dim}")
         self.h_dim, self.latent_dim, self.input_height, self.first_conv3x3 = h_dim, latent_dim, input_height, first_conv3x3
         factor = 8 if first_conv3x3 else 16   # total upsampling done by the four layers (+ the final ×2 for 7×7)
-        if input_height % factor:
-            raise ValueError(f"input_height {input_height} must be divisible by {factor} for this stem")
         self.linear_projection1 = nn.Linear(latent_dim, h_dim)
         self.linear_projection2 = nn.Linear(h_dim, h_dim)
         self.relu = nn.ReLU()
@@ -121,7 +118,6 @@ def make_decoder(arch:str='resnet50',    # the encoder it mirrors: 'resnet18', '
                  width:int=64,           # the encoder's width (64: the paper's; every channel count scales with it)
                 ) -> Decoder:
     "The official decoder mirroring encoder `arch` on `dataset` (decoder18/34/50, AAVAE Fig. 4c)."
-    check_one_of(arch, ARCHS, 'arch'); check_one_of(dataset, DATASET_CONFIGS, 'dataset')
     block, layers = _DECODERS[arch]
     return Decoder(block, layers, latent_dim=latent_dim, h_dim=feature_dim(arch, width), width_per_group=8 * width,
                    out_width=width, **DATASET_CONFIGS[dataset])

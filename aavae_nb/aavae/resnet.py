@@ -8,7 +8,7 @@ import json
 import torch
 from torch import nn
 from torchvision.models import resnet as tvr
-from ..core import check_one_of, ROOT
+from ..core import ROOT
 
 # %% auto #0
 __all__ = ['ARCHS', 'FEATURE_DIMS', 'DATASET_CONFIGS', 'check_width', 'feature_dim', 'ResNetEncoder', 'resnet_encoder',
@@ -33,7 +33,7 @@ def check_width(width) -> int:
 
 def feature_dim(arch:str, width:int=64) -> int:
     "h, the representation size of `arch` at `width` (`FEATURE_DIMS` at the paper's width 64)."
-    return FEATURE_DIMS[check_one_of(arch, ARCHS, 'arch')] * check_width(width) // 64
+    return FEATURE_DIMS[arch] * width // 64
 
 # %% ../../nbs/aavae/02_resnet.ipynb #a561b3dd
 class ResNetEncoder(tvr.ResNet):
@@ -42,7 +42,6 @@ class ResNetEncoder(tvr.ResNet):
                  first_conv3x3:bool=True,        # True: CIFAR stem 3×3 stride 1; False: STL stem 7×7 stride 2
                  width:int=64,                   # stem / `layer1` channels: 64 in the paper; narrower only for CPU presets
                 ):
-        check_one_of(arch, ARCHS, 'arch'); check_width(width)
         block, layers = _BLOCKS[arch]
         super().__init__(block, layers)
         self.arch, self.first_conv3x3, self.width = arch, first_conv3x3, width
@@ -67,12 +66,12 @@ class ResNetEncoder(tvr.ResNet):
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return torch.flatten(self.avgpool(x), 1)
 
+# %% ../../nbs/aavae/02_resnet.ipynb #ad533d37
 def resnet_encoder(arch:str='resnet50',    # 'resnet18', 'resnet34' or 'resnet50'
                    dataset:str='cifar10',  # 'cifar10' (3×3 stem) or 'stl10' (7×7 stem)
                    width:int=64,           # stem channels (64: the paper's ResNet)
                   ) -> ResNetEncoder:
     "The AAVAE encoder for `dataset` (stem from `DATASET_CONFIGS`)."
-    check_one_of(dataset, DATASET_CONFIGS, 'dataset')
     return ResNetEncoder(arch, DATASET_CONFIGS[dataset]['first_conv3x3'], width)
 
 def n_params(m:nn.Module) -> int:
@@ -82,7 +81,6 @@ def n_params(m:nn.Module) -> int:
 # %% ../../nbs/aavae/02_resnet.ipynb #349e45eb
 def official_layout(dataset:str='cifar10', arch:str='resnet50', path=None) -> dict:
     "The official checkpoint layout of (`dataset`, `arch`) from `tests/official_aavae_checkpoint_layout.json`."
-    check_one_of(dataset, DATASET_CONFIGS, 'dataset'); check_one_of(arch, ARCHS, 'arch')
     with open(path or ROOT/'tests'/'official_aavae_checkpoint_layout.json') as f: return json.load(f)[f'{dataset}/{arch}']
 
 def sub_layout(state_dict:dict, prefix:str) -> dict:

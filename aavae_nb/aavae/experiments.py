@@ -19,7 +19,7 @@ from .resnet import ARCHS
 from ..engine import Callback
 
 # %% auto #0
-__all__ = ['LOG_SCALE_RANGE', 'SMOKE_NOTE', 'PAPER_TOP1', 'PAPER_CLAIMS', 'FIG4_PANELS', 'exp_config', 'draw_log_scales',
+__all__ = ['LOG_SCALE_RANGE', 'SMOKE_NOTE', 'PAPER_AAVAE', 'PAPER_CLAIMS', 'FIG4_PANELS', 'exp_config', 'draw_log_scales',
            'default_exp_dir', 'exp_title', 'save_outputs', 'cosine_matrix', 'block_mask', 'within_between',
            'augmented_views', 'view_similarity', 'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2',
            'plan_fig3', 'run_fig3', 'plot_fig3', 'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4',
@@ -117,7 +117,7 @@ def view_similarity(model:nn.Module,   # a model with `.encoder` (or an encoder)
     return sim, within_between(sim, n_images, n_views)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #9482d703
-PAPER_TOP1 = {m.lower(): dict(zip(('cifar10', 'stl10'), AAVAE_TABLE1[m])) for m in ('AAVAE', 'VAE')}  # Table 1
+PAPER_AAVAE = dict(zip(('cifar10', 'stl10'), AAVAE_TABLE1['AAVAE']))   # Table 1: the default AAVAE's top-1 %
 PAPER_CLAIMS = {
     'fig2': "paper (Fig. 2, §4.3): accuracy does not deteriorate while density overfits with a learned "
             "log-scale (a); fixing it (b) does not necessarily avoid overfitting; no clear relation between the two.",
@@ -127,10 +127,8 @@ PAPER_CLAIMS = {
             "image aligned, views of different images far apart (blocks on the diagonal).",
 }
 
-def _paper_line(ax, dataset, what='aavae', label=None):
-    v = PAPER_TOP1[what].get(dataset)
-    if v is not None:
-        ax.axhline(v, color='0.5', ls='--', lw=1, label=label or f'paper {what.upper()} default, Table 1 ({v})')
+def _paper_line(ax, dataset, label):
+    ax.axhline(PAPER_AAVAE[dataset], color='0.5', ls='--', lw=1, label=label)
 
 def _claim(fig, key):
     fig.text(0.01, -0.02, PAPER_CLAIMS[key], fontsize=7, va='top', wrap=True)
@@ -148,7 +146,7 @@ class CurveCB(Callback):
     order = 62
     def __init__(self, data, cfg:TrainConfig, every:int, probe_at=(), n_density:int=500, density_k:int=16, device='auto'):
         self.data, self.cfg, self.every, self.probe_at = data, cfg, every, set(probe_at)
-        self.n_density, self.K, self.dev, self.rows = n_density, density_k, device, []
+        self.n_density, self.K, self.dev = n_density, density_k, device
     def after_epoch(self, learn):
         from functools import partial
         from aavae_nb.aavae.augment import normalize
@@ -167,7 +165,6 @@ class CurveCB(Callback):
         else:
             c = self.cfg
             row.update(knn_top1=knn_monitor(m, self.data, norm, c.knn_k, c.knn_t, c.n_knn), probe_top1=float('nan'))
-        self.rows.append(row)
         if hasattr(learn, 'history'): learn.history.append(dict(row, curve=True))   # kept in checkpoints: resumable
 
 # %% ../../nbs/aavae/10_experiments.ipynb #71cbd24c
@@ -288,7 +285,7 @@ def run_fig3(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
         r = train_and_evaluate(cfg, data, dev, out/'runs'/f'beta_{b:g}', resume=resume)
         rows.append(dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
                          final_loss=r['final_loss'], preset=cfg.preset, dataset=cfg.dataset,
-                         paper_top1_beta0=PAPER_TOP1['aavae'][cfg.dataset], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))
+                         paper_top1_beta0=PAPER_AAVAE[cfg.dataset], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))
     df = pd.DataFrame(rows)
     fig = plot_fig3(df, exp_title('AAVAE Fig. 3: accuracy vs β (AAVAE + β·KL)', cfg0, len(data.pretrain), dev))
     return _save('fig3', 'fig3_beta', out, df, fig, verdict_fig3(df), cfg0, data, dev, sw, seed, preset,
@@ -301,7 +298,7 @@ def plot_fig3(df, title:str=''):
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.plot(df.beta, df.top1, marker='o', label='ours: linear probe (test)')
     ax.plot(df.beta, df.knn_top1, marker='s', ls=':', label='ours: kNN (probe_val)')
-    _paper_line(ax, df.dataset.iloc[0], label=f"paper: AAVAE β=0, Table 1 ({PAPER_TOP1['aavae'][df.dataset.iloc[0]]})")
+    _paper_line(ax, df.dataset.iloc[0], label=f"paper: AAVAE β=0, Table 1 ({PAPER_AAVAE[df.dataset.iloc[0]]})")
     pos = df.beta[df.beta > 0]
     lt = float(pos.min()) if len(pos) else 1.0
     ax.set_xscale('symlog', linthresh=lt); ax.set_xlim(-0.5 * lt, 2 * float(df.beta.max()) if len(pos) else 1.0)  # β >= 0 only

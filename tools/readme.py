@@ -1,0 +1,124 @@
+"""Repository tooling (not part of the package): write README.md from nbs/index.ipynb and figures/README.md from the
+results JSONs in figures/. Run `python tools/readme.py` after editing index.ipynb or adding a figure; the hidden
+test cells at the end of nbs/index.ipynb fail while either file is stale."""
+import json, re, sys
+from pathlib import Path
+from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
+
+def readme_text(nb_path=None) -> str:
+    "The README: markdown cells as they are, code cells as fenced Python, `#| hide` cells left out."
+    nb = json.loads(Path(nb_path or ROOT/'nbs'/'index.ipynb').read_text(encoding='utf-8'))
+    parts = []
+    for c in nb['cells']:
+        src = ''.join(c['source']).strip()
+        if not src or '#| hide' in src.split('\n')[0]: continue
+        if c['cell_type'] == 'markdown': parts.append(src)
+        else: parts.append('```python\n' + '\n'.join(l for l in src.split('\n') if not l.startswith('#|')) + '\n```')
+    head = '<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->\n\n'
+    return head + '\n\n'.join(parts) + '\n'
+
+def provenance_stamps(d) -> list:
+    "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
+    if isinstance(d, dict):
+        own = [d] if all(k in d for k in PROVENANCE_KEYS) else []
+        return own + [s for v in d.values() for s in provenance_stamps(v)]
+    return [s for v in d for s in provenance_stamps(v)] if isinstance(d, list) else []
+
+def read_results(p):
+    "A results JSON, loaded; a clear error where it cannot be read or parsed."
+    try: return json.loads(Path(p).read_text(encoding='utf-8'))
+    except (OSError, ValueError) as e: raise ValueError(f"cannot read {p}: missing, or not valid JSON ({e})") from e
+
+def figure_sources(figures_dir=None) -> dict:
+    """Map every file in `figures_dir` (README.md aside) to the results JSON holding its provenance: a stamped JSON
+    to itself, another file to the stamped JSON of the same name or to one whose `outputs` lists it; else `None`."""
+    d = Path(figures_dir or FIGURES_DIR)
+    files = sorted(f for f in d.iterdir() if f.is_file() and f.name != 'README.md')
+    stamped = {}
+    for f in files:
+        rec = read_results(f) if f.suffix == '.json' else None
+        if rec and provenance_stamps(rec): stamped[f.name] = rec.get('outputs', []) if isinstance(rec, dict) else []
+    listed = {o: j for j, outs in stamped.items() for o in outs}
+    def source(f):
+        if f.name in stamped: return f.name
+        return f.stem + '.json' if f.stem + '.json' in stamped else listed.get(f.name)
+    return {f.name: source(f) for f in files}
+
+def readme_figure_paths(text:str) -> list:
+    "The `figures/...` paths a README text names, `{a,b}` alternatives expanded (globs kept as they are)."
+    out = []
+    for m in re.findall(r'figures/([\w.*{},-]+)', text):
+        m = m.rstrip('.,')
+        alts = re.match(r'(.*)\{([^}]*)\}(.*)', m)
+        out += [alts[1] + a + alts[3] for a in alts[2].split(',')] if alts else [m]
+    return [p for p in out if p]
+
+def _compact(names:list) -> str:
+    "`a.csv, a.png, b.png` as `a.{csv,png}, b.png`."
+    by = {}
+    for n in names: stem, _, ext = n.partition('.'); by.setdefault(stem, []).append(ext)
+    return ', '.join(f'`{s}.{e[0]}`' if len(e) == 1 else f"`{s}.{{{','.join(e)}}}`" for s, e in by.items())
+
+def _duration(s) -> str: return '—' if s is None else f'{s:.0f} s' if s < 120 else f'{s / 60:.0f} min'
+
+def _row(j:str, others:list, rec) -> str:
+    "The index row of results JSON `j`; a JSON with per-run stamps and none of its own shows their summed wall time."
+    sts = provenance_stamps(rec)
+    top = next((c for c in (rec, rec.get('provenance') if isinstance(rec, dict) else None)
+                if isinstance(c, dict) and all(k in c for k in PROVENANCE_KEYS)), None)
+    main = top or sts[0]
+    wall = top['wall_time_s'] if top else sum(s['wall_time_s'] or 0 for s in sts)
+    n = main.get('n_train', main.get('n_pretrain'))
+    if n is None and (m := re.search(r"'pretrain': (\d+)", str(main.get('data', '')))): n = int(m[1])  # DataSplits
+    col = lambda k: ', '.join(sorted({str(s[k]) for s in sts if s[k] is not None}, key=lambda v: (len(v), v))) or '—'
+    shas = ', '.join(sorted({s['git_sha'][:7] + ('-dirty' if s['git_sha'].endswith('-dirty') else '') for s in sts}))
+    devices = '; '.join(sorted({s['device'] for s in sts}))
+    cells = [f'`{j}`', _compact(others) or '—', col('preset'), col('seed'), devices, '—' if n is None else f'{n:,}',
+             _duration(wall) + ('' if top else f' ({len(sts)} runs)'),
+             str(main.get('timestamp', ''))[:10] or '—', shas]
+    return '| ' + ' | '.join(cells) + ' |'
+
+def figures_index(figures_dir=None) -> str:
+    "A markdown table of `figures_dir`: a row per results JSON, the files it covers and its run's provenance."
+    d, groups = Path(figures_dir or FIGURES_DIR), {}
+    for f, j in figure_sources(d).items(): groups.setdefault(j, []).append(f)
+    rows = ['| results JSON | other files | preset | seed | device | training images | wall time | date | commit |',
+            '|---|---|---|---|---|---|---|---|---|']
+    for j in sorted(k for k in groups if k):
+        rows.append(_row(j, [f for f in groups[j] if f != j], read_results(d/j)))
+    if None in groups: rows.append(f"| (none: no provenance) | {_compact(groups[None])} |" + '  |' * 7)
+    return '\n'.join(rows)
+
+def figures_readme_text(figures_dir=None) -> str:
+    "The text of `figures/README.md`: a line on what is there, then `figures_index`."
+    return ('<!-- generated by tools/readme.py from the results JSONs beside it: do not edit -->\n\n# figures/\n\n'
+            'Every committed result, grouped by the results JSON that holds its provenance stamp (preset, seed, '
+            'device, versions, commit, wall time; the JSON has them in full). Only the `paper`, `cifar10_paper` and '
+            '`stl10_paper` presets are the papers\' settings; every other preset (`subset` included) is a '
+            '**reduced-budget** run; README.md says what each one shows and the command that reruns it.\n\n'
+            + figures_index(figures_dir) + '\n')
+
+def markdown_tables(text:str) -> list:
+    "Every markdown table in `text`: a list of rows (lists of cell texts), header first, the `|---|` line dropped."
+    tables, cur = [], []
+    for line in text.splitlines() + ['']:
+        if line.startswith('|'):
+            cells = [c.strip() for c in line.strip().strip('|').split('|')]
+            if not all(re.fullmatch(r':?-+:?', c) for c in cells): cur.append(cells)
+        elif cur: tables.append(cur); cur = []
+    return tables
+
+def quotes(cell:str, value:float) -> bool:
+    "Whether table cell `cell` (e.g. `**392.4**`) is `value` rounded to the cell's own number of decimals."
+    s = cell.strip('* ')
+    d = len(s.split('.')[1]) if '.' in s else 0
+    return abs(float(s) - value) <= 0.5 * 10**-d + 1e-9
+
+def write(path, text:str) -> Path:
+    "Write `text` to `path` atomically."
+    with atomic_path(path) as tmp: tmp.write_text(text, encoding='utf-8')
+    return Path(path)
+
+if __name__ == '__main__':
+    figures = figures_readme_text()   # read every JSON before writing
+    print(write(ROOT/'README.md', readme_text()), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

@@ -4,20 +4,23 @@
 
 # %% ../nbs/02_engine.ipynb #1c576a40
 from __future__ import annotations
-import _compat_pickle, argparse, builtins, math, pickle, pickletools, re, time, contextlib, warnings, zipfile
+import _compat_pickle, argparse, builtins, contextlib, math, os, pickle, pickletools, random, re, shutil, threading, time
+import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 from functools import partial
 from operator import attrgetter
 import torch
 from torch import nn
-from .core import def_device, check_type
+from fastcore.basics import patch
+from .core import atomic_path
 
 # %% auto #0
-__all__ = ['CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError', 'Callback', 'run_cbs',
-           'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB', 'warmup_constant',
-           'SchedCB', 'MetricsCB', 'BNStatsCB', 'MarkStepCB', 'PresampledAug', 'bn_window', 'UnsafeCheckpointError',
-           'load_safely', 'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'TinyAE']
+__all__ = ['RNG_LOCK', 'CKPT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError',
+           'Callback', 'run_cbs', 'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB',
+           'warmup_constant', 'SchedCB', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError', 'load_safely',
+           'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state', 'set_rng_state', 'check_job',
+           'CheckpointCB', 'TinyAE']
 
 # %% ../nbs/02_engine.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
@@ -45,12 +48,12 @@ class DeviceLoader:
                  drop_last:bool=True,       # drop the last incomplete batch (static shapes)
                  seed:int=0,                # seed of the loader's own generator
                  y:torch.Tensor=None,       # optional labels, yielded as `(x, y)`
+                 generator:torch.Generator=None, # draw the permutations from this generator instead (a LAVAE stage's)
                 ):
-        bs = check_type(bs, 'int', 'bs', lo=1)
         if drop_last and len(x) < bs:
             raise ValueError(f"{len(x)} images are fewer than one batch of {bs}: lower bs or use more data.")
         self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
-        self.gen = torch.Generator().manual_seed(seed)
+        self.gen = generator or torch.Generator().manual_seed(seed)
         self.epoch_state, self.skip = self.gen.get_state(), 0
     def __len__(self): return len(self.x) // self.bs if self.drop_last else math.ceil(len(self.x) / self.bs)
     def __iter__(self):
@@ -259,22 +262,6 @@ class BNStatsCB(Callback):
         with torch.no_grad(), learn.autocast(): (self.fn or learn.model.encoder)(learn.x_t)
         self.calls += 1
 
-class MarkStepCB(Callback):
-    "Tell torch.compile's CUDA graphs that a new training iteration begins (compile modes that use CUDA graphs)."
-    order = -10
-    def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
-
-class PresampledAug(nn.Module):
-    """A batched augmentation (`sample_params` + `apply`, e.g. `BatchSimCLR`) whose parameters are drawn eagerly
-    (the generator stays outside the graph) and whose `apply` is compiled when `compile=True`."""
-    def __init__(self, aug, compile:bool=True, mode:str=None):
-        super().__init__()
-        self.aug = aug
-        self._apply = torch.compile(aug.apply, mode=mode, dynamic=False) if compile else aug.apply
-    def forward(self, x, generator=None):
-        p = self.aug.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device)
-        return self._apply(x, p)
-
 def bn_window(eval_steps,       # optimiser-step counts at which evaluated checkpoints are written
               n:int=64):        # window length
     "`active(step)`: True in the `n` steps before each of `eval_steps` (steps are 0-based)."
@@ -382,16 +369,23 @@ def load_safely(path:str|Path,     # a file written by torch.save
             "only this way: save the weights as plain tensors and values (torch.save(model.state_dict(), f), "
             "default pickle protocol) to load them here.") from None
 
-def load_checkpoint_file(path:str|Path):
-    "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt and refused files (also used by `lavae_model.load_lavae`)."
+def load_checkpoint_file(path:str|Path, # a checkpoint file
+                         fmt:str=None,   # refuse a file whose `format` is not this one (None: any)
+                        ):
+    "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt, refused and foreign files."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
-    try: return load_safely(path)
+    try: ck = load_safely(path)
     except UnsafeCheckpointError: raise
     except Exception as e:
         raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read by "
                          f"torch.load ({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
-                         "checkpoint, or damaged: download or save it again.") from e
+                         "checkpoint, or damaged: delete it, or download or save it again.") from e
+    got = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
+    if fmt is not None and got != fmt:
+        raise ValueError(f"{path} is not a training checkpoint of this kind (format {got!r}, expected {fmt!r}): move it "
+                         "away or give another folder; `aavae_nb.aavae.checkpoints.load_model` reads released weights.")
+    return ck
 
 def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a bare state dict
                    ) -> tuple[dict, dict, dict]:
@@ -425,6 +419,104 @@ def check_finite_weights(sd:dict, # a state dict
                          f"{', ...' if len(bad) > 4 else ''}): the run that saved it diverged. Use an earlier checkpoint "
                          "of that run, or train again (e.g. with a lower lr).")
     return sd
+
+# %% ../nbs/02_engine.ipynb #d0b9d422
+RNG_LOCK = threading.RLock()   # held while random states are read or set, and while a job is seeded (threaded jobs)
+
+def rng_state(gens:dict=None) -> dict:
+    "Every random state a run draws from: torch CPU and CUDA, numpy (its key as a tensor), python, the named `gens`."
+    with RNG_LOCK:
+        name, key, pos, has_gauss, cached = np.random.get_state()
+        st = dict(torch=torch.get_rng_state(), numpy=(name, torch.from_numpy(key.astype(np.int64)), pos, has_gauss, cached),
+                  python=random.getstate(), gens={k: g.get_state() for k, g in (gens or {}).items() if g is not None})
+        if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
+    return st
+
+def set_rng_state(st:dict, gens:dict=None):
+    "Put back what `rng_state` read (numpy's key may also be a uint32 array, as in files written before)."
+    with RNG_LOCK:
+        name, key, *rest = st['numpy']
+        torch.set_rng_state(st['torch'].cpu()); np.random.set_state((name, np.asarray(key, dtype=np.uint32), *rest))
+        random.setstate(st['python'])
+        if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
+        for k, g in (gens or {}).items():
+            if g is not None and k in st['gens']: g.set_state(st['gens'][k].cpu())
+
+def check_job(old:dict, new:dict, path, hints:dict=None):
+    "Refuse to continue `path`, written by job `old`, as job `new` if they differ; `hints` say why a key may differ."
+    hints = hints or {}
+    diff = [f"{k}{f' ({hints[k]})' if k in hints else ''}: {old.get(k, 'absent')!r} there, {new.get(k, 'absent')!r} now"
+            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if diff: raise ValueError(f"{path} was written by another job ({'; '.join(diff)}). Resume with that job's settings, "
+                              "delete the file (it then trains afresh), or run with resume=False, which overwrites it.")
+
+# %% ../nbs/02_engine.ipynb #40efdda4
+CKPT_FORMAT = 'aavae_nb.train/1'
+
+class CheckpointCB(Callback):
+    "Atomic `last.ckpt` (+ `epoch=N.ckpt` for `eval_epochs`) with everything needed to resume exactly."
+    order = 70
+    def __init__(self, out_dir,         # folder of the checkpoints
+                 every:int=50,          # write `last.ckpt` every n epochs (and at the end)
+                 eval_epochs=(),        # epochs whose checkpoints are kept as `epoch=N.ckpt`
+                 job:dict=None,         # what identifies the run (compared on resume)
+                 gens:dict=None,        # the run's own generators besides the loader's (states stored)
+                 resume:bool=False,     # load `last.ckpt` in `before_fit`
+                 config:dict=None):     # the run's config (stored, for the record)
+        self.dir, self.every, self.eval_epochs, self.job = Path(out_dir), every, set(eval_epochs), job or {}
+        self.gens, self.resume, self.config = gens or {}, resume, config or {}
+    @property
+    def last(self) -> Path: return self.dir/'last.ckpt'
+
+    def save(self, learn, epoch:int, it:int, path:Path=None) -> Path:
+        "Write a checkpoint positioned at batch `it` of `epoch` (the next batch to run)."
+        dl, m = learn.dl, learn.model
+        if it >= len(dl): epoch, it, loader_state = epoch + 1, 0, dl.gen.get_state()
+        else: loader_state = dl.epoch_state
+        ck = dict(format=CKPT_FORMAT, job=self.job, state_dict=m.state_dict(), hyper_parameters=getattr(m, 'hparams', {}),
+                  optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if hasattr(learn, 'sched') else None,
+                  epoch=epoch, iter=it, global_step=learn.step_count, rng=dict(rng_state(self.gens), loader=loader_state),
+                  config=self.config, history=list(getattr(learn, 'history', [])))
+        path = path or self.last
+        with atomic_path(path) as tmp: torch.save(ck, tmp)
+        learn.last_ckpt = path
+        return path
+
+    def check(self, ck:dict):
+        "Refuse a checkpoint `ck` this run cannot continue: another format, or another run's `job`."
+        check_job(ck.get('job') or {}, self.job, self.last)
+
+# %% ../nbs/02_engine.ipynb #fd427fd9
+@patch
+def before_fit(self:CheckpointCB, learn):
+    learn.last_ckpt = None
+    if self.resume and self.last.exists():
+        ck = load_checkpoint_file(self.last, CKPT_FORMAT); self.check(ck)
+        learn.model.load_state_dict(ck['state_dict']); learn.opt.load_state_dict(ck['optimizer'])
+        if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
+        set_rng_state(ck['rng'], self.gens)
+        learn.dl.gen.set_state(ck['rng']['loader'].cpu()); learn.dl.skip = ck['iter']
+        learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
+        learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
+    self.start_step = learn.step_count            # `after_cancel_fit` saves only if a step ran after this
+
+@patch
+def after_epoch(self:CheckpointCB, learn):
+    e = learn.epoch + 1
+    if e % self.every == 0 or e == learn.n_epochs or e in self.eval_epochs:
+        p = self.save(learn, learn.epoch, len(learn.dl))
+        if e in self.eval_epochs: _link_or_copy(p, self.dir/f'epoch={e:04d}.ckpt')
+
+@patch
+def after_cancel_fit(self:CheckpointCB, learn):   # nothing trained in this fit (a finished run resumed): nothing to save
+    if learn.training and learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
+
+def _link_or_copy(src:Path, dst:Path):
+    "Keep `src` under the name `dst` (a hard link where possible: no second copy on disk), atomically."
+    with atomic_path(dst) as tmp:
+        tmp.unlink()
+        try: os.link(src, tmp)
+        except OSError: shutil.copyfile(src, tmp)
 
 # %% ../nbs/02_engine.ipynb #a42b91ce
 class TinyAE(nn.Module):

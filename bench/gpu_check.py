@@ -166,7 +166,7 @@ GEN_CASES = [(g, c) for g in ('own', 'default') for c in ('serialised', 'concurr
 def gen_case(mode:str, capture:str, trials:int=8, n:int=1 << 16, replays:int=3) -> dict:
     """Two threads, each on its own stream, capture a CUDA graph of `torch.rand` from the default CUDA generator
     (`mode='default'`) or from its own registered `torch.Generator('cuda')` (`'own'`), one capture at a time
-    (`'serialised'`, as `lavae_train.capture_step` does under BUILD_LOCK) or both at once (`'concurrent'`), then replay
+    (`'serialised'`, as `levers.capture_step` does under RNG_LOCK) or both at once (`'concurrent'`), then replay
     it `replays` times. Every replay's numbers are looked up among eager draws from a fresh generator of the same seed:
     an error, two identical outputs (a shared offset) or an output that is no eager draw (a lost offset) is a failure."""
     import threading, torch

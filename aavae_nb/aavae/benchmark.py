@@ -13,7 +13,8 @@ import torch
 from ..core import (def_device, set_seed, check_seed, check_one_of, name_list, check_type, save_json, atomic_path,
                            provenance, Stopwatch, RUNS_DIR, device_name, out_folder)
 from ..presets import preset as lookup
-from ..engine import Callback, CancelFitException, PresampledAug
+from ..engine import Callback, CancelFitException
+from ..levers import PresampledAug
 
 # %% auto #0
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'STEP_LEVERS', 'BENCH_CONFIGS', 'AB_ARMS', 'step_gflops',

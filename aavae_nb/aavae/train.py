@@ -4,7 +4,7 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import os, json, math, random, shutil
+import json, math, shutil
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -12,122 +12,21 @@ import torch
 from torch import nn
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from .config import TrainConfig, resolve_config
-from ..engine import load_safely, UnsafeCheckpointError
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
-                              BNStatsCB, MaxStepsCB, MarkStepCB, PresampledAug, warmup_constant, bn_window,
-                              CancelFitException, NonFiniteLossError)
+                              BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
+                              bn_window, CancelFitException, NonFiniteLossError)
 from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'RESULT_IGNORED', 'CheckpointCB',
-           'load_checkpoint', 'check_resumable', 'default_out_dir', 'build_model', 'load_data', 'compile_step',
-           'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1',
-           'finished_results', 'train_table1']
+__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir',
+           'build_model', 'load_data', 'compile_step', 'pretrain', 'evaluate_model', 'train_and_evaluate',
+           'table1_frame', 'plot_table1', 'save_table1', 'finished_results', 'train_table1']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
-CKPT_FORMAT = 'aavae_nb.train/1'
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale', 'bs', 'seed')
 
-def _rng_state(gens:dict) -> dict:
-    name, key, pos, has_gauss, cached = np.random.get_state()   # the key as a tensor: the file stays tensors and values
-    st = dict(torch=torch.get_rng_state(), numpy=(name, torch.from_numpy(key.astype(np.int64)), pos, has_gauss, cached),
-              python=random.getstate(), gens={k: g.get_state() for k, g in gens.items() if g is not None})
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
-    return st
-
-def _set_rng_state(st:dict, gens:dict):
-    name, key, *rest = st['numpy']   # a tensor (a uint32 array in files written before)
-    torch.set_rng_state(st['torch'].cpu()); np.random.set_state((name, np.asarray(key, dtype=np.uint32), *rest))
-    random.setstate(st['python'])
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all([s.cpu() for s in st['cuda']])
-    for k, g in gens.items():
-        if g is not None and k in st['gens']: g.set_state(st['gens'][k].cpu())
-
-class CheckpointCB(Callback):
-    "Atomic `last.ckpt` (+ `epoch=N.ckpt` for evaluated epochs) with everything needed to resume exactly."
-    order = 70
-    def __init__(self, out_dir,                # folder of the checkpoints
-                 every:int=50,                 # write `last.ckpt` every n epochs (and at the end)
-                 eval_epochs=(),               # epochs whose checkpoints are kept as `epoch=N.ckpt`
-                 config:dict=None,             # the run's config (stored)
-                 aug_gen:torch.Generator=None, # the augmentation generator (state stored)
-                 resume:bool=False):           # load `last.ckpt` in `before_fit`
-        self.dir, self.every, self.eval_epochs = Path(out_dir), every, set(eval_epochs)
-        self.config, self.aug_gen, self.resume = config or {}, aug_gen, resume
-    @property
-    def last(self) -> Path: return self.dir/'last.ckpt'
-    def _gens(self, learn): return dict(loader=None, aug=self.aug_gen)
-
-    def save(self, learn, epoch:int, it:int, path:Path=None) -> Path:
-        "Write a checkpoint positioned at batch `it` of `epoch` (the next batch to run)."
-        dl = learn.dl
-        if it >= len(dl): epoch, it, loader_state = epoch + 1, 0, dl.gen.get_state()
-        else: loader_state = dl.epoch_state
-        m = learn.model
-        ck = dict(format=CKPT_FORMAT, state_dict=m.state_dict(), hyper_parameters=getattr(m, 'hparams', {}),
-                  optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if hasattr(learn, 'sched') else None,
-                  epoch=epoch, iter=it, global_step=learn.step_count,
-                  rng=dict(_rng_state(dict(aug=self.aug_gen)), loader=loader_state),
-                  config=self.config, history=list(getattr(learn, 'history', [])))
-        path = path or self.last
-        with atomic_path(path) as tmp: torch.save(ck, tmp)
-        learn.last_ckpt = path
-        return path
-
-    def before_fit(self, learn):
-        learn.last_ckpt = None
-        if self.resume and self.last.exists(): self._resume(learn)
-        self.start_step = learn.step_count            # `after_cancel_fit` saves only if a step ran after this
-
-    def _resume(self, learn):
-        ck = load_checkpoint(self.last, map_location='cpu')   # RNG states must stay CPU tensors
-        self._check_resumable(ck)
-        learn.model.load_state_dict(ck['state_dict'])
-        learn.opt.load_state_dict(ck['optimizer'])
-        if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
-        _set_rng_state(ck['rng'], dict(aug=self.aug_gen))
-        learn.dl.gen.set_state(ck['rng']['loader'].cpu()); learn.dl.skip = ck['iter']
-        learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
-        learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
-
-    def _check_resumable(self, ck):
-        "A clear error for a `last.ckpt` this run cannot continue: another format, or another model, data or batch."
-        fmt = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
-        if fmt != CKPT_FORMAT:
-            raise ValueError(f"{self.last} is not a resumable aavae_nb checkpoint (format {fmt!r}, expected {CKPT_FORMAT!r}): "
-                             "move it away or pick another out_dir; `aavae_nb.aavae.checkpoints.load_model` reads released weights.")
-        old = ck.get('config') or {}
-        diff = [f"{k} {old.get(k)!r} there, {self.config[k]!r} now" for k in RESUME_KEYS
-                if k in self.config and old.get(k) != self.config[k]]
-        if diff: raise ValueError(f"{self.last} was written by a different run ({'; '.join(diff)}): resume with its settings, "
-                                  "or give another out_dir (or resume=False, which overwrites it).")
-
-    def after_epoch(self, learn):
-        e = learn.epoch + 1
-        if e % self.every == 0 or e == learn.n_epochs or e in self.eval_epochs:
-            p = self.save(learn, learn.epoch, len(learn.dl))
-            if e in self.eval_epochs: _link_or_copy(p, self.dir/f'epoch={e:04d}.ckpt')
-    def after_cancel_fit(self, learn):   # nothing trained in this fit (a finished run resumed): nothing to save
-        if learn.training and learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
-
-def _link_or_copy(src:Path, dst:Path):
-    "Keep `src` under the name `dst` (a hard link where possible: no second copy on disk), atomically."
-    with atomic_path(dst) as tmp:
-        tmp.unlink()
-        try: os.link(src, tmp)
-        except OSError: shutil.copyfile(src, tmp)
-
-def load_checkpoint(path, map_location='cpu') -> dict:
-    "Read a checkpoint written by `CheckpointCB` (or any torch checkpoint dict) with the safe reader; clear errors if it is unreadable or refused."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}.")
-    try: return load_safely(path, map_location)
-    except UnsafeCheckpointError as e:
-        raise UnsafeCheckpointError(f"{e} Delete it (a resumed run then starts afresh) or give another out_dir.") from None
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {e}); delete it (a resumed run "
-                         "then starts afresh), give another out_dir, or copy an `epoch=N.ckpt` of that run over it.") from e
+def _job(cfg:TrainConfig) -> dict: return {k: getattr(cfg, k) for k in RESUME_KEYS}
 
 def check_resumable(runs,              # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse finished runs)
@@ -135,8 +34,8 @@ def check_resumable(runs,              # (run folder, `TrainConfig`) of each run
     "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (unreadable, refused, another format, another run's)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
-        cb = CheckpointCB(folder, config=cfg.to_dict(), resume=True)
-        if cb.last.exists(): cb._check_resumable(load_checkpoint(cb.last))
+        cb = CheckpointCB(folder, job=_job(cfg), resume=True)
+        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT))
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
 LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)
@@ -208,15 +107,19 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
     step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
     bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
-    if fl['compile_extras'] and hasattr(aug, 'sample_params'): aug = PresampledAug(aug)
+    if fl['compile_extras'] and hasattr(aug, 'sample_params'):
+        from aavae_nb.levers import PresampledAug
+        aug = PresampledAug(aug)
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
-    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, cfg.to_dict(), aug_gen, resume)
+    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=aug_gen), resume, cfg.to_dict())
     cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), aug_gen, fl['channels_last']),
            SchedCB(warmup_constant(warmup_steps)),
            BNStatsCB(cfg.bn_stats, bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None, bn_fn),
            MetricsCB(cfg.log_every, cfg.progress), *([ck] if cfg.checkpoints or resume else []), *cbs]
     if fl['bf16']: cbl.append(AutocastCB())
-    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'): cbl.append(MarkStepCB())   # CUDA-graph modes
+    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'):   # CUDA-graph modes
+        from aavae_nb.levers import MarkStepCB
+        cbl.append(MarkStepCB())
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
     if cfg.knn_every:   # the monitor follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
         cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))

@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from ..core import check_one_of, def_device, atomic_path
 from .augment import check_views, VIEW_NAMES
 from .model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
-from .train import LAVAEConfig, fit_loop, BUILD_LOCK, ckpt_file, digest, noise_generator
+from .train import LAVAEConfig, fit_loop, ckpt_file, digest, noise_generator
+from ..engine import RNG_LOCK
 
 # %% auto #0
 __all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
@@ -113,7 +114,7 @@ def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto
             ) -> tuple:
     "A fresh CVAE, one condition per view of `views`, trained in `mode`; returns (model, loss history)."
     check_one_of(mode, CVAE_MODES, 'CVAE mode'); ckpt_file(ckpt_dir, '', resume)
-    with BUILD_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
+    with RNG_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         m = CVAE(n_cond=len(views))
     return m, train_cvae(m, views, cfg, mode, device, g, on_epoch, ckpt_dir, resume)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/lavae/03_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, threading, time, math, hashlib
+import warnings, contextlib, time, math, hashlib
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
@@ -12,13 +12,12 @@ from torch import nn
 from ..core import check_one_of, def_device, check_seed, check_fields, atomic_path
 from .augment import check_pair, check_views, VIEW_NAMES
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
-from ..engine import NonFiniteLossError
+from ..engine import NonFiniteLossError, RNG_LOCK, rng_state, set_rng_state, check_job, load_checkpoint_file
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'WARMUP_STEPS', 'BUILD_LOCK', 'PROGRESS_S', 'LOOP_CKPT_FORMAT',
-           'STAGE1_PARTS', 'PAPER_TABLE1', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig',
-           'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'side_stream', 'capture_step',
-           'noise_generator', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'read_loop_checkpoint', 'check_loop_job',
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'PROGRESS_S', 'LOOP_CKPT_FORMAT', 'STAGE1_PARTS', 'PAPER_TABLE1',
+           'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides',
+           'AdaBeliefForeach', 'adabelief', 'noise_generator', 'fit_loop', 'digest', 'part_digest', 'loop_job',
            'ckpt_file', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2',
            'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap',
            'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix',
@@ -45,7 +44,7 @@ class LAVAEConfig:
     recon_weight:float = 1.0  # weight of the BCE term (stage 1)
     eval_bs:int = 1000        # batch size for no-grad passes
     foreach:bool = True       # speed: multi-tensor AdaBelief (`AdaBeliefForeach`); False: the adabelief_pytorch package
-    cuda_graphs:bool = True   # speed, CUDA only: each training step replayed as one CUDA graph (needs `foreach`)
+    cuda_graphs:bool = False  # speed lever, CUDA only (`levers`): each step replayed as one CUDA graph (needs `foreach`)
 
     def __post_init__(self):
         "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
@@ -127,38 +126,7 @@ def adabelief(params, lr:float,
         return AdaBelief(params, lr=lr, eps=1e-16, betas=(0.9, 0.999), weight_decouple=False,
                          rectify=False, print_change_log=False)
 
-WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)
-BUILD_LOCK = threading.Lock()  # held while a model is seeded and built, and while a step is captured (`side_by_side`)
-
-@contextlib.contextmanager
-def side_stream(device, on:bool=True):
-    "Run the block on a new CUDA stream that starts after the current one's work and that the current one waits for after (nothing when not `on`)."
-    if not on: yield None; return
-    main, side = torch.cuda.current_stream(device), torch.cuda.Stream(device)
-    side.wait_stream(main)
-    with torch.cuda.stream(side): yield side
-    main.wait_stream(side)
-
-def capture_step(step,        # step(idx): one whole training step (forward, backward, optimiser, logging)
-                 idx,         # an index batch shaped like every batch the graph will replay
-                 rng=(),      # CUDA generators `step` draws from besides the default one
-                ) -> tuple:
-    """`step` recorded once as a CUDA graph on the current (side) stream; returns (graph, static index tensor), the
-    recorded step not yet run (`graph.replay()` runs it on the batch in the static tensor). On any failure: a warning
-    and (None, None), and the caller trains on eagerly."""
-    try:
-        with BUILD_LOCK:                                                   # one capture at a time, no reseeding meanwhile
-            graph, static = torch.cuda.CUDAGraph(), idx.clone()
-            for r in rng: graph.register_generator_state(r)
-            with torch.cuda.graph(graph, stream=torch.cuda.current_stream(), capture_error_mode='thread_local'):
-                step(static)
-        return graph, static
-    except Exception as e:
-        warnings.warn(f"CUDA-graph capture of the training step failed ({type(e).__name__}: {e}); training on eagerly, "
-                      "which is slower but gives the same model. Pass graphs=False (LAVAEConfig(cuda_graphs=False)) to skip it.")
-        torch.cuda.synchronize()
-        return None, None
-
+# %% ../../nbs/lavae/03_train.ipynb #b6019539
 def noise_generator(g:torch.Generator|None, device:torch.device):
     """On CUDA, a job's own generator for its noise, seeded like its shuffle generator `g`: jobs trained side by side
     then never share the default CUDA generator, whose graph-capture state concurrent replays race on (PyTorch issues
@@ -176,7 +144,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              g=None,                    # CPU generator for the shuffles; a list of K: K models at once (below)
              on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
              foreach:bool=True,         # multi-tensor AdaBelief (`AdaBeliefForeach`); False: the package's
-             graphs:bool=True,          # on CUDA: replay the whole step as one CUDA graph (needs `foreach`)
+             graphs:bool=False,         # on CUDA: replay the whole step as one CUDA graph (`levers`; needs `foreach`)
              rng=(),                    # CUDA generators `loss_fn` draws from besides the default one (for the graph)
              ckpt=None,                 # checkpoint file, written atomically after every epoch (None: no checkpoint)
              resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
@@ -185,14 +153,12 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     """Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch. With `g` a list of K
     generators (models trained side by side, `04_levers`), `idx` is K×B (row k shuffled by `g[k]`), the
     logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way (e.g. to evaluate
-    or checkpoint at chosen epochs) without restarting the optimiser. On CUDA with `graphs`, after `WARMUP_STEPS`
-    eager steps every full batch is one CUDA-graph replay (gather, forward, backward, AdaBelief, logging); a
-    partial last batch runs eagerly. With `ckpt`, every finished epoch is saved (parameters, optimiser, history,
+    or checkpoint at chosen epochs) without restarting the optimiser. On CUDA with `graphs` (a lever, off by
+    default), after `levers.WARMUP_STEPS` eager steps every full batch is one CUDA-graph replay. With `ckpt`, every finished epoch is saved (parameters, optimiser, history,
     generator states) and `resume` continues from it; a checkpoint of its last epoch returns at once (below)."""
     many = isinstance(g, (list, tuple))
     gens, params = list(g) if many else [g], list(params)
     opt, hist, start = adabelief(params, lr, foreach), [], 0
-    if ckpt is None and resume: raise ValueError("resume=True needs a checkpoint to resume from: give ckpt (or ckpt_dir)")
     if ckpt is not None:
         job = loop_job(job, params, n, bs, lr, foreach, gens)
         if resume and Path(ckpt).exists():                                  # before any step, so before a CUDA-graph capture
@@ -204,6 +170,8 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         tot.add_(log.detach())
     graphed = graphs and foreach and device.type == 'cuda'
+    if graphed: from aavae_nb.levers import WARMUP_STEPS, capture_step, side_stream
+    else: side_stream = lambda device, on: contextlib.nullcontext()
     graph, static, warm = None, None, 0
     said = t_said = time.perf_counter()                                   # progress lines (see PROGRESS_S)
     with side_stream(device, graphed):
@@ -225,7 +193,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
                     f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}); this "
                     "model stopped training and nothing of this epoch was saved. Lower the learning rate it trained with "
                     "(the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
-            if ckpt is not None: _save_loop(ckpt, job, ep + 1, epochs, hist, params, opt, gens, rng, device)
+            if ckpt is not None: _save_loop(ckpt, job, ep + 1, hist, params, opt, gens, rng)
             if on_epoch is not None: on_epoch(ep + 1, shaped())
             if time.perf_counter() - t_said >= PROGRESS_S or (ep + 1 == epochs and t_said > said):
                 t_said = time.perf_counter()
@@ -234,7 +202,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     return shaped()
 
 # %% ../../nbs/lavae/03_train.ipynb #c4a1b7e3
-LOOP_CKPT_FORMAT = 'aavae_nb.lavae.train.fit_loop/1'
+LOOP_CKPT_FORMAT = 'aavae_nb.lavae.train.fit_loop/2'   # 2: the engine's RNG snapshot
 
 def digest(*xs) -> str:
     """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
@@ -262,59 +230,29 @@ def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, gens:list)
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
 
-def _rng_states(gens, rng, device) -> dict:
-    with BUILD_LOCK:                                   # not between another job's seeding and its build (`side_by_side`)
-        return dict(gens=[None if x is None else x.get_state() for x in gens], cpu=torch.get_rng_state(),
-                    cuda=torch.cuda.get_rng_state(device) if device.type == 'cuda' else None,
-                    extra=[r.get_state() for r in rng])
+def _loop_gens(gens, rng) -> dict:
+    "The generators of a loop by name, for `engine.rng_state`: shuffles `g0`, `g1`, ..., extra ones `x0`, ..."
+    return {**{f'g{i}': x for i, x in enumerate(gens)}, **{f'x{i}': r for i, r in enumerate(rng)}}
 
-def _set_rng_states(st:dict, gens, rng, device):
-    with BUILD_LOCK:
-        for x, s in zip(gens, st['gens']):
-            if x is not None: x.set_state(s)
-        torch.set_rng_state(st['cpu'])
-        if device.type == 'cuda' and st['cuda'] is not None: torch.cuda.set_rng_state(st['cuda'], device)
-        for r, s in zip(rng, st['extra']): r.set_state(s)
-
-def _save_loop(path, job, epoch, epochs, hist, params, opt, gens, rng, device):
-    ck = dict(format=LOOP_CKPT_FORMAT, job=job, epoch=epoch, epochs=epochs, history=hist,
-              params=[p.detach().cpu() for p in params], optimizer=opt.state_dict(), rng=_rng_states(gens, rng, device))
+def _save_loop(path, job, epoch, hist, params, opt, gens, rng):
+    ck = dict(format=LOOP_CKPT_FORMAT, job=job, epoch=epoch, history=hist, params=[p.detach().cpu() for p in params],
+              optimizer=opt.state_dict(), rng=rng_state(_loop_gens(gens, rng)))
     with atomic_path(path) as tmp: torch.save(ck, tmp)
-
-def read_loop_checkpoint(path) -> dict:
-    "A checkpoint `fit_loop` wrote, read with `torch.load(weights_only=True)`; a clear error for an unreadable or foreign file."
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable checkpoint ({type(e).__name__}: {str(e)[:200]}); delete it (that stage "
-                         "then trains afresh) or run with resume=False, which overwrites it.") from None
-    fmt = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
-    if fmt != LOOP_CKPT_FORMAT:
-        raise ValueError(f"{path} is not a LAVAE training checkpoint (format {fmt!r}, expected {LOOP_CKPT_FORMAT!r}): move "
-                         "it away, or give another checkpoint folder.")
-    return ck
-
-def check_loop_job(ck:dict, job:dict, epochs:int, path):
-    "Refuse a checkpoint `ck` (from `read_loop_checkpoint`) of another job than `job` (`loop_job`), or one past `epochs`."
-    old = ck['job']
-    diff = [f"{k}{f' ({_HINTS[k]})' if k in _HINTS else ''}: {old.get(k, 'absent')!r} there, {job.get(k, 'absent')!r} now"
-            for k in sorted(set(old) | set(job)) if old.get(k) != job.get(k)]
-    if diff: raise ValueError(f"{path} was written by another job ({'; '.join(diff)}). Resume with that job's settings, "
-                              "delete the file (that stage then trains afresh), or run with resume=False, which overwrites it.")
-    if ck['epoch'] > epochs:
-        raise ValueError(f"{path} has trained {ck['epoch']} epochs, more than the {epochs} asked: ask for at least "
-                         f"{ck['epoch']}, or run with resume=False to train {epochs} afresh.")
 
 def _resume_loop(path, job, epochs, params, opt, gens, rng, device) -> tuple:
     "Load a checkpoint into the loop's parameters, optimiser and generators; returns (epochs done, history)."
-    ck = read_loop_checkpoint(path); check_loop_job(ck, job, epochs, path)
+    ck = load_checkpoint_file(path, LOOP_CKPT_FORMAT); check_job(ck['job'], job, path, _HINTS)
+    if ck['epoch'] > epochs:
+        raise ValueError(f"{path} has trained {ck['epoch']} epochs, more than the {epochs} asked: ask for at least "
+                         f"{ck['epoch']}, or run with resume=False to train {epochs} afresh.")
     with torch.no_grad():
         for p, v in zip(params, ck['params']): p.copy_(v)
     opt.load_state_dict(ck['optimizer'])
-    _set_rng_states(ck['rng'], gens, rng, device)
+    set_rng_state(ck['rng'], _loop_gens(gens, rng))
     return ck['epoch'], [list(h) for h in ck['history']]
 
 def ckpt_file(ckpt_dir, name:str, resume:bool):
-    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints; then `resume` is refused)."
+    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints); the one place that refuses `resume` without one."
     if ckpt_dir is None:
         if resume: raise ValueError("resume=True needs the folder of the checkpoints: give ckpt_dir")
         return None
@@ -478,7 +416,7 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
              ) -> tuple:
     "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
     ckpt_file(ckpt_dir, '', resume)                    # resume without a folder: refused before anything is built
-    with BUILD_LOCK:                                   # seeding + initial weights atomic when jobs run `side_by_side`
+    with RNG_LOCK:                                   # seeding + initial weights atomic when jobs run `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         model = LAVAE(pair)
     tell = lambda s: on_epoch and (lambda ep, h: on_epoch(s, ep, h))
@@ -495,7 +433,7 @@ def side_by_side(jobs:dict,       # name -> zero-argument training function (ind
     models: with `cuda_graphs` a step costs the host one replay, and one model leaves most of the GPU idle. Elsewhere
     the jobs run one after another, in order. Side by side, the seconds are not solo timings. Each job's noise
     comes from its own generator (`noise_generator`), as do its shuffles; the initial weights of
-    `fit_lavae`/`fit_cvae` (built under `BUILD_LOCK`) stay seeded; anything else a job draws from the global CPU
+    `fit_lavae`/`fit_cvae` (built under `RNG_LOCK`) stay seeded; anything else a job draws from the global CPU
     generator (a transfer head's initial weights) depends on how the threads interleave."""
     device = def_device(device)
     def timed(fn):
@@ -504,6 +442,7 @@ def side_by_side(jobs:dict,       # name -> zero-argument training function (ind
         return r, time.perf_counter() - t
     if not (on and device.type == 'cuda' and len(jobs) > 1): return {k: timed(f) for k, f in jobs.items()}
     from concurrent.futures import ThreadPoolExecutor
+    from aavae_nb.levers import side_stream
     main = torch.cuda.current_stream(device)
     def in_stream(fn):                                                 # a thread's current stream starts as the default one
         with torch.cuda.stream(main), side_stream(device): return timed(fn)
@@ -550,7 +489,7 @@ def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     import copy
     _require_stage(model, 1, 'Refitting stage 2', 'run train_stage1 first')
     m = copy.deepcopy(model)
-    with BUILD_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+    with RNG_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
         for L in m.maps: L.copy_(nn.init.xavier_uniform_(torch.empty(L.shape), generator=g))
     return m, train_stage2(m, views, cfg, device, g, None, ckpt_dir, resume, 'refit_stage2.ckpt')

@@ -8,7 +8,7 @@ import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torchvision import transforms as T
 from torchvision.transforms import functional as TF
-from ..core import check_one_of
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'SimCLRViews',
@@ -24,20 +24,6 @@ AUG_DEFAULTS = {'cifar10': dict(size=32, s=0.5, blur=False),
                 'stl10':   dict(size=96, s=1.0, blur=True)}
 "SimCLR settings per dataset (AAVAE §4.1): colour strength `s`, Gaussian blur on/off, native image side."
 
-def _check_dataset(dataset): return check_one_of(dataset, NORMS, 'dataset')
-
-def _check_images(x, what:str='x'):
-    "Raise a clear error unless `x` is a uint8 `B×3×H×W` tensor (metadata checks only: no device sync)."
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{what} must be a torch.Tensor of uint8 images B×3×H×W, got {type(x).__name__}.")
-    if x.dtype != torch.uint8:
-        raise TypeError(f"{what} must be a uint8 image batch (values 0..255), got dtype {x.dtype}. Pass the raw "
-                        "uint8 images from `load_dataset`, or convert floats in [0, 1] with "
-                        "`(x * 255).round().to(torch.uint8)`.")
-    if x.ndim != 4 or x.shape[1] != 3:
-        raise ValueError(f"{what} must have shape B×3×H×W (RGB batch), got {tuple(x.shape)}; "
-                         "add a batch dimension with `x[None]` for a single image.")
-
 def _mean_std(dataset, device, dtype=torch.float32):
     m, s = NORMS[dataset]
     return (torch.tensor(m, dtype=dtype, device=device).view(1, 3, 1, 1),
@@ -49,7 +35,6 @@ def normalize(x:torch.Tensor, # uint8 images `B×3×H×W`, any device
               dataset:str     # 'cifar10' or 'stl10': whose mean/std to use
              ) -> torch.Tensor:
     "Float32 normalised images `(x/255 - mean)/std`, same device: the AAVAE reconstruction target."
-    _check_dataset(dataset); _check_images(x)
     key = (dataset, x.device)
     if key not in _NORM_CACHE: _NORM_CACHE[key] = _mean_std(dataset, x.device)
     m, s = _NORM_CACHE[key]
@@ -62,7 +47,7 @@ def blur_kernel_size(size:int) -> int:
     return k + 1 if k % 2 == 0 else k
 
 def _resolve(dataset, size, s, blur):
-    d = AUG_DEFAULTS[_check_dataset(dataset)]
+    d = AUG_DEFAULTS[dataset]
     return (d['size'] if size is None else int(size), d['s'] if s is None else float(s),
             d['blur'] if blur is None else bool(blur))
 
@@ -83,7 +68,6 @@ def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': sets the def
                     ) -> T.Compose:
     "Per-sample torchvision SimCLR transform (AAVAE §4.1): uint8 `3×H×W` tensor or PIL image -> normalised float view."
     size, s, blur = _resolve(dataset, size, s, blur)
-    check_one_of(backend, ('tensor', 'pil'), 'backend')
     ops = [T.RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), antialias=True),
            T.RandomHorizontalFlip(p=0.5),
            T.RandomApply([T.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=0.8),
@@ -101,15 +85,12 @@ class SimCLRViews(torch.utils.data.Dataset):
                  backend:str='pil',         # 'pil' as the official code, or 'tensor'
                  **kwargs                   # `size`, `s`, `blur` for `simclr_reference`
                 ):
-        _check_images(x)
         self.x, self.y, self.dataset = x, y, dataset
         self.tfm = simclr_reference(dataset, backend=backend, **kwargs)
-        self.mean, self.std = _mean_std(dataset, 'cpu')
     def __len__(self): return len(self.x)
     def __getitem__(self, i):
         img = self.x[i]
-        target = ((img.float() / 255 - self.mean[0]) / self.std[0])
-        return self.tfm(img), target, (-1 if self.y is None else int(self.y[i]))
+        return self.tfm(img), normalize(img[None], self.dataset)[0], (-1 if self.y is None else int(self.y[i]))
 
 # %% ../../nbs/aavae/01_augment.ipynb #ffc187d2
 def sample_crop_params(B:int, H:int, W:int,           # batch size, input height and width
@@ -203,6 +184,7 @@ def adjust_hue_batch(x:torch.Tensor,     # float images in [0, 1], `B×3×H×W`
     h, s, v = _rgb2hsv(x)
     return _hsv2rgb((h + factor[:, None, None]) % 1.0, s, v)
 
+# %% ../../nbs/aavae/01_augment.ipynb #95b48da5
 def _where_hue(sel, x, f, other):
     "Hue-shifted `x` where `sel`, else `other`. On the CPU (eager) only the selected images are computed."
     if x.device.type == 'cpu' and not torch.compiler.is_compiling():   # a data-dependent size costs nothing here
@@ -272,7 +254,7 @@ class BatchSimCLR(nn.Module):
                  ratio=(3/4, 4/3),   # crop aspect-ratio range
                 ):
         super().__init__()
-        d = AUG_DEFAULTS[_check_dataset(dataset)]
+        d = AUG_DEFAULTS[dataset]
         self.dataset, self.size = dataset, size
         self.s = d['s'] if s is None else float(s)
         self.blur = d['blur'] if blur is None else bool(blur)
@@ -287,41 +269,43 @@ class BatchSimCLR(nn.Module):
 
     def kernel_size(self, H:int, W:int) -> int: return blur_kernel_size(min(self.out_size(H, W)))
 
-    def sample_params(self, B:int, H:int, W:int, generator:torch.Generator=None, device=None) -> dict:
-        "Draw every random choice for `B` images of size `H×W`: a dict of tensors with `B` rows (see `PARAM_KEYS`)."
-        device = torch.device(device) if device is not None else (generator.device if generator is not None else self.mean.device)
-        p = sample_crop_params(B, H, W, self.scale, self.ratio, generator=generator, device=device)
-        u = torch.rand(B, 9, generator=generator, device=device)
-        lo, hi = self.ranges.to(device).unbind(1)
-        p.update(flip=u[:, 0] < self.p_flip, jitter=u[:, 1] < self.p_jitter, order=u[:, 2:6].argsort(1),
-                 gray=u[:, 6] < self.p_gray, blur=(u[:, 7] < self.p_blur) & self.blur,
-                 sigma=self.sigma[0] + (self.sigma[1] - self.sigma[0]) * u[:, 8])
-        p['factors'] = lo + (hi - lo) * torch.rand(B, 4, generator=generator, device=device)
-        return p
-
-    def apply(self, x:torch.Tensor, params:dict) -> torch.Tensor:
-        "Augment uint8 `x` (`B×3×H×W`) with the given per-sample `params`; float32 normalised output."
-        _check_images(x)
-        missing = [k for k in PARAM_KEYS if k not in params]
-        if missing: raise KeyError(f"params lacks {missing}: make them with `sample_params`.")
-        H, W = x.shape[-2:]
-        p = params
-        y = _crop_resize_flip(x.float() / 255, p['top'], p['left'], p['height'], p['width'], p['flip'],
-                              self.out_size(H, W))
-        y = color_jitter_batch(y, p['jitter'], p['order'], p['factors'])
-        y = torch.where(p['gray'][:, None, None, None], rgb_to_gray(y).expand_as(y), y)
-        if self.blur: y = gaussian_blur_batch(y, self.kernel_size(H, W), p['sigma'], p['blur'])
-        return (y - self.mean.to(y.device)) / self.std.to(y.device)
-
-    def forward(self, x:torch.Tensor, generator:torch.Generator=None) -> torch.Tensor:
-        "A fresh augmented, normalised view of every image of the uint8 batch `x`, on `x.device`."
-        _check_images(x)
-        return self.apply(x, self.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device))
-
     def extra_repr(self):
         return (f"dataset={self.dataset!r}, size={self.size}, s={self.s}, blur={self.blur}, p_flip={self.p_flip}, "
                 f"p_jitter={self.p_jitter}, p_gray={self.p_gray}, p_blur={self.p_blur}, sigma={self.sigma}, "
                 f"scale={self.scale}, ratio={self.ratio}")
+
+# %% ../../nbs/aavae/01_augment.ipynb #9dabc2c2
+@patch
+def sample_params(self:BatchSimCLR, B:int, H:int, W:int, generator:torch.Generator=None, device=None) -> dict:
+    "Draw every random choice for `B` images of size `H×W`: a dict of tensors with `B` rows (see `PARAM_KEYS`)."
+    if device is None: device = generator.device if generator is not None else self.mean.device
+    device = torch.device(device)
+    p = sample_crop_params(B, H, W, self.scale, self.ratio, generator=generator, device=device)
+    u = torch.rand(B, 9, generator=generator, device=device)
+    lo, hi = self.ranges.to(device).unbind(1)
+    p.update(flip=u[:, 0] < self.p_flip, jitter=u[:, 1] < self.p_jitter, order=u[:, 2:6].argsort(1),
+             gray=u[:, 6] < self.p_gray, blur=(u[:, 7] < self.p_blur) & self.blur,
+             sigma=self.sigma[0] + (self.sigma[1] - self.sigma[0]) * u[:, 8])
+    p['factors'] = lo + (hi - lo) * torch.rand(B, 4, generator=generator, device=device)
+    return p
+
+# %% ../../nbs/aavae/01_augment.ipynb #1c7e244f
+@patch
+def apply(self:BatchSimCLR, x:torch.Tensor, params:dict) -> torch.Tensor:
+    "Augment uint8 `x` (`B×3×H×W`) with the given per-sample `params`; float32 normalised output."
+    H, W = x.shape[-2:]
+    p = params
+    y = _crop_resize_flip(x.float() / 255, p['top'], p['left'], p['height'], p['width'], p['flip'],
+                          self.out_size(H, W))
+    y = color_jitter_batch(y, p['jitter'], p['order'], p['factors'])
+    y = torch.where(p['gray'][:, None, None, None], rgb_to_gray(y).expand_as(y), y)
+    if self.blur: y = gaussian_blur_batch(y, self.kernel_size(H, W), p['sigma'], p['blur'])
+    return (y - self.mean.to(y.device)) / self.std.to(y.device)
+
+@patch
+def forward(self:BatchSimCLR, x:torch.Tensor, generator:torch.Generator=None) -> torch.Tensor:
+    "A fresh augmented, normalised view of every image of the uint8 batch `x`, on `x.device`."
+    return self.apply(x, self.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device))
 
 # %% ../../nbs/aavae/01_augment.ipynb #7ab4353d
 class BatchProbeAugment(nn.Module):
@@ -333,7 +317,7 @@ class BatchProbeAugment(nn.Module):
                  eval_resize:int=106 # STL-10 eval: resize the shorter side to this before the centre crop
                 ):
         super().__init__()
-        self.dataset, self.train = _check_dataset(dataset), bool(train)
+        self.dataset, self.train = dataset, bool(train)
         self.size = AUG_DEFAULTS[dataset]['size'] if size is None else int(size)
         self.padding, self.eval_resize = padding, eval_resize
         m, sd = _mean_std(dataset, 'cpu')
@@ -342,33 +326,33 @@ class BatchProbeAugment(nn.Module):
     def sample_params(self, B:int, H:int, W:int, generator=None, device=None) -> dict:
         "Per-sample crop box and flip (train mode)."
         if self.dataset == 'cifar10':
-            n = H + 2 * self.padding - self.size + 1
-            if n < 1: raise ValueError(f"images of {H}×{W} + padding {self.padding} are smaller than size {self.size}.")
             u = torch.rand(B, 3, generator=generator, device=device, dtype=torch.float64)
-            p = dict(top=(u[:, 0] * n).long(), left=(u[:, 1] * (W + 2 * self.padding - self.size + 1)).long(),
-                     height=torch.full((B,), self.size, device=device), width=torch.full((B,), self.size, device=device))
+            n_h, n_w = H + 2 * self.padding - self.size + 1, W + 2 * self.padding - self.size + 1
+            side = torch.full((B,), self.size, device=device)
+            p = dict(top=(u[:, 0] * n_h).long(), left=(u[:, 1] * n_w).long(), height=side, width=side)
         else:
             p = sample_crop_params(B, H, W, generator=generator, device=device)
             u = torch.rand(B, 3, generator=generator, device=device, dtype=torch.float64)
         p['flip'] = u[:, 2] < 0.5
         return p
 
-    def apply(self, x:torch.Tensor, params:dict=None) -> torch.Tensor:
-        "Transform uint8 `x` with `params` (ignored in eval mode); float32 normalised output."
-        _check_images(x)
-        y = x.float() / 255
-        if self.train:
-            if self.dataset == 'cifar10':
-                pad = self.padding
-                y = F.pad(y, (pad, pad, pad, pad), mode='reflect')
-            y = _crop_resize_flip(y, params['top'], params['left'], params['height'], params['width'],
-                                  params['flip'], (self.size, self.size))
-        elif self.dataset == 'stl10':
-            y = TF.center_crop(TF.resize(y, self.eval_resize, antialias=True), self.size)
-        return (y - self.mean.to(y.device)) / self.std.to(y.device)
+# %% ../../nbs/aavae/01_augment.ipynb #a8ec1d76
+@patch
+def apply(self:BatchProbeAugment, x:torch.Tensor, params:dict=None) -> torch.Tensor:
+    "Transform uint8 `x` with `params` (ignored in eval mode); float32 normalised output."
+    y = x.float() / 255
+    if self.train:
+        if self.dataset == 'cifar10':
+            pad = self.padding
+            y = F.pad(y, (pad, pad, pad, pad), mode='reflect')
+        y = _crop_resize_flip(y, params['top'], params['left'], params['height'], params['width'],
+                              params['flip'], (self.size, self.size))
+    elif self.dataset == 'stl10':
+        y = TF.center_crop(TF.resize(y, self.eval_resize, antialias=True), self.size)
+    return (y - self.mean.to(y.device)) / self.std.to(y.device)
 
-    def forward(self, x:torch.Tensor, generator:torch.Generator=None) -> torch.Tensor:
-        "The (random, if `train`) probe view of every image of the uint8 batch `x`."
-        _check_images(x)
-        p = self.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device) if self.train else None
-        return self.apply(x, p)
+@patch
+def forward(self:BatchProbeAugment, x:torch.Tensor, generator:torch.Generator=None) -> torch.Tensor:
+    "The (random, if `train`) probe view of every image of the uint8 batch `x`."
+    p = self.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device) if self.train else None
+    return self.apply(x, p)

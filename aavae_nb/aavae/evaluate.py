@@ -9,7 +9,7 @@ from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import def_device, set_seed, check_type
+from ..core import def_device
 from ..engine import Callback, DeviceLoader
 
 # %% auto #0
@@ -60,9 +60,6 @@ def knn_predict(bank:torch.Tensor,        # bank features `N×h`
                 chunk:int=1024,           # queries per chunk
                ) -> torch.Tensor:
     "Weighted cosine kNN class predictions for `query` (`M`, int64)."
-    if len(bank) == 0: raise ValueError("The kNN bank is empty.")
-    if not (k >= 1 and t > 0): raise ValueError(f"kNN needs k >= 1 neighbours and a temperature t > 0, got k={k}, t={t}")
-    if (bank_y < 0).any(): raise ValueError("The kNN bank has unlabeled images (label -1): use a labelled split.")
     n_classes = n_classes or int(bank_y.max()) + 1
     k = min(k, len(bank))
     bank = F.normalize(bank.float(), dim=1); bank_y = bank_y.to(bank.device)
@@ -119,28 +116,7 @@ def _probe_tfs(dataset):
 def _acc(head, feats, y) -> float:
     with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()
 
-def fit_linear_probe(f_tr:torch.Tensor,   # training features `N×h` (fp32, on the device to use)
-                     y_tr:torch.Tensor,   # their labels `N`
-                     n_classes:int,       # number of classes
-                     evals:dict=None,     # name -> (features, labels) to report top-1 on
-                     epochs:int=90, bs:int=256, lr:float=None, momentum:float=0.9, weight_decay:float=0.0,
-                     seed:int=0) -> tuple[nn.Linear, dict]:
-    "The §4.1 probe on fixed features (SGD Nesterov, cosine decay per epoch); returns `(head, {name: top1 %})`."
-    head, opt, sched, g = _probe_parts(f_tr.shape[1], n_classes, epochs, bs, lr, momentum, weight_decay, seed, f_tr.device)
-    dl = DeviceLoader(f_tr, bs, drop_last=False, seed=seed, y=y_tr.to(f_tr.device))
-    for ep in range(epochs):
-        for f, yb in dl:
-            loss = F.cross_entropy(head(f), yb)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        sched.step()
-    accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
-    return head, dict(accs, train_loss=loss.item())
-
-def _check_probe(epochs, bs):
-    check_type(epochs, 'int', 'epochs', lo=1); check_type(bs, 'int', 'bs', lo=1)
-
 def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
-    _check_probe(epochs, bs)
     g = torch.Generator().manual_seed(seed)
     head = nn.utils.skip_init(nn.Linear, h, n_classes)   # no draw from the global generator ...
     with torch.no_grad():   # ... nn.Linear's default init, drawn from our own generator (reproducible)
@@ -150,8 +126,31 @@ def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev
     head = head.to(dev)
     lr = probe_lr(bs) if lr is None else lr
     opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
-    return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0), g
+    return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
 
+# %% ../../nbs/aavae/07_evaluate.ipynb #15cf36fa
+def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images, with `featurize`), on the device to use
+                     y_tr:torch.Tensor,   # their labels `N`
+                     n_classes:int,       # number of classes
+                     evals:dict=None,     # name -> (features, labels) to report top-1 on
+                     epochs:int=90, bs:int=256, lr:float=None, momentum:float=0.9, weight_decay:float=0.0,
+                     seed:int=0,
+                     featurize=None,      # batch of `x_tr` -> features `B×h` (None: `x_tr` are the features)
+                     h:int=None,          # feature size (None: `x_tr.shape[1]`)
+                    ) -> tuple[nn.Linear, dict]:
+    "The §4.1 probe (SGD Nesterov, cosine decay per epoch); returns `(head, {name: top1 %})`."
+    head, opt, sched = _probe_parts(h or x_tr.shape[1], n_classes, epochs, bs, lr, momentum, weight_decay, seed,
+                                    x_tr.device)
+    dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr.to(x_tr.device))
+    for ep in range(epochs):
+        for xb, yb in dl:
+            loss = F.cross_entropy(head(xb if featurize is None else featurize(xb)), yb)
+            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        sched.step()
+    accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
+    return head, dict(accs, train_loss=loss.item())
+
+# %% ../../nbs/aavae/07_evaluate.ipynb #5db6d1af
 PROBE_SPLITS = ('probe_train', 'probe_val', 'test')
 
 def _seeded(tf, g:torch.Generator):
@@ -165,6 +164,7 @@ def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device
     return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device, bf16), getattr(data, s).y)
             for s in PROBE_SPLITS if len(getattr(data, s))}
 
+# %% ../../nbs/aavae/07_evaluate.ipynb #e997dcee
 def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an encoder (`x -> B×h`)
                 data,                        # `DataSplits` (probe_train, probe_val, test)
                 epochs:int=90,               # probe epochs
@@ -182,7 +182,6 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 bf16:bool=False,             # on CUDA: the frozen encoder under bf16 autocast (the protocol is fp32)
                ) -> dict:
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
-    _check_probe(epochs, bs)                     # before any feature extraction
     dev = def_device(device)
     enc = _encoder(encoder_or_model).to(dev)
     dataset = dataset or getattr(encoder_or_model, 'dataset', None) or data.name
@@ -190,31 +189,20 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
         _tr, _ev = _probe_tfs(dataset)
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
     if isinstance(train_tf, nn.Module): train_tf.to(dev)   # no host copy per probe step (`encode_features` moves eval_tf)
-    lr = probe_lr(bs) if lr is None else lr
-    if (data.probe_train.y < 0).any(): raise ValueError("probe_train has unlabeled images (label -1): the probe needs labels.")
-    n_classes, precompute = len(data.classes), precompute or features is not None
+    lr, precompute = probe_lr(bs) if lr is None else lr, precompute or features is not None
     res = dict(epochs=epochs, bs=bs, lr=lr, precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
                '; DEPARTURE: features precomputed once without augmentation' if precompute else ''))
-    names = dict(probe_train='top1_train', test='top1', probe_val='top1_probe_val')
     with eval_mode(enc):
-        if precompute:
-            feats = features or probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
-            feats = {k: (f.to(dev), y) for k, (f, y) in feats.items()}
-            _, accs = fit_linear_probe(*feats['probe_train'], n_classes, feats, epochs, bs, lr, momentum, weight_decay, seed)
-        else:
-            x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
-            h = encode_features(enc, x_tr[:2], eval_tf, device=dev).shape[1]
-            head, opt, sched, g = _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev)
-            dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr)
+        feats = features or probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
+        feats = {k: (f.to(dev), y) for k, (f, y) in feats.items()}
+        x_tr, y_tr, featurize = *feats['probe_train'], None
+        if not precompute:
             aug = _seeded(train_tf, torch.Generator(dev).manual_seed(seed + 1))   # apart from head and shuffle
-            for ep in range(epochs):
-                for xb, yb in dl:
-                    with torch.no_grad(), _autocast(dev, bf16): f = enc(aug(xb)).float()
-                    loss = F.cross_entropy(head(f), yb)
-                    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-                sched.step()
-            feats = probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
-            accs = dict({k: _acc(head, f, y) for k, (f, y) in feats.items()}, train_loss=loss.item())
+            def featurize(xb):
+                with torch.no_grad(), _autocast(dev, bf16): return enc(aug(xb)).float()
+            x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
+        _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, momentum, weight_decay, seed,
+                                   featurize, feats['probe_train'][0].shape[1])
     res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
                train_loss=accs['train_loss'])
     return res

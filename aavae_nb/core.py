@@ -319,14 +319,9 @@ def device_name(device:str|torch.device='auto') -> str:
 def cpu_info() -> dict:
     """The host CPU: its model name and family/model/stepping (`/proc/cpuinfo` on Linux) and the SIMD level torch
     dispatches its CPU kernels to. Two machines of the same kind can differ here, and a CPU run's last digits too."""
-    info = {}
-    try:
-        with open('/proc/cpuinfo') as f:
-            for l in f:
-                k, _, v = l.partition(':')
-                if not k.strip(): break                           # the first processor's block is enough
-                info.setdefault(k.strip(), v.strip())
-    except OSError: pass
+    try: block = Path('/proc/cpuinfo').read_text().split('\n\n')[0]   # the first processor's block is enough
+    except OSError: block = ''
+    info = {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in block.splitlines())}
     cpuid = '/'.join(info.get(k, '?') for k in ('cpu family', 'model', 'stepping')) if 'model' in info else None
     return dict(model=info.get('model name') or platform.processor() or platform.machine(), family_model_stepping=cpuid,
                 capability=torch.backends.cpu.get_cpu_capability())

@@ -12,54 +12,33 @@ import torch.nn.functional as F
 import torchvision.transforms.functional as TF
 import skimage.feature
 from torchvision.transforms import InterpolationMode
-from ..core import check_one_of, check_seed, name_list, atomic_path, RUNS_DIR
+from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 
 # %% auto #0
-__all__ = ['LAPLACE_EDGES', 'shearX', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'check_views', 'flip_lr', 'flip_ud', 'rotate_cw',
-           'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
-           'mini_image', 'check_pair', 'pair_keys', 'augment', 'make_views', 'cached_views', 'show_augmentations']
+__all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
+           'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
+           'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'check_views', 'cached_views',
+           'show_augmentations']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
-def _require_u8(x, ndim:int, want:str, fix:str):
-    "`x` if it is a uint8 tensor of `ndim` dimensions; else a `TypeError`: what is `want`ed, what came, the `fix`."
-    if not (isinstance(x, torch.Tensor) and x.dtype == torch.uint8 and x.ndim == ndim):
-        got = f"{type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}"
-        raise TypeError(f"{want}, got {got}: {fix}")
-    return x
-
-def _check_u8(x):
-    return _require_u8(x, 4, "LAVAE augmentations take uint8 image batches B×C×H×W",
-                       "convert with `to_uint8` from aavae_nb.core.")
-
-def check_views(views, what:str='views',
-                k:int|None=4, # how many views (None: any; a CVAE may take fewer conditions)
-               ) -> torch.Tensor:
-    "`views` as `make_views` returns them, uint8 `4×N×C×H×W` (the training loops scale by 1/255 themselves); else a clear error."
-    _require_u8(views, 5, f"{what} must be uint8 views K×N×C×H×W as `make_views` returns them",
-                "images already scaled to [0, 1] would be divided by 255 again; pass the uint8 views.")
-    if k is not None and len(views) != k:
-        raise ValueError(f"{what} must hold the {k} views {', '.join(VIEW_NAMES)} (`make_views`), got "
-                         f"{len(views)}: a stale view cache? Delete it (runs/lavae_views) and run again.")
-    return views
-
 def _uniform(n, lo, hi, g, device):
     return torch.rand(n, generator=g).to(device) * (hi - lo) + lo
 
 def flip_lr(x:torch.Tensor, g:torch.Generator=None) -> torch.Tensor:
     "Mirror each image left/right (flip the columns)."
-    return _check_u8(x).flip(-1)
+    return x.flip(-1)
 
 def flip_ud(x:torch.Tensor, g:torch.Generator=None) -> torch.Tensor:
     "Mirror each image up/down (flip the rows)."
-    return _check_u8(x).flip(-2)
+    return x.flip(-2)
 
 def rotate_cw(x:torch.Tensor, g:torch.Generator=None) -> torch.Tensor:
     "Rotate each image 90° clockwise."
-    return torch.rot90(_check_u8(x), -1, dims=(-2, -1))
+    return torch.rot90(x, -1, dims=(-2, -1))
 
 def rotate_ccw(x:torch.Tensor, g:torch.Generator=None) -> torch.Tensor:
     "Rotate each image 90° counter-clockwise."
-    return torch.rot90(_check_u8(x), 1, dims=(-2, -1))
+    return torch.rot90(x, 1, dims=(-2, -1))
 
 # %% ../../nbs/lavae/01_augment.ipynb #c46ae708
 def _gauss_kernels(sigma, k):
@@ -74,7 +53,7 @@ def gaussian_blur(x:torch.Tensor,               # uint8 images B×C×H×W
                   sigma:torch.Tensor=None,      # explicit σ per image (B,), overrides the draw
                  ) -> torch.Tensor:
     "Gaussian blur with one random σ per image (LAVAE code: kernel 7, σ∈[0.1, 2])."
-    B, C, H, W = _check_u8(x).shape
+    B, C, H, W = x.shape
     s = _uniform(B, *sigma_range, g, x.device) if sigma is None else sigma.to(x.device).float()
     w = _gauss_kernels(s, kernel).repeat_interleave(C, 0)             # (B·C)×k
     p = kernel // 2
@@ -97,7 +76,7 @@ def edge_detect(x:torch.Tensor,              # uint8 images B×C×H×W
                 alpha:torch.Tensor=None,     # explicit α per image (B,)
                ) -> torch.Tensor:
     "Blend of identity and Laplacian edge kernel, α ~ U[0, 1] per image (LAVAE code / imgaug EdgeDetect)."
-    B, C, H, W = _check_u8(x).shape
+    B, C, H, W = x.shape
     a = _uniform(B, 0., 1., g, 'cpu') if alpha is None else alpha
     k = edge_kernels(a).to(x.device).repeat_interleave(C, 0)[:, None]   # (B·C)×1×3×3
     y = F.pad(x.float().reshape(1, B * C, H, W), (1, 1, 1, 1), mode='reflect')
@@ -110,8 +89,8 @@ def shear_x(x:torch.Tensor,                 # uint8 images B×C×H×W
             angle_range=(-50., -45.),       # shear angle in degrees ~ U[lo, hi] per image
             angle:torch.Tensor=None,        # explicit angles in degrees (B,)
            ) -> torch.Tensor:
-    "Shear along x by a random angle per image (LAVAE code: imgaug ShearX(-50..-45), bilinear, fill 0)."
-    B, C, H, W = _check_u8(x).shape
+    "Shear along x by a random angle per image (LAVAE code's `shearX`: imgaug ShearX(-50..-45), bilinear, fill 0)."
+    B, C, H, W = x.shape
     a = _uniform(B, *angle_range, g, 'cpu') if angle is None else angle.float().cpu()
     theta = torch.zeros(B, 2, 3)
     theta[:, 0, 0] = theta[:, 1, 1] = 1
@@ -119,8 +98,6 @@ def shear_x(x:torch.Tensor,                 # uint8 images B×C×H×W
     grid = F.affine_grid(theta.to(x.device), (B, C, H, W), align_corners=False)
     y = F.grid_sample(x.float(), grid, mode='bilinear', padding_mode='zeros', align_corners=False)
     return y.round().clamp(0, 255).to(torch.uint8)
-
-shearX = shear_x   # the name the LAVAE code uses
 
 # %% ../../nbs/lavae/01_augment.ipynb #f3fd3b4e
 _SOBEL_SIGMA = {3: 0.0, 5: 1.0 / math.sqrt(2), 7: 1.0}     # extra binomial smoothing of a k-aperture
@@ -138,8 +115,7 @@ def canny(x:torch.Tensor,            # uint8 images B×1×H×W
           params:dict=None,          # explicit `canny_params` output
          ) -> torch.Tensor:
     "Canny edges drawn black on white, one random parameter set per image (skimage, CPU)."
-    B, C, H, W = _check_u8(x).shape
-    if C != 1: raise ValueError(f"canny takes grayscale images (C=1), got C={C}.")
+    B, C, H, W = x.shape
     p = canny_params(B, g) if params is None else params
     xs, out = x[:, 0].cpu().numpy(), np.empty((B, H, W), np.uint8)
     for i in range(B):
@@ -152,7 +128,7 @@ def canny(x:torch.Tensor,            # uint8 images B×1×H×W
 # %% ../../nbs/lavae/01_augment.ipynb #9fc28319
 def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8) -> torch.Tensor:
     "Paste an 8×8 copy of each image into its top-left corner (LAVAE 'nested mini image')."
-    y = _check_u8(x).clone()
+    y = x.clone()
     y[..., :size, :size] = TF.resize(x, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=True)
     return y
 
@@ -164,42 +140,21 @@ VIEW_NAMES = ('orig', 'a1', 'a2', 'compose')
 PAIRS = {'flips': ('flip_lr', 'flip_ud'), 'mini_edge': ('mini_image', 'edge_detect'),
          'rot_flip': ('rotate_cw', 'flip_lr'), 'shear_canny': ('shearX', 'canny')}   # the Fig. 7 pairs
 
-def check_pair(pair) -> tuple:
-    "Validate an augmentation pair (two different known names, or a key of `PAIRS`) and return it as a tuple."
-    if isinstance(pair, str):
-        if pair in PAIRS: return PAIRS[pair]
-        raise ValueError(f"Unknown pair {pair!r}: give a key of PAIRS ({', '.join(PAIRS)}) or a tuple of two "
-                         f"augmentations from {', '.join(AUGMENTATIONS)}.")
-    if not isinstance(pair, (tuple, list)):
-        raise TypeError(f"A pair is a key of PAIRS ({', '.join(PAIRS)}) or a tuple of two augmentation names, got {pair!r}.")
-    pair = tuple(pair)
-    if len(pair) != 2: raise ValueError(f"An augmentation pair has two names, got {len(pair)}: {pair}.")
-    for a in pair: check_one_of(a, AUGMENTATIONS, 'augmentation')
-    if pair[0] == pair[1]:
-        raise ValueError(f"The pair repeats {pair[0]!r}: a pair needs two different augmentations.")
-    return pair
-
-def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` parameter) or a list of them
-              min_n:int=1 # how many pairs the result needs at least
-             ) -> list:
-    "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
-    names = name_list(pairs, 'pairs', 'flips,shear_canny')
-    for p in names: check_one_of(p, PAIRS, 'pair')
-    if len(names) < min_n: raise ValueError(f"pairs needs at least {min_n} pair(s) of {', '.join(PAIRS)}, got {names}")
-    if len(set(names)) != len(names): raise ValueError(f"pairs repeats a pair: {names}")
-    return names
+def pair_names(pair) -> tuple:
+    "The two augmentation names of `pair`: a key of `PAIRS` or two names (checked at the door by `check_pair`)."
+    return PAIRS[pair] if isinstance(pair, str) else tuple(pair)
 
 def augment(x:torch.Tensor, name:str, g:torch.Generator=None) -> torch.Tensor:
     "Apply the augmentation `name` to a uint8 batch."
-    return AUGMENTATIONS[check_one_of(name, AUGMENTATIONS, 'augmentation')](x, g)
+    return AUGMENTATIONS[name](x, g)
 
 def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
                pair,                      # (a1, a2) or a key of `PAIRS`
                g:torch.Generator=None,    # random generator (all draws)
                chunk:int=8192,            # images per batched call
               ) -> torch.Tensor:
-    "The four views (orig, a1(x), a2(x), a2(a1(x))) as a uint8 tensor `4×N×1×H×W`."
-    a1, a2 = check_pair(pair); _check_u8(x)
+    "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
+    a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     for s in range(0, len(x), chunk):
         xb = x[s:s + chunk]
@@ -208,6 +163,36 @@ def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
         out[2, s:s + chunk] = augment(xb, a2, g)
         out[3, s:s + chunk] = augment(augment(xb, a1, g), a2, g)       # fresh draws for the compose view
     return out
+
+# %% ../../nbs/lavae/01_augment.ipynb #31d581b1
+def check_pair(pair) -> tuple:
+    "`pair_names(pair)` once `pair` is known to be a key of `PAIRS` or two different names of `AUGMENTATIONS`."
+    if isinstance(pair, str): return PAIRS[check_one_of(pair, PAIRS, 'pair')]
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or pair[0] == pair[1]:
+        raise ValueError(f"A pair is a key of PAIRS ({', '.join(PAIRS)}) or two different augmentations, got {pair!r}")
+    for a in pair: check_one_of(a, AUGMENTATIONS, 'augmentation')
+    return tuple(pair)
+
+def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` parameter) or a list of them
+              min_n:int=1 # how many pairs the result needs at least
+             ) -> list:
+    "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
+    names = name_list(pairs, 'pairs', 'flips,shear_canny')
+    for p in names: check_one_of(p, PAIRS, 'pair')
+    if len(names) < min_n or len(set(names)) != len(names):
+        raise ValueError(f"pairs needs at least {min_n} different pair(s) of {', '.join(PAIRS)}, got {names}")
+    return names
+
+def check_views(views,
+                k:int|None=4, # how many views (None: any; a CVAE may take fewer conditions)
+               ) -> torch.Tensor:
+    "`views` if they are uint8 `K×N×C×H×W` as `make_views` returns them (the trainers scale by 1/255 themselves)."
+    if not (isinstance(views, torch.Tensor) and views.dtype == torch.uint8 and views.ndim == 5):
+        raise TypeError(f"views must be uint8 views K×N×C×H×W as `make_views` returns them, "
+                        f"got {getattr(views, 'dtype', type(views))} {tuple(getattr(views, 'shape', ()))}")
+    if k is not None and len(views) != k:
+        raise ValueError(f"views must hold the {k} views {VIEW_NAMES}, got {len(views)}")
+    return views
 
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
@@ -218,20 +203,17 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
                  cache_dir:Path|None=None, # default RUNS_DIR/'lavae_views'; False to disable caching
                 ) -> torch.Tensor:
     "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed)."
-    pair, seed = check_pair(pair), check_seed(seed); _check_u8(x)
-    if cache_dir is False: return make_views(x, pair, torch.Generator().manual_seed(seed))
-    d = Path(cache_dir or RUNS_DIR/'lavae_views')
-    if d.exists() and not d.is_dir():
-        raise NotADirectoryError(f"the view cache folder {d} is a file: give cache_dir a folder, or False for no cache")
-    f = d/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}.pt"
-    if f.exists():
+    pair = pair_names(pair)
+    views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed))
+    if cache_dir is False: return views()
+    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}.pt"
+    if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
         try: v = torch.load(f, weights_only=True)
         except Exception: v = None
-        if isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (len(VIEW_NAMES), *x.shape): return v
-        warnings.warn(f"rebuilding the view cache {f}: it could not be read or does not hold "
-                      f"{len(VIEW_NAMES)}×{'×'.join(map(str, x.shape))} uint8 views")
+        if isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (4, *x.shape): return v
+        warnings.warn(f"rebuilding the view cache {f}: unreadable, or not the 4 uint8 views of these images")
         f.unlink()
-    v = make_views(x, pair, torch.Generator().manual_seed(seed))
+    v = views()
     with atomic_path(f) as tmp: torch.save(v, tmp)
     return v
 
@@ -239,7 +221,6 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
 def show_augmentations(x:torch.Tensor, seed:int=0):
     "Figure: rows = augmentations, columns = images."
     import matplotlib.pyplot as plt
-    from aavae_nb.core import image_grid
     names = ['original', *AUGMENTATIONS]
     fig, axs = plt.subplots(len(names), 1, figsize=(len(x) * 0.6, len(names) * 0.75))
     for ax, n in zip(axs, names):

@@ -8,9 +8,10 @@ from pathlib import Path
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import atomic_path, check_type
+from fastcore.basics import patch
+from ..core import atomic_path
 from ..engine import load_checkpoint_file, check_finite_weights
-from .augment import check_pair
+from .augment import check_pair, pair_names
 
 # %% auto #0
 __all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'to_channels_last', 'LAVAE', 'bce_sum', 'kl_sum', 'involution_penalty',
@@ -20,11 +21,11 @@ __all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'to_channels_last', 'LAVAE
 LATENT = 16
 
 def lavae_encoder() -> nn.Sequential:
-    "The convolutional trunk: 1×28×28 -> 128·7·7 features."
+    "The convolutional trunk of LAVAE (appendix C): 1×28×28 -> 128·7·7 features."
     return nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(), nn.Flatten())
 
 class LAVAEDecoder(nn.Module):
-    "One decoder head: z (B×d_in) -> Bernoulli means of 1×28×28 pixels."
+    "One decoder head (appendix C): z (B×d_in) -> Bernoulli means of 1×28×28 pixels."
     def __init__(self, d_in:int=LATENT):
         super().__init__()
         self.fc = nn.Linear(d_in, 128 * 7 * 7)
@@ -38,14 +39,13 @@ def to_channels_last(model:nn.Module) -> nn.Module:
     return model.to(memory_format=torch.channels_last)
 
 class LAVAE(nn.Module):
-    "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2)."
+    "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2): one encoder, a 16×16 map per augmentation."
     def __init__(self,
                  pair=('flip_lr', 'flip_ud'), # the augmentation pair the latent space is trained on
                  latent:int=LATENT,           # latent dimension (16 in the paper)
                 ):
         super().__init__()
-        latent = check_type(latent, 'int', 'latent (the latent dimension, 16 in the paper)', lo=1)
-        self.pair, self.latent = check_pair(pair), latent
+        self.pair, self.latent = pair_names(pair), latent
         self.head_pairs = [self.pair]                    # the pair each decoder head reconstructs
         self.encoder = lavae_encoder()
         self.fc_mu, self.fc_logvar = nn.Linear(128 * 7 * 7, latent), nn.Linear(128 * 7 * 7, latent)
@@ -65,54 +65,49 @@ class LAVAE(nn.Module):
         return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, device=mu.device, dtype=mu.dtype)
 
     def latent_views(self, z:torch.Tensor, maps=None) -> torch.Tensor:
-        "The four latents (z, z·L1, z·L2, z·L1·L2), `4×B×d`; `maps`: two 16×16 maps to use instead of the model's."
+        "The four latents (z, z·L1, z·L2, z·L1·L2), `4×B×d`; `maps`: two maps to use instead of the model's."
         L1, L2 = maps if maps is not None else self.maps
         z1, z2 = z @ L1, z @ L2
         return torch.stack([z, z1, z2, z1 @ L2])
 
     def decode(self, z:torch.Tensor, head:int=0) -> torch.Tensor:
         "Decode with head `head` (0: the stage-1 head)."
-        if not 0 <= head < len(self.decoders):
-            raise ValueError(f"head={head} does not exist: this model has {len(self.decoders)} head(s) "
-                             f"for pairs {self.head_pairs}; add one with `add_head`.")
         return self.decoders[head](z)
-
-    def add_head(self, pair) -> int:
-        "Append a new decoder head for `pair` (stage 3, transfer) and return its index."
-        pair = check_pair(pair)                          # first: a bad pair leaves heads and `head_pairs` as they were
-        self.decoders.append(to_channels_last(LAVAEDecoder(self.latent).to(self.stage.device)))
-        self.head_pairs.append(pair)
-        return len(self.decoders) - 1
-
-    def remove_head(self, head:int):
-        "Remove the stage-3 head `head` (e.g. one whose training failed); later heads move down by one."
-        if not 1 <= head < len(self.decoders):
-            raise ValueError(f"head={head} is not a stage-3 head of this model (1..{len(self.decoders) - 1}); head 0 stays")
-        del self.decoders[head]; self.head_pairs.pop(head)
-
-    def head_for(self, pair) -> int:
-        "Index of the head that reconstructs `pair`."
-        pair = check_pair(pair)
-        if pair not in self.head_pairs:
-            raise ValueError(f"No decoder head for {pair}: heads exist for {self.head_pairs}. Train one with `train_transfer`.")
-        return self.head_pairs.index(pair)
 
     def forward(self, x): return self.decode(self.encode(x)[0])
 
+# %% ../../nbs/lavae/02_model.ipynb #adbf6bd5
+@patch
+def add_head(self:LAVAE, pair) -> int:
+    "Append a new decoder head for `pair` (stage 3, transfer) and return its index."
+    self.decoders.append(to_channels_last(LAVAEDecoder(self.latent).to(self.stage.device)))
+    self.head_pairs.append(pair_names(pair))
+    return len(self.decoders) - 1
+
+@patch
+def remove_head(self:LAVAE, head:int):
+    "Remove the stage-3 head `head` (e.g. one whose training failed); later heads move down by one."
+    del self.decoders[head]; self.head_pairs.pop(head)
+
+@patch
+def head_for(self:LAVAE, pair) -> int:
+    "Index of the head that reconstructs `pair`."
+    return self.head_pairs.index(pair_names(pair))
+
 # %% ../../nbs/lavae/02_model.ipynb #a993ee5c
 def bce_sum(xhat:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy summed over pixels and batch; `x` uint8 or float in [0, 1]. A NaN in `xhat` (a diverged
-    model) makes the sum NaN, for the training loops' NaN guard, where `F.binary_cross_entropy` would stop with a range
-    error (on CUDA a device-side assert); for a finite `xhat` the value and its gradient are exactly BCE's."""
+    """Binary cross-entropy summed over pixels and batch (stage 1, eq. 5); `x` uint8 or float in [0, 1]. A NaN in
+    `xhat` (a diverged model) makes the sum NaN for the training loops' NaN guard, where `F.binary_cross_entropy` would
+    stop with a range error (on CUDA a device-side assert); for a finite `xhat` value and gradient are exactly BCE's."""
     if x.dtype == torch.uint8: x = x.float() / 255
     return F.binary_cross_entropy(xhat.nan_to_num(0.5), x, reduction='sum') + 0 * xhat.sum()
 
 def kl_sum(mu:torch.Tensor, logvar:torch.Tensor) -> torch.Tensor:
-    "KL(N(μ, σ²) ‖ N(0, I)) summed over latent dims and batch."
+    "KL(N(μ, σ²) ‖ N(0, I)) summed over latent dims and batch (stage 1, eq. 5)."
     return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 def involution_penalty(L:torch.Tensor) -> torch.Tensor:
-    "‖I − L L‖²_F: zero exactly when L is an involution (L⁻¹ = L)."
+    "‖I − L L‖²_F, the involution term of stage 2 (eq. 6): zero exactly when L⁻¹ = L."
     I = torch.eye(L.shape[-1], device=L.device, dtype=L.dtype)
     return (I - L @ L).pow(2).sum()
 
@@ -122,7 +117,7 @@ def compose(*Ls:torch.Tensor) -> torch.Tensor:
     for L in Ls[1:]: out = out @ L
     return out
 
-# %% ../../nbs/lavae/02_model.ipynb #b9c69c48
+# %% ../../nbs/lavae/02_model.ipynb #67798806
 def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
     "Save a LAVAE state dict plus its construction arguments, atomically."
     ck = dict(state_dict=model.state_dict(), pair=list(model.pair), latent=model.latent,
@@ -132,19 +127,15 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
 
 def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents already read (`load_checkpoint_file`)
                map_location='cpu') -> LAVAE:
-    "Rebuild a LAVAE saved by `save_lavae`; a clear error for a missing, corrupt or foreign file."
-    ck = path if isinstance(path, dict) else load_checkpoint_file(path)   # the reader's missing/corrupt-file errors
-    what = 'the given dict' if isinstance(path, dict) else path
+    "Rebuild a LAVAE saved by `save_lavae`: the door for checkpoints, so a missing, corrupt or foreign file fails here."
+    ck, what = (path, 'the given dict') if isinstance(path, dict) else (load_checkpoint_file(path), path)
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
-        raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (it needs state_dict, pair, latent, head_pairs; "
-                         f"found {sorted(ck) if isinstance(ck, dict) else type(ck).__name__})")
+        raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (state_dict, pair, latent, head_pairs)")
     sd = check_finite_weights(ck['state_dict'], what)
     try:
-        m = LAVAE(tuple(ck['pair']), ck['latent'])
-        for p in ck['head_pairs'][1:]: m.add_head(tuple(p))
+        m = LAVAE(check_pair(ck['pair']), ck['latent'])
+        for p in ck['head_pairs'][1:]: m.add_head(check_pair(p))
         m.load_state_dict(sd)
     except (RuntimeError, ValueError, TypeError) as e:
-        raise ValueError(f"{what} does not describe a consistent LAVAE (pair {ck['pair']}, latent {ck['latent']}, "
-                         f"{len(ck['head_pairs'])} head(s)): {str(e)[:300].rstrip('. ')}. The file was edited or written by another "
-                         "version of aavae_nb: save the model again with save_lavae.") from e
+        raise ValueError(f"{what} does not describe a consistent LAVAE ({str(e)[:300]}): save it again") from e
     return m.to(map_location)

@@ -25,9 +25,9 @@ def main() -> int:
     sys.path.insert(0, str(root))
     import aavae_nb
     bad = 0
-    for m in sorted(i.name for i in pkgutil.iter_modules(aavae_nb.__path__)):
-        try: importlib.import_module(f'aavae_nb.{m}'); print(f'ok      aavae_nb.{m}')
-        except Exception as e: bad += 1; print(f'FAILED  aavae_nb.{m}: {type(e).__name__}: {e}')
+    for m in sorted(i.name for i in pkgutil.walk_packages(aavae_nb.__path__, 'aavae_nb.')):   # aavae_nb.aavae.vae too
+        try: importlib.import_module(m); print(f'ok      {m}')
+        except Exception as e: bad += 1; print(f'FAILED  {m}: {type(e).__name__}: {e}')
     missing = missing_torch_names(root/'aavae_nb')
     print(f"torch {__import__('torch').__version__}: {'every' if not missing else 'NOT every'} torch name the package uses resolves"
           + (f"; missing: {missing}" if missing else ''))
@@ -42,7 +42,7 @@ def _dotted(node):
 def missing_torch_names(pkg) -> list:
     "The dotted torch names used in `pkg`'s modules that neither an attribute nor a submodule of the installed torch provides."
     import torch, torch.nn as nn, torch.nn.functional as F
-    names = {d for f in Path(pkg).glob('*.py') for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
+    names = {d for f in Path(pkg).rglob('*.py') for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
     # a name that is a prefix of a longer one is checked by the longer one
     names = {n for n in names if not any(m.startswith(n + '.') for m in names)}
     roots, out = {'torch': torch, 'nn': nn, 'F': F}, []

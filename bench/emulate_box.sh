@@ -33,9 +33,9 @@ L=runs/emulate_box; mkdir -p "$L"; S=$L/summary.log
   git rev-parse --short HEAD; } | tee "$S"
 "$V/bin/python" bench/check_imports.py > "$L/check_imports.log" 2>&1; rc=$?
 echo "check_imports exit $rc: $(tail -1 "$L/check_imports.log")" | tee -a "$S"
-nbs=("$@"); [ ${#nbs[@]} -gt 0 ] || nbs=($(cd nbs && ls [0-9][0-9]_*.ipynb | sed 's/\.ipynb$//'))
+nbs=("$@"); [ ${#nbs[@]} -gt 0 ] || nbs=($(cd nbs && ls {,aavae/,lavae/}[0-9][0-9]_*.ipynb | sed 's/\.ipynb$//'))
 for nb in "${nbs[@]}"; do
-  t=$(date +%s); timeout 900 "$V/bin/python" bench/run_nb.py "nbs/$nb.ipynb" > "$L/$nb.log" 2>&1; e=$?
+  t=$(date +%s); timeout 900 "$V/bin/python" bench/run_nb.py "nbs/$nb.ipynb" > "$L/${nb//\//_}.log" 2>&1; e=$?
   [ $e -ne 0 ] && rc=1
   echo "$nb exit $e in $(( $(date +%s) - t )) s" | tee -a "$S"
 done

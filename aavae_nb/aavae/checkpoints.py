@@ -4,14 +4,13 @@
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #15590ba4
 from __future__ import annotations
-import re, warnings
+import warnings
 from pathlib import Path
-import numpy as np
 import torch
 from ..core import atomic_path, check_one_of, check_type, def_device
 from .resnet import ARCHS, DATASET_CONFIGS
 from .vae import VAE, VARIANTS, VARIANT_SPECS
-from ..engine import UnsafeCheckpointError, load_safely, load_checkpoint_file, read_checkpoint, check_finite_weights
+from ..engine import read_checkpoint
 
 # %% auto #0
 __all__ = ['infer_config', 'compare_state_dicts', 'load_model', 'check_loaded', 'save_model']
@@ -24,12 +23,8 @@ _AE_HEAD = {'projection.projection_head.0.': 'projection.first_layer.0.',
 def _rename_ae_head(sd:dict) -> tuple[dict, bool]:
     "Rename the official AE head's keys to ours; returns (state_dict, whether it was an AE head)."
     if not any(k.startswith('projection.projection_head.') for k in sd): return sd, False
-    out = {}
-    for k, v in sd.items():
-        for old, new in _AE_HEAD.items():
-            if k.startswith(old): k = new + k[len(old):]; break
-        out[k] = v
-    return out, True
+    def rename(k): return next((new + k[len(old):] for old, new in _AE_HEAD.items() if k.startswith(old)), k)
+    return {rename(k): v for k, v in sd.items()}, True
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #8147b84c
 _HP_NAMES = dict(dataset=('dataset', 'dataset_name'),
@@ -43,6 +38,19 @@ def _hp(hp:dict, what:str):
         if hp.get(k) is not None: return hp[k]
     return None
 
+def _dataset_of(hp:dict, sd:dict) -> str:
+    "The checkpoint's dataset: from its hyper-parameters, else from the stem (3×3: CIFAR-10, 7×7: STL-10)."
+    ds = _hp(hp, 'dataset')
+    if ds is not None: return ds
+    stem3 = hp.get('first_conv3x3', hp.get('cifar'))
+    if stem3 is None and hp.get('first_conv') is not None: stem3 = not hp['first_conv']  # bolts: first_conv = 7×7
+    if stem3 is None and 'encoder.conv1.weight' in sd: stem3 = sd['encoder.conv1.weight'].shape[-1] == 3
+    if stem3 is None:
+        raise ValueError("cannot tell the dataset of this checkpoint (no hyper-parameters, no encoder.conv1.weight): "
+                         "pass dataset='cifar10' or 'stl10'")
+    return 'cifar10' if stem3 else 'stl10'
+
+# %% ../../nbs/aavae/05_checkpoints.ipynb #4377b21f
 def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes are read)
                  hparams:dict=None,  # the checkpoint's hyper-parameters, if any
                  **given             # explicit dataset/arch/variant/latent_dim/kl_coeff (take precedence)
@@ -53,17 +61,7 @@ def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes 
     if hp.get('remove_first_maxpool') is False or hp.get('maxpool1') is True:
         raise ValueError("this checkpoint keeps the encoder's first max-pool; AAVAE removes it on both CIFAR-10 and "
                          "STL-10, and aavae_nb only builds that configuration")
-    if 'dataset' not in cfg:
-        ds = _hp(hp, 'dataset')
-        if ds is None:
-            stem3 = hp.get('first_conv3x3', hp.get('cifar'))
-            if stem3 is None and hp.get('first_conv') is not None: stem3 = not hp['first_conv']  # bolts: first_conv = 7×7
-            if stem3 is None and 'encoder.conv1.weight' in sd: stem3 = sd['encoder.conv1.weight'].shape[-1] == 3
-            if stem3 is None:
-                raise ValueError("cannot tell the dataset of this checkpoint (no hyper-parameters, no encoder.conv1.weight): "
-                                 "pass dataset='cifar10' or 'stl10'")
-            ds = 'cifar10' if stem3 else 'stl10'
-        cfg['dataset'] = ds
+    if 'dataset' not in cfg: cfg['dataset'] = _dataset_of(hp, sd)
     check_one_of(cfg['dataset'], DATASET_CONFIGS, 'dataset')
     if 'arch' not in cfg:
         arch = _hp(hp, 'arch')
@@ -108,6 +106,7 @@ def _layout_report(missing, unexpected, mis, n=10) -> str:
     if mis: parts.append(f"{len(mis)} mis-shaped keys: " + few([f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]))
     return '; '.join(parts)
 
+# %% ../../nbs/aavae/05_checkpoints.ipynb #84f3e744
 def load_model(path_or_state,          # checkpoint file, Lightning-style dict, or bare state dict
                dataset:str=None,       # override/force the dataset ('cifar10', 'stl10')
                arch:str=None,          # override/force the encoder ('resnet18', 'resnet34', 'resnet50')
@@ -146,6 +145,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
     model.checkpoint_info = dict(hyper_parameters=hp, meta=meta, variant_known=bool(told))
     return model.to(device)
 
+# %% ../../nbs/aavae/05_checkpoints.ipynb #0f36b703
 def check_loaded(model:VAE,          # a model from `load_model`
                  src,                # where it came from (for the error)
                  variants=None,      # the variants it may be (None: any)
@@ -169,7 +169,6 @@ def save_model(model:VAE,      # the model to save
                **meta          # plain data to keep with it (epoch, provenance, ...)
               ) -> Path:
     "Save `model` as {'state_dict', 'hyper_parameters', 'meta'} (never the module object), atomically."
-    if not isinstance(model, VAE): raise TypeError(f"save_model expects an aavae_nb VAE, got {type(model).__name__}")
     ck = dict(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
               hyper_parameters=model.hparams, meta=meta, format='aavae_nb')
     with atomic_path(path) as tmp: torch.save(ck, tmp)

@@ -139,15 +139,11 @@ def find_root() -> Path:
             if _is_root(p): return p
     return Path.cwd().resolve()
 
-def _runs_dir(root:Path) -> Path:
-    "`root/'runs'`; under `nbdev_test` (which sets `IN_TEST`) a folder of this process in the temporary folder."
-    if not os.environ.get('IN_TEST'): return root/'runs'
-    d = Path(tempfile.gettempdir())/'aavae_nb_scratch'/f'pid{os.getpid()}_runs'   # removed at exit and by `scratch_dir`
-    atexit.register(shutil.rmtree, d, ignore_errors=True)
-    return d
-
 ROOT = find_root()
-DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', _runs_dir(ROOT)
+DATA_DIR, FIGURES_DIR, RUNS_DIR = ROOT/'data', ROOT/'figures', ROOT/'runs'
+if os.environ.get('IN_TEST'):   # under nbdev_test: a folder of this process, removed at exit (and by `scratch_dir`)
+    RUNS_DIR = Path(tempfile.gettempdir())/'aavae_nb_scratch'/f'pid{os.getpid()}_runs'
+    atexit.register(shutil.rmtree, RUNS_DIR, ignore_errors=True)
 
 def out_folder(out_dir,       # the output folder a user gave (str or Path); None or '': `default`
                default:Path   # the folder to use otherwise
@@ -157,12 +153,10 @@ def out_folder(out_dir,       # the output folder a user gave (str or Path); Non
     if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
         raise ValueError(f"out_dir must be a folder name (a string) or None, got {out_dir!r}")
     out = Path(out_dir) if out_dir else Path(default)
-    for p in (out, *out.parents):
-        if p.exists():
-            if not p.is_dir():
-                what = f"{str(p)!r} is a file" if p == out else f"its parent {str(p)!r} is a file"
-                raise ValueError(f"out_dir {str(out)!r} cannot be a folder: {what}; give a folder (new or existing)")
-            break
+    p = next((p for p in (out, *out.parents) if p.exists()), out)   # the nearest folder or file there already
+    if p.exists() and not p.is_dir():
+        what = f"{str(p)!r} is a file" if p == out else f"its parent {str(p)!r} is a file"
+        raise ValueError(f"out_dir {str(out)!r} cannot be a folder: {what}; give a folder (new or existing)")
     return out
 
 # %% ../nbs/00_core.ipynb #37f77d9b
@@ -281,8 +275,7 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
                                f"if that run is gone, delete {lock}.") from None
     for t in out.rglob('.*.tmp'): t.unlink(missing_ok=True)                    # left by killed atomic writes
     (out/RunClaim.MARK).write_text(f"A run into this folder started {me['started']} (pid {me['pid']} on {me['host']}) "
-                                   "and has not finished: its files may be partial. Rerun it (with resume=True where "
-                                   "it has it).\n")
+                                   "and has not finished: its files may be partial. Rerun it.\n")
     claim = RunClaim(out); atexit.register(claim.release)
     return claim
 

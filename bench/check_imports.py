@@ -29,7 +29,8 @@ def main() -> int:
         try: importlib.import_module(m); print(f'ok      {m}')
         except Exception as e: bad += 1; print(f'FAILED  {m}: {type(e).__name__}: {e}')
     missing = missing_torch_names(root/'aavae_nb')
-    print(f"torch {__import__('torch').__version__}: {'every' if not missing else 'NOT every'} torch name the package uses resolves"
+    every = 'every' if not missing else 'NOT every'
+    print(f"torch {__import__('torch').__version__}: {every} torch name the package uses resolves"
           + (f"; missing: {missing}" if missing else ''))
     return 1 if bad or missing else 0
 
@@ -40,7 +41,7 @@ def _dotted(node):
     return '.'.join([node.id] + parts[::-1]) if isinstance(node, ast.Name) and node.id in ('torch', 'nn', 'F') else None
 
 def missing_torch_names(pkg) -> list:
-    "The dotted torch names used in `pkg`'s modules that neither an attribute nor a submodule of the installed torch provides."
+    "The dotted torch names used in `pkg`'s modules that no attribute or submodule of the installed torch provides."
     import torch, torch.nn as nn, torch.nn.functional as F
     names = {d for f in Path(pkg).rglob('*.py') for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
     # a name that is a prefix of a longer one is checked by the longer one

@@ -304,8 +304,8 @@ def _line(r:dict, secs:float) -> str:
     return f"  {r['config']:7s} {r['variant']:12s} " + (
         f"ERROR {r['error']}" if r['error'] else
         f"{r['img_s']:9.0f} img/s  {r['s_per_epoch_45k']:7.2f} s/epoch  {r['tflops']:6.1f} TFLOP/s "
-        f"({100 * r['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  mem {r['peak_mem_gib']:.2f} GiB  warm-up {r['warmup_s']:.1f} s"
-    ) + f"  [{secs:.0f} s]"
+        f"({100 * r['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  mem {r['peak_mem_gib']:.2f} GiB  "
+        f"warm-up {r['warmup_s']:.1f} s") + f"  [{secs:.0f} s]"
 
 def _augment_rows(c, x, xd, P, dev, seed, preset, log) -> list:
     "The augmentation alone for config `c`: `BatchSimCLR` eager (and with a compiled apply on CUDA), and the PIL rate."
@@ -316,7 +316,8 @@ def _augment_rows(c, x, xd, P, dev, seed, preset, log) -> list:
             a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
             rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, img_s=a['img_s']))
             log(f"  {c:7s} BatchSimCLR{' (compiled apply)' if comp else ''}: {a['img_s']:.0f} img/s")
-        except Exception as e: rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
+        except Exception as e:
+            rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
     try: rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
                           reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
     except Exception as e: rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))

@@ -46,35 +46,23 @@ def blur_kernel_size(size:int) -> int:
     k = int(0.1 * size)
     return k + 1 if k % 2 == 0 else k
 
-def _resolve(dataset, size, s, blur):
-    d = AUG_DEFAULTS[dataset]
-    return (d['size'] if size is None else int(size), d['s'] if s is None else float(s),
-            d['blur'] if blur is None else bool(blur))
-
-def _to_float_tensor(img):
-    "uint8 tensor or PIL image -> float32 `C×H×W` tensor in [0, 1]."
-    if not isinstance(img, torch.Tensor): img = TF.pil_to_tensor(img)
-    return TF.convert_image_dtype(img, torch.float32)
-
-def _to_pil(img):
-    "uint8 `C×H×W` tensor -> PIL image (PIL images pass through)."
-    return TF.to_pil_image(img) if isinstance(img, torch.Tensor) else img
-
 def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': sets the defaults below and the normalisation
                      size:int=None,         # output side; None: the dataset's native side (32 / 96)
                      s:float=None,          # colour-jitter strength; None: 0.5 for CIFAR-10, 1.0 for STL-10
                      blur:bool=None,        # Gaussian blur with p=0.5; None: off for CIFAR-10, on for STL-10
                      backend:str='tensor'   # 'tensor' (float tensor ops: the test oracle) or 'pil' (official-style)
                     ) -> T.Compose:
-    "Per-sample torchvision SimCLR transform (AAVAE §4.1): uint8 `3×H×W` tensor or PIL image -> normalised float view."
-    size, s, blur = _resolve(dataset, size, s, blur)
+    "Per-sample torchvision SimCLR transform (AAVAE §4.1): uint8 `3×H×W` tensor -> normalised float view."
+    d = AUG_DEFAULTS[dataset]
+    size, s = size or d['size'], d['s'] if s is None else s
+    blur = d['blur'] if blur is None else blur
     ops = [T.RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), antialias=True),
            T.RandomHorizontalFlip(p=0.5),
            T.RandomApply([T.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=0.8),
            T.RandomGrayscale(p=0.2)]
     if blur: ops.append(T.RandomApply([T.GaussianBlur(blur_kernel_size(size), sigma=(0.1, 2.0))], p=0.5))
-    first, last = (_to_float_tensor, None) if backend == 'tensor' else (_to_pil, T.ToTensor())
-    return T.Compose([first, *ops, *([last] if last else []), T.Normalize(*NORMS[dataset])])
+    ops = [T.ConvertImageDtype(torch.float32), *ops] if backend == 'tensor' else [T.ToPILImage(), *ops, T.ToTensor()]
+    return T.Compose([*ops, T.Normalize(*NORMS[dataset])])
 
 # %% ../../nbs/aavae/01_augment.ipynb #d84b3670
 class SimCLRViews(torch.utils.data.Dataset):
@@ -140,11 +128,11 @@ def resize_weights(start:torch.Tensor,  # `B` int: first row (or column) of the 
     w = (1 - ((j - center + 0.5) * inv).abs()).clamp(min=0) * ((j >= lo) & (j < hi))
     return w / w.sum(-1, keepdim=True)
 
-def _crop_resize_flip(x, top, left, height, width, flip, out_hw):
-    "Batched `resized_crop` (+ per-sample hflip) of float images `x` (`B×C×H×W`)."
-    Ay = resize_weights(top, height, x.shape[-2], out_hw[0])
-    Ax = resize_weights(left, width, x.shape[-1], out_hw[1])
-    Ax = torch.where(flip[:, None, None], Ax.flip(1), Ax)
+def _crop_resize_flip(x, p, out_hw):
+    "Batched `resized_crop` (+ per-sample hflip) of float images `x` (`B×C×H×W`) with the crop boxes and flips `p`."
+    Ay = resize_weights(p['top'], p['height'], x.shape[-2], out_hw[0])
+    Ax = resize_weights(p['left'], p['width'], x.shape[-1], out_hw[1])
+    Ax = torch.where(p['flip'][:, None, None], Ax.flip(1), Ax)
     return Ay[:, None] @ x @ Ax.transpose(1, 2)[:, None]
 
 # %% ../../nbs/aavae/01_augment.ipynb #3c348c9f
@@ -184,7 +172,7 @@ def adjust_hue_batch(x:torch.Tensor,     # float images in [0, 1], `B×3×H×W`
     h, s, v = _rgb2hsv(x)
     return _hsv2rgb((h + factor[:, None, None]) % 1.0, s, v)
 
-# %% ../../nbs/aavae/01_augment.ipynb #95b48da5
+# %% ../../nbs/aavae/01_augment.ipynb #679b6119
 def _where_hue(sel, x, f, other):
     "Hue-shifted `x` where `sel`, else `other`. On the CPU (eager) only the selected images are computed."
     if x.device.type == 'cpu' and not torch.compiler.is_compiling():   # a data-dependent size costs nothing here
@@ -274,7 +262,7 @@ class BatchSimCLR(nn.Module):
                 f"p_jitter={self.p_jitter}, p_gray={self.p_gray}, p_blur={self.p_blur}, sigma={self.sigma}, "
                 f"scale={self.scale}, ratio={self.ratio}")
 
-# %% ../../nbs/aavae/01_augment.ipynb #9dabc2c2
+# %% ../../nbs/aavae/01_augment.ipynb #906ef8de
 @patch
 def sample_params(self:BatchSimCLR, B:int, H:int, W:int, generator:torch.Generator=None, device=None) -> dict:
     "Draw every random choice for `B` images of size `H×W`: a dict of tensors with `B` rows (see `PARAM_KEYS`)."
@@ -289,14 +277,13 @@ def sample_params(self:BatchSimCLR, B:int, H:int, W:int, generator:torch.Generat
     p['factors'] = lo + (hi - lo) * torch.rand(B, 4, generator=generator, device=device)
     return p
 
-# %% ../../nbs/aavae/01_augment.ipynb #1c7e244f
+# %% ../../nbs/aavae/01_augment.ipynb #9563b9d1
 @patch
 def apply(self:BatchSimCLR, x:torch.Tensor, params:dict) -> torch.Tensor:
     "Augment uint8 `x` (`B×3×H×W`) with the given per-sample `params`; float32 normalised output."
     H, W = x.shape[-2:]
     p = params
-    y = _crop_resize_flip(x.float() / 255, p['top'], p['left'], p['height'], p['width'], p['flip'],
-                          self.out_size(H, W))
+    y = _crop_resize_flip(x.float() / 255, p, self.out_size(H, W))
     y = color_jitter_batch(y, p['jitter'], p['order'], p['factors'])
     y = torch.where(p['gray'][:, None, None, None], rgb_to_gray(y).expand_as(y), y)
     if self.blur: y = gaussian_blur_batch(y, self.kernel_size(H, W), p['sigma'], p['blur'])
@@ -336,17 +323,14 @@ class BatchProbeAugment(nn.Module):
         p['flip'] = u[:, 2] < 0.5
         return p
 
-# %% ../../nbs/aavae/01_augment.ipynb #a8ec1d76
+# %% ../../nbs/aavae/01_augment.ipynb #f82607f2
 @patch
 def apply(self:BatchProbeAugment, x:torch.Tensor, params:dict=None) -> torch.Tensor:
     "Transform uint8 `x` with `params` (ignored in eval mode); float32 normalised output."
     y = x.float() / 255
     if self.train:
-        if self.dataset == 'cifar10':
-            pad = self.padding
-            y = F.pad(y, (pad, pad, pad, pad), mode='reflect')
-        y = _crop_resize_flip(y, params['top'], params['left'], params['height'], params['width'],
-                              params['flip'], (self.size, self.size))
+        if self.dataset == 'cifar10': y = F.pad(y, (self.padding,) * 4, mode='reflect')
+        y = _crop_resize_flip(y, params, (self.size, self.size))
     elif self.dataset == 'stl10':
         y = TF.center_crop(TF.resize(y, self.eval_resize, antialias=True), self.size)
     return (y - self.mean.to(y.device)) / self.std.to(y.device)

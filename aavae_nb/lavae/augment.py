@@ -18,7 +18,7 @@ from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 __all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
            'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
            'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'check_views', 'cached_views',
-           'show_augmentations']
+           'rows_figure', 'show_augmentations']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
 def _uniform(n, lo, hi, g, device):
@@ -218,14 +218,21 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
     return v
 
 # %% ../../nbs/lavae/01_augment.ipynb #912413f9
-def show_augmentations(x:torch.Tensor, seed:int=0):
-    "Figure: rows = augmentations, columns = images."
+def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
+                title:str=None, scale:float=0.55):
+    "One labelled row of images per entry of `rows`; returns the figure."
     import matplotlib.pyplot as plt
-    names = ['original', *AUGMENTATIONS]
-    fig, axs = plt.subplots(len(names), 1, figsize=(len(x) * 0.6, len(names) * 0.75))
-    for ax, n in zip(axs, names):
-        y = x if n == 'original' else augment(x, n, torch.Generator().manual_seed(seed))
-        ax.imshow(image_grid(y, nrow=len(x)), interpolation='nearest'); ax.set_axis_off()
-        ax.set_title(n, fontsize=8, loc='left')
+    n = max(len(v) for v in rows.values())
+    fig, axs = plt.subplots(len(rows), 1, figsize=(scale * n + 1.6, scale * len(rows) + (0.4 if title else 0)),
+                            squeeze=False)
+    for ax, (k, v) in zip(axs[:, 0], rows.items()):
+        ax.imshow(image_grid(v, nrow=n, padding=1), interpolation='nearest')
+        ax.set_xticks([]); ax.set_yticks([]); [s.set_visible(False) for s in ax.spines.values()]
+        ax.set_ylabel(k, rotation=0, ha='right', va='center', fontsize=8)
+    if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+def show_augmentations(x:torch.Tensor, seed:int=0):
+    "Figure: rows = augmentations (each drawn with a generator seeded `seed`), columns = images."
+    return rows_figure({'original': x, **{n: augment(x, n, torch.Generator().manual_seed(seed)) for n in AUGMENTATIONS}})

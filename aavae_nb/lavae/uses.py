@@ -6,35 +6,18 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from ..core import check_one_of, def_device, image_grid
-from .augment import VIEW_NAMES
+from ..core import def_device, image_grid
+from .augment import VIEW_NAMES, rows_figure
 from .model import LAVAE, compose, bce_sum
 
 # %% auto #0
-__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'rows_figure', 'reconstruct', 'augment_latent', 'latent_augment_rows',
-           'inverse_map', 'invert', 'inversion_errors', 'invert_rows', 'recursive', 'fit_ica', 'paths_figure',
-           'sample_latents', 'interpolate', 'sampling_figure', 'interpolation_figure', 'view_latents', 'project',
-           'geometry_figure', 'geometry_points', 'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
-
-# %% ../../nbs/lavae/04_uses.ipynb #e33b56f6
-def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
-                title:str=None, scale:float=0.55):
-    "One labelled row of images per entry of `rows`; returns the figure."
-    import matplotlib.pyplot as plt
-    n = max(len(v) for v in rows.values())
-    fig, axs = plt.subplots(len(rows), 1, figsize=(scale * n + 1.6, scale * len(rows) + (0.4 if title else 0)), squeeze=False)
-    for ax, (k, v) in zip(axs[:, 0], rows.items()):
-        ax.imshow(image_grid(v, nrow=n, padding=1), interpolation='nearest')
-        ax.set_xticks([]); ax.set_yticks([]); [s.set_visible(False) for s in ax.spines.values()]
-        ax.set_ylabel(k, rotation=0, ha='right', va='center', fontsize=8)
-    if title: fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'reconstruct', 'augment_latent', 'latent_augment_rows', 'inverse_map',
+           'invert', 'inversion_errors', 'invert_rows', 'recursive', 'paths_figure', 'sample_latents', 'interpolate',
+           'sampling_figure', 'interpolation_figure', 'view_latents', 'project', 'geometry_figure', 'geometry_points',
+           'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
 
 # %% ../../nbs/lavae/04_uses.ipynb #1ce29165
-def _mu(model, x, device):
-    x = x.to(device)
-    return model.encode(x)[0]
+def _mu(model, x, device): return model.encode(x.to(device))[0]
 
 @torch.no_grad()
 def reconstruct(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> torch.Tensor:
@@ -42,13 +25,16 @@ def reconstruct(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> t
     device = def_device(device); model.to(device).eval()
     return torch.stack([model.decode(_mu(model, v, device), head) for v in views])
 
+def _decode_maps(model, z, head):
+    L1, L2 = model.maps
+    return torch.stack([model.decode(z if M is None else z @ M, head)
+                        for M in (None, L1, L2, compose(L1, L2), compose(L2, L1))])
+
 @torch.no_grad()
 def augment_latent(model:LAVAE, x:torch.Tensor, head:int=0, device='auto') -> torch.Tensor:
-    "D(z), D(z·L1), D(z·L2), D(z·L1·L2), D(z·L2·L1) from the originals `x`: `5×B×1×28×28`."
+    "D(z), D(z·L1), D(z·L2), D(z·L1·L2), D(z·L2·L1) from the originals `x` (§IV-C): `5×B×1×28×28`."
     device = def_device(device); model.to(device).eval()
-    z = _mu(model, x, device); L1, L2 = model.maps
-    return torch.stack([model.decode(z @ M, head) for M in
-                        (torch.eye(model.latent, device=device), L1, L2, compose(L1, L2), compose(L2, L1))])
+    return _decode_maps(model, _mu(model, x, device), head)
 
 def latent_augment_rows(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> dict:
     "Rows of Fig. 3: each view next to its latent-space augmentation of the original."
@@ -61,8 +47,7 @@ def latent_augment_rows(model:LAVAE, views:torch.Tensor, head:int=0, device='aut
 INVERSE_METHODS = ('inverse', 'involution')
 
 def inverse_map(model:LAVAE, view:str, method:str='inverse') -> torch.Tensor:
-    "The latent map from view `view` ('a1', 'a2', 'compose') back to the original."
-    check_one_of(view, VIEW_NAMES[1:], 'view'); check_one_of(method, INVERSE_METHODS, 'inverse method')
+    "The latent map from view `view` ('a1', 'a2', 'compose') back to the original (§IV-C, Fig. 4)."
     L1, L2 = model.maps
     inv = torch.linalg.inv if method == 'inverse' else (lambda L: L)
     return {'a1': inv(L1), 'a2': inv(L2), 'compose': compose(inv(L2), inv(L1))}[view].detach()
@@ -91,8 +76,7 @@ def invert_rows(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> d
 # %% ../../nbs/lavae/04_uses.ipynb #c0e3efbe
 @torch.no_grad()
 def recursive(model:LAVAE, x:torch.Tensor, view:str='a1', steps:int=8, head:int=0, device='auto') -> tuple:
-    "Apply the latent augmentation of `view` `steps` times; returns (images (steps+1)×B×1×28×28, latents (steps+1)×B×d)."
-    check_one_of(view, VIEW_NAMES[1:], 'view')
+    "Apply the latent map of `view` `steps` times (§IV-C, Fig. 5): images (steps+1)×B×1×28×28, latents (steps+1)×B×d."
     device = def_device(device); model.to(device).eval()
     L1, L2 = model.maps
     L = {'a1': L1, 'a2': L2, 'compose': compose(L1, L2)}[view]
@@ -102,15 +86,15 @@ def recursive(model:LAVAE, x:torch.Tensor, view:str='a1', steps:int=8, head:int=
     zs.append(model.encode(imgs[-1])[0])
     return torch.stack(imgs).cpu(), torch.stack(zs).cpu()
 
-def fit_ica(z_ref:torch.Tensor, seed:int=0):
-    "A 2-component FastICA fitted on reference latents `N×d`."
+# %% ../../nbs/lavae/04_uses.ipynb #db1df998
+def _ica(seed):
     from sklearn.decomposition import FastICA
-    return FastICA(2, random_state=seed, max_iter=1000, whiten='unit-variance').fit(z_ref.numpy())
+    return FastICA(2, random_state=seed, max_iter=1000, whiten='unit-variance')
 
 def paths_figure(imgs:torch.Tensor, zs:torch.Tensor, z_ref:torch.Tensor, seed:int=0, title:str=None):
-    "Fig. 5: the recursive images (one row per example) and their latent paths on 2 ICA components."
+    "Fig. 5: the recursive images (one row per example) and their latent paths on 2 ICA components of `z_ref`."
     import matplotlib.pyplot as plt
-    ica = fit_ica(z_ref, seed); B = imgs.shape[1]
+    ica = _ica(seed).fit(z_ref.numpy()); B = imgs.shape[1]
     fig = plt.figure(figsize=(0.6 * imgs.shape[0] + 4.5, max(2.2, 0.7 * B + 0.6)))
     gs = fig.add_gridspec(B, 2, width_ratios=[0.6 * imgs.shape[0], 4])
     for b in range(B):
@@ -131,8 +115,7 @@ SAMPLERS = ('box', 'gaussian')
 @torch.no_grad()
 def sample_latents(z_train:torch.Tensor,     # latents μ(E(x)) of training originals, N×d
                    n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
-    "Draw `n` latents: uniform in the bounding box of `z_train` (paper) or from a fitted diagonal Gaussian (code)."
-    check_one_of(method, SAMPLERS, 'sampler')
+    "Draw `n` latents: uniform in the bounding box of `z_train` (paper, §V-A) or from a fitted diagonal Gaussian (code)."
     z = z_train.detach().cpu()
     if method == 'box':
         lo, hi = z.min(0).values, z.max(0).values
@@ -150,14 +133,12 @@ def interpolate(model:LAVAE, xa:torch.Tensor, xb:torch.Tensor, steps:int=8, head
 
 # %% ../../nbs/lavae/04_uses.ipynb #7de8ae68
 def sampling_figure(model:LAVAE, z_train:torch.Tensor, n:int=12, head:int=0, seed:int=0, device='auto'):
-    "Samples from the bounding box (paper) and the fitted Gaussian (code), each also augmented in latent space."
+    "Samples from the bounding box (paper, §V-A) and the fitted Gaussian (code), each also augmented in latent space."
     device = def_device(device); model.to(device).eval(); rows = {}
     for meth in SAMPLERS:
         z = sample_latents(z_train, n, meth, torch.Generator().manual_seed(seed)).to(device)
-        with torch.no_grad():
-            L1, L2 = model.maps
-            for lab, M in (('', None), (' ·L1', L1), (' ·L2', L2), (' ·L1·L2', compose(L1, L2))):
-                rows[f'{meth}{lab}'] = model.decode(z if M is None else z @ M, head).cpu()
+        with torch.no_grad(): d = _decode_maps(model, z, head).cpu()
+        rows.update({f'{meth}{lab}': d[k] for k, lab in enumerate(('', ' ·L1', ' ·L2', ' ·L1·L2'))})
     return rows_figure(rows, 'sampling: bounding box (paper) vs diagonal Gaussian (code)')
 
 def interpolation_figure(model:LAVAE, xa:torch.Tensor, xb:torch.Tensor, steps:int=10, head:int=0, device='auto'):
@@ -165,7 +146,7 @@ def interpolation_figure(model:LAVAE, xa:torch.Tensor, xb:torch.Tensor, steps:in
     it = interpolate(model, xa, xb, steps, head, device)
     return rows_figure({f'{i}': it[:, i] for i in range(it.shape[1])}, 'linear interpolation between two test latents')
 
-# %% ../../nbs/lavae/04_uses.ipynb #9c587135
+# %% ../../nbs/lavae/04_uses.ipynb #4db0e249
 PROJECTIONS = ('pca', 'ica', 'tsne')
 
 @torch.no_grad()
@@ -179,17 +160,17 @@ def view_latents(model:LAVAE, views:torch.Tensor, n:int=None, device='auto') -> 
 def project(z:torch.Tensor, method:str='pca', seed:int=0,
             tsne_iter:int=1000, # t-SNE iterations (sklearn's default; >= 250)
            ) -> np.ndarray:
-    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE."
-    check_one_of(method, PROJECTIONS, 'projection')
-    from sklearn.decomposition import PCA, FastICA
+    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE (Fig. 10)."
+    from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     z = z.numpy().astype(np.float64)
     if method == 'pca': return PCA(2, random_state=seed).fit_transform(z)
-    if method == 'ica': return FastICA(2, random_state=seed, max_iter=1000, whiten='unit-variance').fit_transform(z)
+    if method == 'ica': return _ica(seed).fit_transform(z)
     return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3), max_iter=tsne_iter).fit_transform(z)
 
+# %% ../../nbs/lavae/04_uses.ipynb #c4c21dce
 def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from `view_latents`
-                    methods=PROJECTIONS, seed:int=0, view_names=('orig', 'a1', 'a2', 'compose'), tsne_iter:int=1000):
+                    methods=PROJECTIONS, seed:int=0, tsne_iter:int=1000):
     "Fig. 10: one row per pair, one column per projection, points coloured by view. Returns (fig, projections)."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(len(latents), len(methods), figsize=(3.3 * len(methods), 3.0 * len(latents)), squeeze=False)
@@ -198,26 +179,21 @@ def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from 
         for j, m in enumerate(methods):
             p = proj[(lab, m)] = project(z, m, seed, tsne_iter); ax = axs[i, j]
             for k in range(int(v.max()) + 1):
-                ax.scatter(p[v == k, 0], p[v == k, 1], s=3, alpha=0.6, label=view_names[k])
+                ax.scatter(p[v == k, 0], p[v == k, 1], s=3, alpha=0.6, label=VIEW_NAMES[k])
             ax.set_title(f'{lab}: {m.upper()}', fontsize=9); ax.set_xticks([]); ax.set_yticks([])
         axs[i, 0].legend(fontsize=7, markerscale=3)
     fig.tight_layout()
     return fig, proj
 
 def geometry_points(latents:dict,   # pair label -> (latents, view labels), as given to `geometry_figure`
-                    proj:dict,      # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
-                    view_names=('orig', 'a1', 'a2', 'compose')):
+                    proj:dict):     # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
     """The points behind Fig. 10, one row per (pair, projection, latent): pair, method, view, index, x, y. `index` is
     the latent's row in its pair's projection: with n images per view, view k holds rows k·n … (k+1)·n − 1, so the
     image is `index` mod n."""
     import pandas as pd
-    parts = []
-    for (lab, m), p in proj.items():
-        v = np.asarray(latents[lab][1])
-        if len(v) != len(p): raise ValueError(f"{lab} {m}: {len(p)} projected points for {len(v)} latents")
-        parts.append(pd.DataFrame(dict(pair=lab, method=m, view=[view_names[k] for k in v], index=np.arange(len(v)),
-                                       x=p[:, 0], y=p[:, 1])))
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat([pd.DataFrame(dict(pair=lab, method=m, view=[VIEW_NAMES[k] for k in latents[lab][1]],
+                                        index=np.arange(len(p)), x=p[:, 0], y=p[:, 1]))
+                      for (lab, m), p in proj.items()], ignore_index=True)
 
 # %% ../../nbs/lavae/04_uses.ipynb #976a66eb
 def heatmap_figure(ours, paper, labels,
@@ -236,17 +212,14 @@ def heatmap_figure(ours, paper, labels,
 
 # %% ../../nbs/lavae/04_uses.ipynb #2e80b741
 def heatmap_agreement(ours, paper) -> dict:
-    """How close a Fig. 7 matrix is to the paper's, over the cells the paper has (NaN cells are skipped): the median
-    relative distance |ours / paper - 1| (cell by cell) and Spearman's rank correlation of the cells (the map's order;
-    ties broken by position)."""
+    """How close a Fig. 7 matrix is to the paper's, over the cells where both have a value (NaN cells skipped): the
+    median relative distance |ours / paper - 1| (cell by cell) and Spearman's rank correlation of the cells (the
+    map's order; ties broken by position)."""
     a, b = np.asarray(ours, dtype=float).ravel(), np.asarray(paper, dtype=float).ravel()
-    if a.shape != b.shape: raise ValueError(f"ours has {a.size} cells, paper {b.size}: give matrices of one shape")
     ok = ~np.isnan(b) & ~np.isnan(a)
-    if ok.sum() < 3: raise ValueError(f"need at least 3 cells with both values, got {int(ok.sum())}")
     rank = lambda v: v.argsort(kind='stable').argsort(kind='stable').astype(float)
     return dict(cells=int(ok.sum()), median_rel_distance=float(np.median(np.abs(a[ok] / b[ok] - 1))),
                 rank_correlation=float(np.corrcoef(rank(a[ok]), rank(b[ok]))[0, 1]))
-
 
 # %% ../../nbs/lavae/04_uses.ipynb #437a3794
 def heatmap_findings(totals, names) -> dict:

@@ -50,7 +50,7 @@ def _dataset_of(hp:dict, sd:dict) -> str:
                          "pass dataset='cifar10' or 'stl10'")
     return 'cifar10' if stem3 else 'stl10'
 
-# %% ../../nbs/aavae/05_checkpoints.ipynb #4377b21f
+# %% ../../nbs/aavae/05_checkpoints.ipynb #38999038
 def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes are read)
                  hparams:dict=None,  # the checkpoint's hyper-parameters, if any
                  **given             # explicit dataset/arch/variant/latent_dim/kl_coeff (take precedence)
@@ -106,7 +106,7 @@ def _layout_report(missing, unexpected, mis, n=10) -> str:
     if mis: parts.append(f"{len(mis)} mis-shaped keys: " + few([f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]))
     return '; '.join(parts)
 
-# %% ../../nbs/aavae/05_checkpoints.ipynb #84f3e744
+# %% ../../nbs/aavae/05_checkpoints.ipynb #3d877a0b
 def load_model(path_or_state,          # checkpoint file, Lightning-style dict, or bare state dict
                dataset:str=None,       # override/force the dataset ('cifar10', 'stl10')
                arch:str=None,          # override/force the encoder ('resnet18', 'resnet34', 'resnet50')
@@ -145,7 +145,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
     model.checkpoint_info = dict(hyper_parameters=hp, meta=meta, variant_known=bool(told))
     return model.to(device)
 
-# %% ../../nbs/aavae/05_checkpoints.ipynb #0f36b703
+# %% ../../nbs/aavae/05_checkpoints.ipynb #e99ba4a5
 def check_loaded(model:VAE,          # a model from `load_model`
                  src,                # where it came from (for the error)
                  variants=None,      # the variants it may be (None: any)

@@ -29,7 +29,7 @@ def conv1x1(cin:int, cout:int) -> nn.Conv2d:
     "1×1 convolution with bias."
     return nn.Conv2d(cin, cout, kernel_size=1, bias=True)
 
-# %% ../../nbs/aavae/03_decoder.ipynb #1b8e91c7
+# %% ../../nbs/aavae/03_decoder.ipynb #3d3e3783
 class DecoderBasicBlock(nn.Module):
     "Basic block of decoder18/34: [upscale] → conv1 → ReLU → conv2, + skip (`upsample`), ReLU."
     expansion = 1

@@ -75,7 +75,7 @@ def importance_log_px(model:nn.Module,       # a sampling model with `encode`, `
         logw.append(lpx + log_normal(z, 0., 1.) - log_normal(z, mu, std))
     return torch.logsumexp(torch.cat(logw), 0) - math.log(K)
 
-# %% ../../nbs/aavae/08_density.ipynb #b4ad5679
+# %% ../../nbs/aavae/08_density.ipynb #bb2210bc
 def bits_per_dim(log_px:torch.Tensor, # log p(x) (nats), any shape
                  shape,               # the image shape (C, H, W)
                 ) -> torch.Tensor:

@@ -128,7 +128,7 @@ def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev
     opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
     return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
 
-# %% ../../nbs/aavae/07_evaluate.ipynb #15cf36fa
+# %% ../../nbs/aavae/07_evaluate.ipynb #8cdb258e
 def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images, with `featurize`), on the device to use
                      y_tr:torch.Tensor,   # their labels `N`
                      n_classes:int,       # number of classes
@@ -150,7 +150,7 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
     accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
     return head, dict(accs, train_loss=loss.item())
 
-# %% ../../nbs/aavae/07_evaluate.ipynb #5db6d1af
+# %% ../../nbs/aavae/07_evaluate.ipynb #85560a85
 PROBE_SPLITS = ('probe_train', 'probe_val', 'test')
 
 def _seeded(tf, g:torch.Generator):
@@ -164,7 +164,7 @@ def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device
     return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device, bf16), getattr(data, s).y)
             for s in PROBE_SPLITS if len(getattr(data, s))}
 
-# %% ../../nbs/aavae/07_evaluate.ipynb #e997dcee
+# %% ../../nbs/aavae/07_evaluate.ipynb #2e82d596
 def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an encoder (`x -> B×h`)
                 data,                        # `DataSplits` (probe_train, probe_val, test)
                 epochs:int=90,               # probe epochs

@@ -66,7 +66,7 @@ class ResNetEncoder(tvr.ResNet):
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return torch.flatten(self.avgpool(x), 1)
 
-# %% ../../nbs/aavae/02_resnet.ipynb #ad533d37
+# %% ../../nbs/aavae/02_resnet.ipynb #99b83e78
 def resnet_encoder(arch:str='resnet50',    # 'resnet18', 'resnet34' or 'resnet50'
                    dataset:str='cifar10',  # 'cifar10' (3×3 stem) or 'stl10' (7×7 stem)
                    width:int=64,           # stem channels (64: the paper's ResNet)

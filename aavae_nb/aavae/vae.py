@@ -74,7 +74,7 @@ VARIANT_SPECS = {  # Table 1: augmented input?, sampled z?, default β (kl_coeff
     'aavae': dict(augments=True,  samples=True,  kl_coeff=0.0),
 }
 
-# %% ../../nbs/aavae/04_vae.ipynb #9239b6c3
+# %% ../../nbs/aavae/04_vae.ipynb #d3579e0c
 class VAE(nn.Module):
     "ResNet encoder + projection + mirrored decoder; `variant` picks AE, VAE, AAAE or AAVAE (AAVAE §3, §4.1, Table 1)."
     def __init__(self, dataset:str='cifar10',      # 'cifar10' (32×32, 3×3 stem) or 'stl10' (96×96, 7×7 stem)
@@ -117,7 +117,7 @@ class VAE(nn.Module):
                     kl_coeff=self.kl_coeff, log_scale=float(self.log_scale.detach().cpu()[0]),
                     learn_log_scale=self.learn_log_scale, decoder_arch=self.decoder_arch, width=self.width)
 
-# %% ../../nbs/aavae/04_vae.ipynb #66679d3d
+# %% ../../nbs/aavae/04_vae.ipynb #ae7da5a3
 @patch
 def forward(self:VAE, x:torch.Tensor) -> torch.Tensor:
     "The representation: encoder features `B×h` of normalised images `x` (used for linear eval and kNN)."

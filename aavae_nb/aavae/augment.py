@@ -252,11 +252,6 @@ class BatchSimCLR(nn.Module):
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
         self.register_buffer('ranges', jitter_ranges(self.s), persistent=False)
 
-    def out_size(self, H:int, W:int) -> tuple:
-        return (H, W) if self.size is None else (self.size, self.size)
-
-    def kernel_size(self, H:int, W:int) -> int: return blur_kernel_size(min(self.out_size(H, W)))
-
     def extra_repr(self):
         return (f"dataset={self.dataset!r}, size={self.size}, s={self.s}, blur={self.blur}, p_flip={self.p_flip}, "
                 f"p_jitter={self.p_jitter}, p_gray={self.p_gray}, p_blur={self.p_blur}, sigma={self.sigma}, "
@@ -281,12 +276,11 @@ def sample_params(self:BatchSimCLR, B:int, H:int, W:int, generator:torch.Generat
 @patch
 def apply(self:BatchSimCLR, x:torch.Tensor, params:dict) -> torch.Tensor:
     "Augment uint8 `x` (`B×3×H×W`) with the given per-sample `params`; float32 normalised output."
-    H, W = x.shape[-2:]
-    p = params
-    y = _crop_resize_flip(x.float() / 255, p, self.out_size(H, W))
+    p, out = params, (x.shape[-2:] if self.size is None else (self.size, self.size))
+    y = _crop_resize_flip(x.float() / 255, p, out)
     y = color_jitter_batch(y, p['jitter'], p['order'], p['factors'])
     y = torch.where(p['gray'][:, None, None, None], rgb_to_gray(y).expand_as(y), y)
-    if self.blur: y = gaussian_blur_batch(y, self.kernel_size(H, W), p['sigma'], p['blur'])
+    if self.blur: y = gaussian_blur_batch(y, blur_kernel_size(min(out)), p['sigma'], p['blur'])
     return (y - self.mean.to(y.device)) / self.std.to(y.device)
 
 @patch

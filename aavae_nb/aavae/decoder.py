@@ -10,17 +10,9 @@ import torch.nn.functional as F
 from .resnet import DATASET_CONFIGS, feature_dim
 
 # %% auto #0
-__all__ = ['Interpolate', 'conv3x3', 'conv1x1', 'DecoderBasicBlock', 'DecoderBottleneck', 'Decoder', 'make_decoder']
+__all__ = ['conv3x3', 'conv1x1', 'DecoderBasicBlock', 'DecoderBottleneck', 'Decoder', 'make_decoder']
 
 # %% ../../nbs/aavae/03_decoder.ipynb #63b78ab2
-class Interpolate(nn.Module):
-    "Nearest-neighbour upsampling to a fixed side `size`, or by 2 when `size` is None."
-    def __init__(self, size:int=None): super().__init__(); self.size = size
-    def forward(self, x):
-        if self.size is None: return F.interpolate(x, scale_factor=2, mode='nearest')
-        return F.interpolate(x, size=(self.size, self.size), mode='nearest')
-    def extra_repr(self): return f'size={self.size}' if self.size else 'scale_factor=2'
-
 def conv3x3(cin:int, cout:int) -> nn.Conv2d:
     "3×3 convolution, padding 1, with bias (the decoder has no normalisation)."
     return nn.Conv2d(cin, cout, kernel_size=3, padding=1, bias=True)
@@ -85,7 +77,7 @@ class Decoder(nn.Module):
         self.relu = nn.ReLU()
         self.conv1 = conv1x1(h_dim // 16, h_dim)
         self.inplanes, planes = h_dim, width_per_group
-        ups = [Interpolate(input_height // factor), Interpolate(), Interpolate(), Interpolate()]
+        ups = [nn.Upsample(size=input_height // factor)] + [nn.Upsample(scale_factor=2) for _ in range(3)]  # nearest
         for i, (n, up) in enumerate(zip(layers, ups)):
             planes //= 2
             setattr(self, f'layer{i+1}', self._make_layer(block, planes, n, up))

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/lavae/02_model.ipynb #92976dbf
 from __future__ import annotations
+import functools
 from pathlib import Path
 import torch
 from torch import nn
@@ -30,8 +31,7 @@ class LAVAEDecoder(nn.Module):
         super().__init__()
         self.fc = nn.Linear(d_in, 128 * 7 * 7)
         self.deconv = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1))
-    def logits(self, z): return self.deconv(self.fc(z).view(-1, 128, 7, 7))
-    def forward(self, z): return torch.sigmoid(self.logits(z))
+    def forward(self, z): return torch.sigmoid(self.deconv(self.fc(z).view(-1, 128, 7, 7)))
 
 # %% ../../nbs/lavae/02_model.ipynb #b535bf05
 def to_channels_last(model:nn.Module) -> nn.Module:
@@ -113,9 +113,7 @@ def involution_penalty(L:torch.Tensor) -> torch.Tensor:
 
 def compose(*Ls:torch.Tensor) -> torch.Tensor:
     "The latent map of applying the augmentations in order: z·L1·L2·… (never trained, §IV-C)."
-    out = Ls[0]
-    for L in Ls[1:]: out = out @ L
-    return out
+    return functools.reduce(torch.matmul, Ls)
 
 # %% ../../nbs/lavae/02_model.ipynb #67798806
 def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:

@@ -46,7 +46,7 @@ def elbo(model:nn.Module,        # a sampling model with `encode`, `decoder`, `l
          kl:str='analytic',      # 'analytic' KL or 'mc' (log q(z|x) − log p(z) at the sample)
          g:torch.Generator=None, # draws `eps` (None: the global RNG), on the model's device
         ) -> dict:
-    "Per-sample ELBO terms `dict(elbo, log_pxz, kl)`, each `(B,)` fp32, with one sample z ~ q(z|x)."
+    "Per-sample ELBO terms `dict(elbo, log_pxz, kl)`, each `(B,)` fp32, one sample z ~ q(z|x) (AAVAE Eq. 1)."
     mu, logvar = model.encode(x)
     mu, std = mu.float(), posterior_std(logvar)
     if eps is None: eps = torch.randn(mu.shape, device=mu.device, generator=g)
@@ -63,7 +63,7 @@ def importance_log_px(model:nn.Module,       # a sampling model with `encode`, `
                       chunk:int=16,          # samples decoded at once
                       g:torch.Generator=None,# draws `eps` (None: the global RNG), on the model's device
                      ) -> torch.Tensor:
-    "log p(x) ≈ logsumexp_k(log p(x|z_k) + log p(z_k) − log q(z_k|x)) − log K, per sample `(B,)`."
+    "log p(x) ≈ logsumexp_k(log p(x|z_k) + log p(z_k) − log q(z_k|x)) − log K, per sample `(B,)` (AAVAE §4.3)."
     mu, logvar = model.encode(x)
     mu, std = mu.float(), posterior_std(logvar)
     if eps is None: eps = torch.randn(K, *mu.shape, device=mu.device, generator=g)

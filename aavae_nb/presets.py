@@ -11,14 +11,7 @@ from .core import check_one_of
 __all__ = ['BUDGETS', 'ALIASES', 'PRESETS', 'AAVAE_TABLE1', 'AAVAE_CITED', 'LAVAE_TABLE1', 'preset']
 
 # %% ../nbs/03_presets.ipynb #bf820b66
-BUDGETS = {
-    'smoke':    'seconds on a CPU, for tests: the numbers are meaningless by design',
-    'cpu':      'minutes on a 2-core CPU, on reduced data',
-    'cpu_full': 'all of the data on a CPU (about an hour)',
-    'cpu_long': 'hours on a CPU, all of the data',
-    'gpu':      'a reduced budget on one GPU',
-    'paper':    "the paper's budget",
-}
+BUDGETS = ('smoke', 'cpu', 'cpu_full', 'cpu_long', 'gpu', 'paper')   # what each buys: the table above
 ALIASES = {'subset': 'gpu'}   # the old name of `gpu`
 
 # %% ../nbs/03_presets.ipynb #8fc13b12
@@ -85,7 +78,7 @@ PRESETS['paper'] = dict(
     lavae=dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100))
 
 # %% ../nbs/03_presets.ipynb #6bce5ce7
-def preset(budget:str,  # a key of `BUDGETS` (or `ALIASES`)
+def preset(budget:str,  # one of `BUDGETS` (or `ALIASES`)
            *results:str # what to run, e.g. 'aavae', 'fig3', 'lavae': the first one `budget` defines
           ) -> dict:
     "A copy of `PRESETS[budget][result]`; an unknown budget, or a result without that budget, raises `ValueError`."

@@ -56,14 +56,15 @@ class DeviceLoader:
         self.gen = generator or torch.Generator().manual_seed(seed)
         self.epoch_state, self.skip = self.gen.get_state(), 0
     def __len__(self): return len(self.x) // self.bs if self.drop_last else math.ceil(len(self.x) / self.bs)
+    def perm(self, n): return torch.randperm(n, generator=self.gen)
     def __iter__(self):
         self.epoch_state = self.gen.get_state()      # the state that draws this epoch's permutation
         n = len(self.x)
-        idx = torch.randperm(n, generator=self.gen) if self.shuffle else torch.arange(n)
+        idx = self.perm(n) if self.shuffle else torch.arange(n)
         idx = idx.to(self.x.device, non_blocking=True)
         start, self.skip = self.skip, 0
         for i in range(start, len(self)):
-            b = idx[i*self.bs:(i+1)*self.bs]
+            b = idx[..., i*self.bs:(i+1)*self.bs]
             yield self.x[b] if self.y is None else (self.x[b], self.y[b])
 
 # %% ../nbs/02_engine.ipynb #642a3f5c
@@ -462,11 +463,11 @@ class CheckpointCB(Callback):
                  job:dict=None,         # what identifies the run (compared on resume)
                  gens:dict=None,        # the run's own generators besides the loader's (states stored)
                  resume:bool=False,     # load `last.ckpt` in `before_fit`
-                 config:dict=None):     # the run's config (stored, for the record)
+                 config:dict=None,      # the run's config (stored, for the record)
+                 name:str='last.ckpt',  # the file's name
+                 hints:dict=None):      # why a `job` key may differ (`check_job`)
         self.dir, self.every, self.eval_epochs, self.job = Path(out_dir), every, set(eval_epochs), job or {}
-        self.gens, self.resume, self.config = gens or {}, resume, config or {}
-    @property
-    def last(self) -> Path: return self.dir/'last.ckpt'
+        self.gens, self.resume, self.config, self.last, self.hints = gens or {}, resume, config or {}, Path(out_dir)/name, hints
 
     def save(self, learn, epoch:int, it:int, path:Path=None) -> Path:
         "Write a checkpoint positioned at batch `it` of `epoch` (the next batch to run)."
@@ -482,16 +483,19 @@ class CheckpointCB(Callback):
         learn.last_ckpt = path
         return path
 
-    def check(self, ck:dict):
-        "Refuse a checkpoint `ck` this run cannot continue: another format, or another run's `job`."
-        check_job(ck.get('job') or {}, self.job, self.last)
+    def check(self, ck:dict, n_epochs:int=None):
+        "Refuse a checkpoint `ck` this run cannot continue: another run's `job`, or more epochs than `n_epochs`."
+        check_job(ck.get('job') or {}, self.job, self.last, self.hints)
+        if n_epochs is not None and ck['epoch'] > n_epochs:
+            raise ValueError(f"{self.last} has trained {ck['epoch']} epochs, more than the {n_epochs} asked: ask for at "
+                             f"least {ck['epoch']}, or run with resume=False to train {n_epochs} afresh.")
 
 # %% ../nbs/02_engine.ipynb #fd427fd9
 @patch
 def before_fit(self:CheckpointCB, learn):
     learn.last_ckpt = None
     if self.resume and self.last.exists():
-        ck = load_checkpoint_file(self.last, CKPT_FORMAT); self.check(ck)
+        ck = load_checkpoint_file(self.last, CKPT_FORMAT); self.check(ck, learn.n_epochs)
         learn.model.load_state_dict(ck['state_dict']); learn.opt.load_state_dict(ck['optimizer'])
         if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
         set_rng_state(ck['rng'], self.gens)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import time, contextlib, warnings
 import torch
 from torch import nn
-from .engine import Callback, RNG_LOCK
+from .engine import Callback, CancelBatchException, DeviceLoader, RNG_LOCK
 from torch.func import functional_call, vmap
 from .core import def_device
-from .lavae.augment import check_pair, check_views
+from .lavae.augment import pair_names
 from .lavae.model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae.train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
                                   start_maps, _require_stage,
@@ -18,8 +18,9 @@ from .lavae.train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfe
 
 # %% auto #0
 __all__ = ['WARMUP_STEPS', 'STAGE1_PREFIXES', 'PAPER_STEPS', 'MarkStepCB', 'PresampledAug', 'side_stream', 'capture_step',
-           'stack_params', 'unstack_params', 'stage1_loss', 'train_stage1_concurrent', 'train_stage2_concurrent',
-           'train_transfers_concurrent', 'transfer_matrix_concurrent', 'concurrency_bench', 'heatmap_projection']
+           'CudaGraphCB', 'stack_params', 'unstack_params', 'StackedLoader', 'stage1_loss', 'train_stage1_concurrent',
+           'train_stage2_concurrent', 'train_transfers_concurrent', 'transfer_matrix_concurrent', 'concurrency_bench',
+           'heatmap_projection']
 
 # %% ../nbs/04_levers.ipynb #c4838c3f
 class MarkStepCB(Callback):
@@ -70,6 +71,25 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
         torch.cuda.synchronize()
         return None, None
 
+class CudaGraphCB(Callback):
+    "After `WARMUP_STEPS` eager steps on a side stream, one whole step (`IndexLossCB`'s verbs) replayed as a CUDA graph."
+    order = -20
+    def __init__(self, rng=()): self.rng, self.graph, self.warm, self.failed = rng, None, 0, False
+    def before_fit(self, learn): self.ctx = side_stream(learn.dl.x.device); self.ctx.__enter__()
+    def cleanup_fit(self, learn): self.ctx.__exit__(None, None, None)
+    def before_batch(self, learn):
+        if learn.batch.shape[-1] != learn.dl.bs or self.failed: return  # a partial last batch runs eagerly
+        if self.graph is None:
+            if self.warm < WARMUP_STEPS: self.warm += 1; return
+            learn.opt.zero_grad(set_to_none=True)                        # the graph allocates its own gradients
+            def step(idx):
+                learn.batch = idx
+                for nm in ('predict', 'get_loss', 'backward', 'step'): learn.callback(nm)
+            self.graph, self.static = capture_step(step, learn.batch, self.rng)
+            if self.graph is None: self.failed = True; return
+        self.static.copy_(learn.batch); self.graph.replay(); learn.step_count += 1
+        raise CancelBatchException()
+
 # %% ../nbs/04_levers.ipynb #8c0fd18c
 def stack_params(modules:list,   # modules of one architecture
                  prefixes=None,  # keep only parameters whose names start with one of these (None: all)
@@ -104,6 +124,18 @@ def _noise(gens:list, shape, device) -> torch.Tensor:
     "Standard normal noise `K×shape`, slice k from generator k (so a model's noise does not depend on its neighbours)."
     return torch.stack([torch.randn(shape, generator=g, device=device) for g in gens])
 
+class _GenList:
+    "K CPU generators seen as one: their states stacked."
+    def __init__(self, gens): self.gens = gens
+    def get_state(self): return torch.stack([g.get_state() for g in self.gens])
+    def set_state(self, st):
+        for g, s in zip(self.gens, st): g.set_state(s.clone())   # a row of its own (not a view)
+
+class StackedLoader(DeviceLoader):
+    "`DeviceLoader` over the indices `x` for K models side by side: batches K×B, row k shuffled by `gens[k]`."
+    def __init__(self, x, bs:int, gens:list): super().__init__(x, bs, drop_last=False, generator=_GenList(gens))
+    def perm(self, n): return torch.stack([torch.randperm(n, generator=g) for g in self.gen.gens])
+
 # %% ../nbs/04_levers.ipynb #4b342add
 STAGE1_PREFIXES = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains
 
@@ -136,8 +168,6 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     device = def_device(device)
     gens = gens or [torch.Generator().manual_seed(0) for _ in models]
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
-    for v in views: check_views(v)
-    if len({v.shape for v in views}) != 1: raise ValueError("every model needs views of the same shape (same N)")
     for m in models: m.to(device).train()
     X = torch.stack([v.reshape(-1, *v.shape[2:]) for v in views]).to(device)          # K×4N×1×28×28 uint8
     P = stack_params(models, STAGE1_PREFIXES)
@@ -159,7 +189,6 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
                            ) -> list:
     "Stage 2 (§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
     for m in models: _require_stage(m, 1, 'Stage 2', 'run stage 1 first')
-    for v in views: check_views(v)
     ckpt = ckpt_file(ckpt_dir, 'stage2.ckpt', resume)
     job = dict(stage='LAVAE stage 2, side by side', pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
                frozen=[part_digest(m, STAGE1_PARTS) for m in models], lam_inv=cfg.lam_inv,
@@ -207,7 +236,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
                               ) -> tuple[list, list]:
     "Stage 3 (§IV-B, eq. 7) of K transfer heads side by side, each on its model's frozen latents. Returns (heads, histories)."
     for m in models: _require_stage(m, 2, 'Stage 3 (transfer)', 'run stages 1 and 2 first')
-    device, pairs, views = def_device(device), [check_pair(p) for p in pairs], [check_views(v) for v in views]
+    device, pairs = def_device(device), [pair_names(p) for p in pairs]
     ckpt = ckpt_file(ckpt_dir, 'transfers.ckpt', resume)
     job = dict(stage='LAVAE stage 3 (transfer heads), side by side', pairs=[list(p) for p in pairs],
                model_pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
@@ -255,7 +284,6 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4�
     head side by side. Same initial weights, shuffles and noise as the sequential version, so the two agree up to
     floating-point rounding. Returns (totals, details, {'all rows': seconds})."""
     names, dev, t0 = list(views), def_device(device), time.perf_counter()
-    for n in names: check_pair(n)
     ckpt_file(ckpt_dir, '', resume)                   # resume without a folder: refused before anything trains
     models, noise, head_state = [], [], []
     for n in names:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from ..core import check_one_of, def_device, atomic_path
-from .augment import check_views, VIEW_NAMES
+from .augment import VIEW_NAMES
 from .model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
 from .train import LAVAEConfig, fit_loop, ckpt_file, digest, noise_generator
 from ..engine import RNG_LOCK
@@ -66,9 +66,6 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
               ) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
-    check_one_of(mode, CVAE_MODES, 'CVAE mode'); check_views(views, k=None)
-    if len(views) != model.n_cond:
-        raise ValueError(f"{len(views)} views for a CVAE of {model.n_cond} conditions: give one view per condition")
     ckpt = ckpt_file(ckpt_dir, f'cvae_{mode}.ckpt', resume)
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None

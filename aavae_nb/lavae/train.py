@@ -10,18 +10,18 @@ from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
 from ..core import check_one_of, def_device, check_seed, check_fields, atomic_path
-from .augment import check_pair, check_views, VIEW_NAMES
+from .augment import pair_names, VIEW_NAMES
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
-from ..engine import NonFiniteLossError, RNG_LOCK, rng_state, set_rng_state, check_job, load_checkpoint_file
+from ..engine import (NonFiniteLossError, RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB,
+                             load_checkpoint_file)
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'PROGRESS_S', 'LOOP_CKPT_FORMAT', 'STAGE1_PARTS', 'PAPER_TABLE1',
-           'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides',
-           'AdaBeliefForeach', 'adabelief', 'noise_generator', 'fit_loop', 'digest', 'part_digest', 'loop_job',
-           'ckpt_file', 'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2',
-           'transfer_loss', 'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap',
-           'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix',
-           'evaluate_matrix']
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'PROGRESS_S', 'STAGE1_PARTS', 'PAPER_TABLE1', 'HEATMAP_PAIRS',
+           'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach',
+           'adabelief', 'noise_generator', 'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file',
+           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss',
+           'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps',
+           'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -136,6 +136,44 @@ def noise_generator(g:torch.Generator|None, device:torch.device):
 
 PROGRESS_S = 30   # seconds between progress lines: under `papermill --log-output` a long job's sign of life
 
+class IndexLossCB(Callback):
+    """The five verbs for a LAVAE stage, whose loss is `loss_fn(idx) -> (loss, value to log)` of an index batch; the
+    logged value is summed on the device and read once per epoch: `learn.history` gets its mean per item, and a mean
+    that is not finite stops the fit (the NaN guard) before the epoch is saved."""
+    def __init__(self, loss_fn, n:int, k:int=1): self.loss_fn, self.n, self.k = loss_fn, n, k
+    def before_fit(self, learn):
+        if not hasattr(learn, 'history'): learn.history = []
+        self.tot = torch.zeros(self.k, device=learn.dl.x.device)
+    def before_epoch(self, learn): self.tot.zero_()
+    def predict(self, learn):
+        learn.loss, log = self.loss_fn(learn.batch); self.tot.add_(log.detach())
+    def get_loss(self, learn): pass
+    def backward(self, learn): learn.loss.backward()
+    def step(self, learn): learn.opt.step()
+    def zero_grad(self, learn): learn.opt.zero_grad(set_to_none=True)
+    def after_epoch(self, learn):
+        learn.history.append((self.tot / self.n).tolist())               # one sync per epoch
+        if not all(math.isfinite(v) for v in learn.history[-1]):
+            raise NonFiniteLossError(
+                f"Non-finite training loss in epoch {learn.epoch + 1} of {learn.n_epochs} (epoch mean {learn.history[-1]}, "
+                f"lr {learn.lr:g}); this model stopped training and nothing of this epoch was saved. Lower the learning "
+                "rate (the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
+
+class _Params(nn.Module):
+    "The trained tensors of a stage as the Learner's model: its state dict is them, by position."
+    def __init__(self, ps): super().__init__(); self.ps = list(ps)
+    def state_dict(self): return {str(i): p.detach() for i, p in enumerate(self.ps)}
+    @torch.no_grad()
+    def load_state_dict(self, sd):
+        for i, p in enumerate(self.ps): p.copy_(sd[str(i)])
+
+class _AfterEpoch(Callback):
+    order = 80                                                             # after the NaN guard and the checkpoint
+    def __init__(self, fn): self.fn = fn
+    def after_epoch(self, learn): self.fn(learn)
+
+
+# %% ../../nbs/lavae/03_train.ipynb #ebdd2fc2
 def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per-step value to log)
              params,                    # the parameters to train
              n:int,                     # number of training items (indices 0..n-1)
@@ -148,62 +186,41 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              rng=(),                    # CUDA generators `loss_fn` draws from besides the default one (for the graph)
              ckpt=None,                 # checkpoint file, written atomically after every epoch (None: no checkpoint)
              resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
-             job:dict=None,             # what identifies this job besides what the loop sees (stored in `ckpt`, compared on resume)
+             job:dict=None,             # what identifies this job besides what the loop sees (compared on resume)
             ) -> list:
-    """Minimise `loss_fn` over shuffled index batches; returns the mean logged value per epoch. With `g` a list of K
-    generators (models trained side by side, `04_levers`), `idx` is K×B (row k shuffled by `g[k]`), the
-    logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way (e.g. to evaluate
-    or checkpoint at chosen epochs) without restarting the optimiser. On CUDA with `graphs` (a lever, off by
-    default), after `levers.WARMUP_STEPS` eager steps every full batch is one CUDA-graph replay. With `ckpt`, every finished epoch is saved (parameters, optimiser, history,
-    generator states) and `resume` continues from it; a checkpoint of its last epoch returns at once (below)."""
+    """Minimise `loss_fn` over shuffled index batches on the engine's `Learner`; returns the mean logged value per
+    epoch. With `g` a list of K generators (models trained side by side, `levers`), `idx` is K×B (row k shuffled by
+    `g[k]`), the logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way without
+    restarting the optimiser. With `ckpt`, every finished epoch is saved (the engine's `CheckpointCB`) and `resume`
+    continues from it; a checkpoint of its last epoch returns at once. `graphs`: the CUDA-graph lever (`levers`)."""
     many = isinstance(g, (list, tuple))
     gens, params = list(g) if many else [g], list(params)
-    opt, hist, start = adabelief(params, lr, foreach), [], 0
+    x = torch.arange(n, device=device)
+    if many:
+        from aavae_nb.levers import StackedLoader
+        dl = StackedLoader(x, bs, gens)
+    else: dl = DeviceLoader(x, bs, drop_last=False, generator=g or torch.default_generator)
+    cbs = [IndexLossCB(loss_fn, n, len(gens))]
     if ckpt is not None:
-        job = loop_job(job, params, n, bs, lr, foreach, gens)
-        if resume and Path(ckpt).exists():                                  # before any step, so before a CUDA-graph capture
-            start, hist = _resume_loop(ckpt, job, epochs, params, opt, gens, rng, device)
-    shaped = lambda: [list(h) for h in zip(*hist)] if many else [h[0] for h in hist]
-    tot = torch.zeros(len(gens), device=device)
-    def step(idx):
-        loss, log = loss_fn(idx)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        tot.add_(log.detach())
-    graphed = graphs and foreach and device.type == 'cuda'
-    if graphed: from aavae_nb.levers import WARMUP_STEPS, capture_step, side_stream
-    else: side_stream = lambda device, on: contextlib.nullcontext()
-    graph, static, warm = None, None, 0
-    said = t_said = time.perf_counter()                                   # progress lines (see PROGRESS_S)
-    with side_stream(device, graphed):
-        for ep in range(start, epochs):
-            perm = torch.stack([torch.randperm(n, generator=x) for x in gens]).to(device)
-            tot.zero_()
-            for s in range(0, n, bs):
-                idx = perm[:, s:s + bs] if many else perm[0, s:s + bs]
-                full = idx.shape[-1] == bs
-                if graphed and full and graph is None and warm >= WARMUP_STEPS:
-                    opt.zero_grad(set_to_none=True)                        # the graph allocates its own gradients
-                    graph, static = capture_step(step, idx, rng)
-                    graphed = graph is not None
-                if graph is not None and full: static.copy_(idx); graph.replay()
-                else: step(idx); warm += full
-            hist.append((tot / n).tolist())                                # one sync per epoch
-            if not all(math.isfinite(v) for v in hist[-1]):                # the NaN guard, at that sync
-                raise NonFiniteLossError(
-                    f"Non-finite training loss in epoch {ep + 1} of {epochs} (epoch mean {hist[-1]}, lr {lr:g}); this "
-                    "model stopped training and nothing of this epoch was saved. Lower the learning rate it trained with "
-                    "(the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
-            if ckpt is not None: _save_loop(ckpt, job, ep + 1, hist, params, opt, gens, rng)
-            if on_epoch is not None: on_epoch(ep + 1, shaped())
-            if time.perf_counter() - t_said >= PROGRESS_S or (ep + 1 == epochs and t_said > said):
-                t_said = time.perf_counter()
-                print(f"{Path(ckpt).stem if ckpt else 'LAVAE training'}: epoch {ep + 1}/{epochs}, mean loss "
-                      f"{', '.join(f'{v:.2f}' for v in hist[-1])} ({t_said - said:.0f} s)", flush=True)
-    return shaped()
+        cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, foreach, gens),
+                                gens={f'x{i}': r for i, r in enumerate(rng)}, resume=resume, name=Path(ckpt).name,
+                                hints=_HINTS))
+    if graphs and foreach and device.type == 'cuda':
+        from aavae_nb.levers import CudaGraphCB
+        cbs.append(CudaGraphCB(rng))
+    shaped = lambda h: [list(r) for r in zip(*h)] if many else [r[0] for r in h]
+    said = [time.perf_counter()] * 2                                       # start, last progress line (see PROGRESS_S)
+    def epoch_end(learn):
+        if on_epoch is not None: on_epoch(learn.epoch + 1, shaped(learn.history))
+        if time.perf_counter() - said[1] >= PROGRESS_S or (learn.epoch + 1 == epochs and said[1] > said[0]):
+            said[1] = time.perf_counter()
+            print(f"{Path(ckpt).stem if ckpt else 'LAVAE training'}: epoch {learn.epoch + 1}/{epochs}, mean loss "
+                  f"{', '.join(f'{v:.2f}' for v in learn.history[-1])} ({said[1] - said[0]:.0f} s)", flush=True)
+    learn = Learner(_Params(params), dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: adabelief(params, lr, foreach))
+    return shaped(learn.fit(epochs).history)
+
 
 # %% ../../nbs/lavae/03_train.ipynb #c4a1b7e3
-LOOP_CKPT_FORMAT = 'aavae_nb.lavae.train.fit_loop/2'   # 2: the engine's RNG snapshot
-
 def digest(*xs) -> str:
     """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
     how a checkpoint recognises its training data, its frozen model and its seed without storing them."""
@@ -230,27 +247,6 @@ def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, gens:list)
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
 
-def _loop_gens(gens, rng) -> dict:
-    "The generators of a loop by name, for `engine.rng_state`: shuffles `g0`, `g1`, ..., extra ones `x0`, ..."
-    return {**{f'g{i}': x for i, x in enumerate(gens)}, **{f'x{i}': r for i, r in enumerate(rng)}}
-
-def _save_loop(path, job, epoch, hist, params, opt, gens, rng):
-    ck = dict(format=LOOP_CKPT_FORMAT, job=job, epoch=epoch, history=hist, params=[p.detach().cpu() for p in params],
-              optimizer=opt.state_dict(), rng=rng_state(_loop_gens(gens, rng)))
-    with atomic_path(path) as tmp: torch.save(ck, tmp)
-
-def _resume_loop(path, job, epochs, params, opt, gens, rng, device) -> tuple:
-    "Load a checkpoint into the loop's parameters, optimiser and generators; returns (epochs done, history)."
-    ck = load_checkpoint_file(path, LOOP_CKPT_FORMAT); check_job(ck['job'], job, path, _HINTS)
-    if ck['epoch'] > epochs:
-        raise ValueError(f"{path} has trained {ck['epoch']} epochs, more than the {epochs} asked: ask for at least "
-                         f"{ck['epoch']}, or run with resume=False to train {epochs} afresh.")
-    with torch.no_grad():
-        for p, v in zip(params, ck['params']): p.copy_(v)
-    opt.load_state_dict(ck['optimizer'])
-    set_rng_state(ck['rng'], _loop_gens(gens, rng))
-    return ck['epoch'], [list(h) for h in ck['history']]
-
 def ckpt_file(ckpt_dir, name:str, resume:bool):
     "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints); the one place that refuses `resume` without one."
     if ckpt_dir is None:
@@ -276,7 +272,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
-    X, ng = _flat_views(check_views(views), device), noise_generator(g, device)
+    X, ng = _flat_views(views, device), noise_generator(g, device)
     def step(idx):
         x = X[idx].float() / 255
         mu, logvar = model.encode(x)
@@ -333,7 +329,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
                 ) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
-    check_views(views); device = def_device(device); model.to(device)
+    device = def_device(device); model.to(device)
     ckpt = ckpt_file(ckpt_dir, name, resume)
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
@@ -379,7 +375,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
     The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
     _require_stage(model, 2, 'Stage 3 (transfer)', 'run train_stage1 and train_stage2 first')
-    pair, views = check_pair(pair), check_views(views); device = def_device(device); model.to(device)
+    pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_file(ckpt_dir, f"transfer_{'+'.join(pair)}.ckpt", resume)
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
                views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.'))) if ckpt else None
@@ -565,7 +561,6 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                    ) -> tuple:
     "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
     names = list(views)
-    for n in names: check_pair(n)
     ckpt_file(ckpt_dir, '', resume)                # resume without a folder: refused before anything trains
     row_dir = lambda r: None if ckpt_dir is None else Path(ckpt_dir)/str(r)
     def say(r, what, t0):

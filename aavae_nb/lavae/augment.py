@@ -235,4 +235,5 @@ def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or 
 
 def show_augmentations(x:torch.Tensor, seed:int=0):
     "Figure: rows = augmentations (each drawn with a generator seeded `seed`), columns = images."
-    return rows_figure({'original': x, **{n: augment(x, n, torch.Generator().manual_seed(seed)) for n in AUGMENTATIONS}})
+    return rows_figure({'original': x, **{n: augment(x, n, torch.Generator().manual_seed(seed))
+                                          for n in AUGMENTATIONS}})

@@ -33,11 +33,11 @@ class LAVAEDecoder(nn.Module):
         self.deconv = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1))
     def forward(self, z): return torch.sigmoid(self.deconv(self.fc(z).view(-1, 128, 7, 7)))
 
-# %% ../../nbs/lavae/02_model.ipynb #b535bf05
 def to_channels_last(model:nn.Module) -> nn.Module:
     "Convert the 4-D weights of `model` to channels_last in place (faster oneDNN/cuDNN kernels)."
     return model.to(memory_format=torch.channels_last)
 
+# %% ../../nbs/lavae/02_model.ipynb #b535bf05
 class LAVAE(nn.Module):
     "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2): one encoder, a 16×16 map per augmentation."
     def __init__(self,

@@ -76,7 +76,7 @@ def invert_rows(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> d
 # %% ../../nbs/lavae/04_uses.ipynb #c0e3efbe
 @torch.no_grad()
 def recursive(model:LAVAE, x:torch.Tensor, view:str='a1', steps:int=8, head:int=0, device='auto') -> tuple:
-    "Apply the latent map of `view` `steps` times (§IV-C, Fig. 5): images (steps+1)×B×1×28×28, latents (steps+1)×B×d."
+    "Apply the map of `view` `steps` times (§IV-C, Fig. 5): images (steps+1)×B×1×28×28, latents (steps+1)×B×d."
     device = def_device(device); model.to(device).eval()
     L1, L2 = model.maps
     L = {'a1': L1, 'a2': L2, 'compose': compose(L1, L2)}[view]
@@ -115,7 +115,7 @@ SAMPLERS = ('box', 'gaussian')
 @torch.no_grad()
 def sample_latents(z_train:torch.Tensor,     # latents μ(E(x)) of training originals, N×d
                    n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
-    "Draw `n` latents: uniform in the bounding box of `z_train` (paper, §V-A) or from a fitted diagonal Gaussian (code)."
+    "Draw `n` latents uniformly in the bounding box of `z_train` (paper, §V-A) or from a fitted diagonal Gaussian."
     z = z_train.detach().cpu()
     if method == 'box':
         lo, hi = z.min(0).values, z.max(0).values

@@ -52,7 +52,7 @@ def plot(out_dir='runs/lavae_epoch_trend'):
     "`lavae_epoch_trend.csv` (one row per checkpoint and λ) and `.png` (Table I total against stage-1 epochs) from the JSON."
     import pandas as pd, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     from aavae_nb.core import atomic_path
-    from aavae_nb.lavae.train import PAPER_TABLE1
+    from aavae_nb.presets import LAVAE_TABLE1 as PAPER_TABLE1
     rec = json.loads((Path(out_dir)/'lavae_epoch_trend.json').read_text())
     rows = [dict(stage1_epochs=int(ep), lam_inv=float(k.split('=')[1]), **{v: r['table1'][v] for v in r['table1']},
                  involution_penalty=sum(r['involution_penalty']), stage1_loss=row['stage1_loss'])

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from .config import TrainConfig, resolve_config
+from ..presets import AAVAE_TABLE1, AAVAE_CITED
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                               BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
                               bn_window, CancelFitException, NonFiniteLossError)
@@ -19,9 +20,9 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'PAPER_TABLE1', 'CITED', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir',
-           'build_model', 'load_data', 'compile_step', 'pretrain', 'evaluate_model', 'train_and_evaluate',
-           'table1_frame', 'plot_table1', 'save_table1', 'finished_results', 'train_table1']
+__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
+           'compile_step', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1',
+           'save_table1', 'finished_results', 'train_table1']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale', 'bs', 'seed')
@@ -191,11 +192,6 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     return rec
 
 # %% ../../nbs/aavae/09_train.ipynb #374c8097
-PAPER_TABLE1 = {  # method: (CIFAR-10, STL-10) linear-eval top-1 %, AAVAE Table 1
-    'AMDIM': (92.10, 91.50), 'CPCv2': (84.52, 78.36), 'YADIM': (91.30, 92.15), 'SimCLR': (94.00, 92.36),
-    'AE': (56.34, 42.26), 'VAE': (57.16, 44.15), 'AAAE': (50.62, 41.94), 'AAVAE': (87.14, 84.72)}
-CITED = ('AMDIM', 'CPCv2', 'YADIM', 'SimCLR')
-
 def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record of `train_and_evaluate`
                  dataset:str='cifar10', # which paper column to compare with
                 ):
@@ -203,11 +199,11 @@ def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record o
     import pandas as pd
     col = {'cifar10': 0, 'stl10': 1}[dataset]
     rows = []
-    for m, v in PAPER_TABLE1.items():
+    for m, v in AAVAE_TABLE1.items():
         r = results.get(m.lower())
-        row = dict(method=m, kind='cited (paper)' if m in CITED else 'autoencoder', paper_cifar10=v[0], paper_stl10=v[1],
+        row = dict(method=m, kind='cited (paper)' if m in AAVAE_CITED else 'autoencoder', paper_cifar10=v[0], paper_stl10=v[1],
                    paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None, preset=None,
-                   label='paper' if m in CITED else ('ours' if r else 'not run'))
+                   label='paper' if m in AAVAE_CITED else ('ours' if r else 'not run'))
         if r:
             row.update(ours=r['top1'], ours_probe_val=r['top1_probe_val'], knn=r['knn_top1'], delta=r['top1'] - v[col],
                        kl_coeff=r['kl_coeff'], preset=r['config']['preset'])

@@ -12,16 +12,17 @@ from torch import nn
 from ..core import check_one_of, def_device, check_seed, check_fields, atomic_path
 from .augment import pair_names, VIEW_NAMES
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
+from ..presets import preset as lookup, LAVAE_TABLE1
 from ..engine import (NonFiniteLossError, RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB,
                              load_checkpoint_file)
 
 # %% auto #0
-__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PRESETS', 'PROGRESS_S', 'STAGE1_PARTS', 'PAPER_TABLE1', 'HEATMAP_PAIRS',
-           'PAPER_HEATMAP', 'STAGE2_FIELDS', 'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach',
-           'adabelief', 'noise_generator', 'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file',
-           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss',
-           'train_transfer', 'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps',
-           'refit_stage2', 'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+__all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS',
+           'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'noise_generator',
+           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file', 'train_stage1', 'encode_all',
+           'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
+           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
+           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -60,18 +61,9 @@ class LAVAEConfig:
         "The speed switches as `fit_loop` keywords."
         return dict(foreach=self.foreach, graphs=self.cuda_graphs)
 
-PRESETS = {
-    'smoke':  dict(n_train=128, n_test=128, epochs1=1, epochs2=1, epochs3=1),
-    'cpu':    dict(n_train=4000, n_test=5000, epochs1=2, epochs2=60, epochs3=2),
-    'cpu_full': dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3),  # all of MNIST, ~1 h on 1 CPU core
-    'cpu_long': dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10),  # all of MNIST, ~1.5 h on 2 CPU cores
-    'subset': dict(n_train=None, n_test=None, epochs1=20, epochs2=60, epochs3=20),
-    'paper':  dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100),
-}
-
 def get_config(preset:str='smoke', **overrides) -> LAVAEConfig:
-    "The `LAVAEConfig` of a preset, with keyword overrides."
-    return with_overrides(LAVAEConfig(**PRESETS[check_one_of(preset, PRESETS, 'preset')]), **overrides)
+    "The `LAVAEConfig` of a budget of `aavae_nb.presets` (its 'lavae' entry), with keyword overrides."
+    return with_overrides(LAVAEConfig(**lookup(preset, 'lavae')), **overrides)
 
 def with_overrides(cfg:LAVAEConfig, **overrides) -> LAVAEConfig:
     "`cfg` with some fields replaced; unknown names and bad values (`__post_init__`) raise."
@@ -491,11 +483,6 @@ def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     return m, train_stage2(m, views, cfg, device, g, None, ckpt_dir, resume, 'refit_stage2.ckpt')
 
 # %% ../../nbs/lavae/03_train.ipynb #13c80061
-PAPER_TABLE1 = {  # model -> (orig, a1 = flip_lr, a2 = flip_ud, compose, total); Table I, "Flips"
-    'LAVAE':     (68.34, 75.89, 71.30, 81.57, 297.1),
-    'CVAE (i)':  (98.11, 260.18, 351.79, 279.82, 989.84),
-    'CVAE (ii)': (99.15, 99.16, 99.26, 299.12, 695.68),
-}
 HEATMAP_PAIRS = ('flips', 'mini_edge', 'rot_flip', 'shear_canny')
 PAPER_HEATMAP = [  # rows: pair trained on; columns: pair evaluated (order of HEATMAP_PAIRS); Total BCE
     [297.10, 696.23, 447.01, 564.09],

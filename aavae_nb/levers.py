@@ -97,12 +97,6 @@ def stack_params(modules:list,   # modules of one architecture
     "The parameters of `modules` stacked along a new leading dim: name -> leaf tensor `K×…` that requires grad."
     own = [dict(m.named_parameters()) for m in modules]
     names = [n for n in own[0] if prefixes is None or n.startswith(tuple(prefixes))]
-    for k, ps in enumerate(own[1:], 1):
-        for n in names:
-            if n not in ps or ps[n].shape != own[0][n].shape:
-                raise ValueError(f"Cannot train these models side by side: parameter {n!r} of model {k} is "
-                                 f"{tuple(ps[n].shape) if n in ps else 'missing'}, model 0 has {tuple(own[0][n].shape)}. "
-                                 "Concurrent training needs identical architectures.")
     return {n: torch.stack([ps[n].detach() for ps in own]).requires_grad_() for n in names}
 
 @torch.no_grad()

@@ -485,7 +485,8 @@ class CheckpointCB(Callback):
 
     def check(self, ck:dict, n_epochs:int=None):
         "Refuse a checkpoint `ck` this run cannot continue: another run's `job`, or more epochs than `n_epochs`."
-        check_job(ck.get('job') or {}, self.job, self.last, self.hints)
+        old = ck.get('job') or {k: (ck.get('config') or {}).get(k) for k in self.job}   # files written before `job`
+        check_job(old, self.job, self.last, self.hints)
         if n_epochs is not None and ck['epoch'] > n_epochs:
             raise ValueError(f"{self.last} has trained {ck['epoch']} epochs, more than the {n_epochs} asked: ask for at "
                              f"least {ck['epoch']}, or run with resume=False to train {n_epochs} afresh.")

@@ -3,7 +3,7 @@
     PYTHONPATH=. python bench/check_imports.py      # prints one line per module; exit status 1 if any import fails
 
 The GPU box has Python 3.12, torch, torchvision, numpy, matplotlib, pandas, tqdm, scikit-image, scikit-learn,
-seaborn, but no fastcore / nbdev / papermill / execnb / IPython / adabelief_pytorch. A module that imports one of
+seaborn (and fastcore from the carried wheels), but no nbdev / papermill / execnb / IPython / adabelief_pytorch. A module that imports one of
 those at top level cannot run there with plain `python -c`.
 
 It then resolves every dotted `torch.*` / `nn.*` / `F.*` name the package's source uses on the installed torch, so an
@@ -12,7 +12,7 @@ runs this under torch 2.11)."""
 import ast, importlib, importlib.abc, pkgutil, sys
 from pathlib import Path
 
-MISSING = ('fastcore', 'nbdev', 'papermill', 'execnb', 'IPython', 'adabelief_pytorch')
+MISSING = ('nbdev', 'papermill', 'execnb', 'IPython', 'adabelief_pytorch')
 
 class _Block(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):

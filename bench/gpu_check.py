@@ -21,7 +21,7 @@ Time plan on the GPU (--budget 540 s; the device tool's 600 s limit leaves 60 s 
 |       | 1024, STL-10 bs 256 (1 warm-up + 2 measured steps each)                         |           |                       |
 | r18   | the ResNet-18 benchmark row (aavae_nb.aavae.benchmark.run_benchmark, preset gpu):     |       120 | 150                   |
 |       | fp32 eager, official-style, fast (compiled); TORCH_LOGS=perf_hints,recompiles   |           |                       |
-| t1    | AAVAE Table 1 at `subset`, AAVAE and AE side by side, epochs planned from r18   |      ~200 | the rest less LAVAE's |
+| t1    | AAVAE Table 1 at `gpu`, AAVAE and AE side by side, epochs planned from r18   |      ~200 | the rest less LAVAE's |
 | lavae | LAVAE Table I: concurrency_bench (20 steps), bench/lavae_plan.py picks the      |      ~130 | the rest              |
 |       | largest preset that fits, reproduce_lavae_table1 at it (bench/run_nb.py)        |           |                       |
 | pack  | at most 8 files into $OUT                                                       |        10 |                       |
@@ -77,7 +77,7 @@ def plan_table1(seconds:float,          # wall seconds Table 1 may take, start t
                 fp32_img_s=None,        # solo img/s of the fp32 eager step (the probe's precision), None if not measured
                 compile_s=None,         # seconds to the first fast step (the benchmark's warm-up_s), None if unknown
                 runs:int=2,             # models trained side by side
-                images:int=9000,        # pretraining images per epoch (`subset`: the shipped 9,000)
+                images:int=9000,        # pretraining images per epoch (`gpu`: the shipped 9,000)
                 probe_images:int=9000,  # linear-probe training images
                 probe_epochs:int=90,    # linear-probe epochs
                 max_epochs:int=300,     # the preset's epochs: never more
@@ -299,7 +299,7 @@ def part_t1(a, res, d):
     plan = plan_table1(left, runs=2, **sp, **kw)
     res['plan'] = plan
     (d/'t1_plan.json').write_text(json.dumps(plan, indent=1))
-    print(f"PLAN Table 1: {plan['epochs']} epochs (preset {'smoke' if a.dry_run else 'subset'}), expected "
+    print(f"PLAN Table 1: {plan['epochs']} epochs (preset {'smoke' if a.dry_run else 'gpu'}), expected "
           f"{plan['expected_s']} s of {plan['seconds']} s; {plan['basis']}", flush=True)
     procs = {}
     for m in ('aavae', 'ae'):
@@ -318,7 +318,7 @@ def part_t1(a, res, d):
     done = [d/f't1_{m}' for m in procs if status[m] == 'ok']
     if not done: raise RuntimeError(f"no Table 1 model finished: {status}")
     note = (f"{'smoke (CPU dry run): MEANINGLESS BY DESIGN; ' if a.dry_run else ''}AAVAE and AE trained side by side on one "
-            f"{'CPU' if a.dry_run else 'GPU'} for {plan['epochs']} epochs (preset subset: 300) by bench/gpu_check.py; "
+            f"{'CPU' if a.dry_run else 'GPU'} for {plan['epochs']} epochs (preset gpu: 300) by bench/gpu_check.py; "
             "their wall times are not solo timings")
     asm.main(d/'table1', note, done)
     tj = json.loads((d/'table1'/'table1.json').read_text())
@@ -337,7 +337,7 @@ def t1_model(a):
     over = dict(variant=a.t1_model, epochs=a.epochs, seed=0, progress=False)
     if a.dry_run: over['width'] = 8
     if not a.compile: over['compile'] = False
-    cfg = resolve_config('smoke' if a.dry_run else 'subset', **over)
+    cfg = resolve_config('smoke' if a.dry_run else 'gpu', **over)
     print(cfg, flush=True)
     r = train_and_evaluate(cfg, None, _device(a), Path(a.work)/'t1'/f't1_{a.t1_model}'/'runs'/a.t1_model)
     print(f"{a.t1_model}: top-1 {r['top1']:.2f}%, kNN {r['knn_top1']:.2f}%, pretrain {r['pretrain_s']:.1f} s", flush=True)

@@ -6,8 +6,8 @@
 #   run(command="bash bench/gpu_check.sh --budget 200 --parts t1,lavae", ...)      # a shorter rerun of some parts
 #   bash bench/gpu_check.sh --dry-run                                              # here, on the CPU (~1 min)
 #
-# The box has no nbdev/fastcore/papermill/adabelief: the carried wheels go to /tmp/site (the check itself needs
-# none of them; LAVAE's loops use the library's own AdaBelief). Arguments pass through to bench/gpu_check.py.
+# The box has no nbdev/fastcore/papermill/adabelief: the carried wheels go to /tmp/site (the package needs fastcore,
+# a declared dependency, for `@patch`; nothing else; LAVAE's loops use the library's own AdaBelief). Arguments pass through to bench/gpu_check.py.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH} PYTHONUNBUFFERED=1 MPLBACKEND=Agg

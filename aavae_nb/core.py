@@ -14,8 +14,8 @@ import torch
 __all__ = ['MAX_SEED', 'ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANCE_KEYS', 'check_one_of', 'name_list',
            'check_type', 'check_fields', 'check_seed', 'set_seed', 'def_device', 'find_root', 'out_folder',
            'atomic_path', 'scratch_dir', 'save_json', 'RunClaim', 'claim_run', 'checkpoint_bytes', 'Stopwatch',
-           'git_sha', 'device_name', 'cpu_info', 'versions', 'provenance', 'missing_outputs', 'to_uint8', 'image_grid',
-           'show_grid', 'check_parameters']
+           'git_sha', 'device_name', 'cpu_info', 'versions', 'peak_memory_mb', 'provenance', 'missing_outputs',
+           'to_uint8', 'image_grid', 'show_grid', 'check_parameters']
 
 # %% ../nbs/00_core.ipynb #c28f2348
 def check_one_of(value,        # the value the user gave
@@ -40,37 +40,39 @@ def name_list(value,      # a comma-separated string (papermill's `-p models ae,
 
 # %% ../nbs/00_core.ipynb #a1c0e001
 _KINDS = {'bool': 'True or False', 'int': 'an integer', 'float': 'a finite number', 'str': 'a string'}
-_RANGES = {'positive': lambda v: v > 0, 'non-negative': lambda v: v >= 0}
 
 def _is(value, kind:str) -> bool:
     "Whether `value` is of `kind`; a bool is no number, a float must be finite."
-    if kind == 'bool' or isinstance(value, bool): return kind == 'bool' and isinstance(value, bool)
-    if kind == 'int': return isinstance(value, numbers.Integral)
-    if kind == 'float': return isinstance(value, numbers.Real) and math.isfinite(value)
+    if kind == 'bool' or isinstance(value, bool):
+        return kind == 'bool' and isinstance(value, bool)
+    if kind == 'int':
+        return isinstance(value, numbers.Integral)
+    if kind == 'float':
+        return isinstance(value, numbers.Real) and math.isfinite(value)
     return isinstance(value, str)
-
-def _desc(kind:str, word:str=None, hi=None, optional:bool=False) -> str:
-    "'an integer', 'a positive integer, at most 7', 'a finite number >= 1', 'True, False or None': every error's words."
-    desc = _KINDS[kind]
-    if word in _RANGES: desc = f"a {word} {desc.split(' ', 1)[1]}"
-    elif word: desc += f' {word}'
-    if hi is not None: desc += f', at most {hi}'
-    if optional: desc = 'True, False or None' if kind == 'bool' else desc + ' or None'
-    return desc
 
 def check_type(value,              # the value the user gave
                kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
                what:str,           # the parameter's name, for the error
                optional:bool=False,# None is allowed too
-               lo=None,            # for 'int' and 'float': the smallest value allowed (inclusive)
-               hi=None             # for 'int' and 'float': the largest value allowed (inclusive; needs `lo`)
+               lo=None,            # for numbers: the smallest value allowed (inclusive), or 'positive' (> 0)
+               hi=None             # for numbers: the largest value allowed (inclusive; needs `lo`)
               ):
     "`value` if it is of `kind` (within `lo`..`hi`), else a `ValueError` naming `what` and the whole requirement."
-    if value is None and optional: return value
-    if not _is(value, kind) or (lo is not None and value < lo) or (hi is not None and value > hi):
-        word = None if lo is None else 'non-negative' if lo == 0 else 'positive' if lo == 1 and kind == 'int' \
-            else f'>= {lo}'
-        raise ValueError(f"{what} must be {_desc(kind, word, hi, optional)}, got {value!r}")
+    if value is None and optional:
+        return value
+    ok = _is(value, kind) and (lo is None or (value > 0 if lo == 'positive' else value >= lo))
+    if not (ok and (hi is None or value <= hi)):
+        desc = _KINDS[kind]
+        if lo in (0, 'positive') or (lo == 1 and kind == 'int'):
+            desc = f"a {'non-negative' if lo == 0 else 'positive'} {desc.split(' ', 1)[1]}"
+        elif lo is not None:
+            desc += f' >= {lo}'
+        if hi is not None:
+            desc += f', at most {hi}'
+        if optional:
+            desc = 'True, False or None' if kind == 'bool' else desc + ' or None'
+        raise ValueError(f"{what} must be {desc}, got {value!r}")
     return int(value) if kind == 'int' else value
 
 # %% ../nbs/00_core.ipynb #a1c0e002
@@ -78,17 +80,15 @@ def check_fields(obj,             # a dataclass instance (frozen ones too)
                  positive=(),     # names of numeric fields that must be > 0 (None passes where annotated so)
                  non_negative=()  # names of numeric fields that must be >= 0 (0 switches a term or a count off)
                 ):
-    "Check the `bool`/`int`/`float`/`str` fields of dataclass `obj` with `check_type`, then the ranges named."
+    "Check the `bool`/`int`/`float`/`str` fields of dataclass `obj` with `check_type`: their types, then the ranges named."
     for f in dataclasses.fields(obj):
         ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)  # 'int | None' under __future__.annotations
         kind, *rest = [t.strip() for t in ann.split('|')]
-        if kind not in _KINDS: continue
-        optional = 'None' in rest
-        v = check_type(getattr(obj, f.name), kind, f.name, optional)
-        object.__setattr__(obj, f.name, v)
-        word = 'positive' if f.name in positive else 'non-negative' if f.name in non_negative else None
-        if word and v is not None and not _RANGES[word](v):
-            raise ValueError(f"{f.name} must be {_desc(kind, word, optional=optional)}, got {v!r}")
+        if kind not in _KINDS:
+            continue
+        v = check_type(getattr(obj, f.name), kind, f.name, 'None' in rest)
+        lo = 'positive' if f.name in positive else 0 if f.name in non_negative else None
+        object.__setattr__(obj, f.name, check_type(v, kind, f.name, 'None' in rest, lo))
     return obj
 
 # %% ../nbs/00_core.ipynb #d9411469
@@ -103,7 +103,9 @@ def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (C
             ) -> int:                     # cuDNN and TF32 (fast); None: leave the flags as they are
     "Seed every random number generator a run uses and return the seed."
     seed = check_seed(seed)
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic is not None:   # every flag every time, so one run's choice does not leak into the next
         fast = not deterministic
@@ -161,15 +163,19 @@ def out_folder(out_dir,       # the output folder a user gave (str or Path); Non
 
 # %% ../nbs/00_core.ipynb #37f77d9b
 def _umask() -> int:
-    m = os.umask(0); os.umask(m); return m    # the process's umask (reading it means setting it)
+    m = os.umask(0)   # the process's umask (reading it means setting it)
+    os.umask(m)
+    return m
 
 @contextlib.contextmanager
 def atomic_path(path:str|Path # the final file name
                ):
     "Yield a temporary path next to `path`; on success rename it to `path`, on error delete it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd); tmp = Path(tmp)
+    os.close(fd)
+    tmp = Path(tmp)
     os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it owner-only (0600); give it the mode open() would
     try:
         yield tmp
@@ -230,7 +236,8 @@ class RunClaim:
         if os.getpid() == self.pid and self._ours(): (self.out/self.LOCK).unlink(missing_ok=True)
     def finish(self):
         "The run wrote everything: remove `INCOMPLETE`, release the lock."
-        (self.out/self.MARK).unlink(missing_ok=True); self.release()
+        (self.out/self.MARK).unlink(missing_ok=True)
+        self.release()
     def __enter__(self): return self
     def __exit__(self, typ, *_):
         if typ is None: self.finish()
@@ -249,7 +256,8 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
               need_bytes:int=0,   # room the disk must have (e.g. `checkpoint_bytes` of the largest model)
              ) -> RunClaim:
     "Claim `out` for this run before any work (see above); a clear error if it cannot be written, is full or is in use."
-    out = Path(out); made = not out.exists()
+    out = Path(out)
+    made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out): pass
@@ -276,7 +284,8 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
     for t in out.rglob('.*.tmp'): t.unlink(missing_ok=True)                    # left by killed atomic writes
     (out/RunClaim.MARK).write_text(f"A run into this folder started {me['started']} (pid {me['pid']} on {me['host']}) "
                                    "and has not finished: its files may be partial. Rerun it.\n")
-    claim = RunClaim(out); atexit.register(claim.release)
+    claim = RunClaim(out)
+    atexit.register(claim.release)
     return claim
 
 # %% ../nbs/00_core.ipynb #b2c0e005
@@ -295,7 +304,8 @@ def git_sha(root:Path=None) -> str:
     "The current commit of the repository, with '-dirty' if tracked files have uncommitted changes."
     git = lambda *a: subprocess.run(['git', *a], cwd=root or ROOT, capture_output=True, text=True, timeout=10)
     try:
-        r = git('rev-parse', '--verify', 'HEAD'); sha = r.stdout.strip()
+        r = git('rev-parse', '--verify', 'HEAD')
+        sha = r.stdout.strip()
         if r.returncode or len(sha) != 40: return 'unknown'
         return sha + ('-dirty' if git('status', '--porcelain', '--untracked-files=no').stdout.strip() else '')
     except (OSError, subprocess.SubprocessError): return 'unknown'
@@ -331,6 +341,18 @@ def versions() -> dict:
 # %% ../nbs/00_core.ipynb #b2c0e007
 PROVENANCE_KEYS = ('seed', 'preset', 'device', 'versions', 'git_sha', 'wall_time_s')
 
+def peak_memory_mb(device='auto') -> float|None:
+    "Peak memory of this process in MiB: `torch.cuda.max_memory_allocated` on CUDA, else the max RSS (`getrusage`)."
+    dev = def_device(device)
+    if dev.type == 'cuda':
+        return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
+    try:
+        import resource
+    except ImportError:   # Windows
+        return None
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux, bytes on macOS
+    return round(rss / (2**20 if sys.platform == 'darwin' else 2**10), 1)
+
 def provenance(seed:int=None,          # the seed of the run
                preset:str=None,        # the preset name (e.g. 'smoke', 'subset', 'paper')
                device='auto',          # the device the run used
@@ -338,17 +360,18 @@ def provenance(seed:int=None,          # the seed of the run
                **extra                 # anything else worth keeping (epochs, data size, β, ...)
               ) -> dict:
     """The provenance stamp every result file carries; `git_sha` is the commit when `aavae_nb` was imported (the code
-    that ran), plus `git_sha_at_write` when the tree has changed since."""
+    that ran), plus `git_sha_at_write` when the tree has changed since; `peak_mem_mb` the run's peak memory so far."""
     now = git_sha()
     extra = {**({'git_sha_at_write': now} if now != _IMPORT_SHA else {}), **extra}
     return dict(seed=seed, preset=preset, device=device_name(device), versions=versions(),
                 git_sha=_IMPORT_SHA, wall_time_s=None if wall_time_s is None else round(float(wall_time_s), 3),
                 timestamp=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-                platform=platform.platform(), cpu=cpu_info(), **extra)
+                peak_mem_mb=peak_memory_mb(device), platform=platform.platform(), cpu=cpu_info(), **extra)
 
 def missing_outputs(json_path:str|Path) -> list:
     "The files a results JSON lists under `outputs` that are not in its folder."
-    p = Path(json_path); rec = json.loads(p.read_text(encoding='utf-8'))
+    p = Path(json_path)
+    rec = json.loads(p.read_text(encoding='utf-8'))
     return [o for o in (rec.get('outputs', []) if isinstance(rec, dict) else []) if not (p.parent/o).is_file()]
 
 # %% ../nbs/00_core.ipynb #b161ef0a
@@ -377,7 +400,8 @@ def show_grid(x, nrow:int=8, title:str=None, ax=None, mean=None, std=None, scale
     g = image_grid(x, nrow=nrow, mean=mean, std=std)
     if ax is None:
         _, ax = plt.subplots(figsize=(scale * g.shape[1] / 60, scale * g.shape[0] / 60))
-    ax.imshow(g, interpolation='nearest'); ax.set_axis_off()
+    ax.imshow(g, interpolation='nearest')
+    ax.set_axis_off()
     if title: ax.set_title(title)
     return ax.figure
 

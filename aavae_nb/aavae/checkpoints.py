@@ -4,16 +4,17 @@
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #15590ba4
 from __future__ import annotations
-import warnings
+import warnings, urllib.error, urllib.parse
 from pathlib import Path
 import torch
 from ..core import atomic_path, check_one_of, check_type, def_device
+from ..data import sha256
 from .resnet import ARCHS, DATASET_CONFIGS
 from .vae import VAE, VARIANTS, VARIANT_SPECS
 from ..engine import read_checkpoint
 
 # %% auto #0
-__all__ = ['infer_config', 'compare_state_dicts', 'load_model', 'check_loaded', 'save_model']
+__all__ = ['RELEASED', 'infer_config', 'compare_state_dicts', 'resolve_checkpoint', 'load_model', 'check_loaded', 'save_model']
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #b0ab4b6e
 _AE_HEAD = {'projection.projection_head.0.': 'projection.first_layer.0.',
@@ -103,11 +104,46 @@ def _layout_report(missing, unexpected, mis, n=10) -> str:
     parts = []
     if missing: parts.append(f"{len(missing)} missing keys: {few(missing)}")
     if unexpected: parts.append(f"{len(unexpected)} unexpected keys: {few(unexpected)}")
-    if mis: parts.append(f"{len(mis)} mis-shaped keys: " + few([f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]))
+    if mis:
+        shapes = [f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]
+        parts.append(f"{len(mis)} mis-shaped keys: " + few(shapes))
     return '; '.join(parts)
 
+# %% ../../nbs/aavae/05_checkpoints.ipynb #c89d2a08
+RELEASED = {  # name: (URL in the official README, its linear-eval top-1 % there and in AAVAE Table 1)
+    'cifar10': ('https://aavae.s3.us-east-2.amazonaws.com/checkpoints/aavae_cifar10.ckpt', 87.14),
+    'stl10': ('https://aavae.s3.us-east-2.amazonaws.com/checkpoints/aavae_stl10.ckpt', 84.72)}
+
+def _download(url:str, progress:bool) -> Path:
+    "The cached copy of `url` in torch.hub's cache, downloaded (atomically, by torch.hub) if it is not there yet."
+    path = Path(torch.hub.get_dir())/'checkpoints'/Path(urllib.parse.urlparse(url).path).name
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            torch.hub.download_url_to_file(url, str(path), progress=progress)
+        except (urllib.error.URLError, OSError) as e:
+            raise RuntimeError(f"could not download {url} ({e}): on a machine with internet access, download it "
+                               f"into {path} (or anywhere, and pass that path)") from e
+    return path
+
+def resolve_checkpoint(ckpt,               # a checkpoint file, or a released name ('released:cifar10', 'released:stl10')
+                       progress:bool=True, # show the download's progress bar
+                      ) -> dict:
+    "`dict(path, size_bytes, sha256)` of checkpoint `ckpt`, plus `name`, `url`, `paper_top1` for a released one."
+    info = {}
+    if isinstance(ckpt, str) and ckpt.startswith('released:'):
+        check_one_of(ckpt, [f'released:{n}' for n in RELEASED], 'checkpoint name')
+        url, top1 = RELEASED[ckpt.split(':', 1)[1]]
+        info = dict(name=ckpt, url=url, paper_top1=top1)
+        ckpt = _download(url, progress)
+    if not isinstance(ckpt, (str, Path)) or not Path(ckpt).is_file():
+        raise FileNotFoundError(f"No such checkpoint file: {ckpt!r} (a file, or one of "
+                                f"{', '.join('released:' + n for n in RELEASED)})")
+    path = Path(ckpt)
+    return dict(info, path=str(path), size_bytes=path.stat().st_size, sha256=sha256(path))
+
 # %% ../../nbs/aavae/05_checkpoints.ipynb #3d877a0b
-def load_model(path_or_state,          # checkpoint file, Lightning-style dict, or bare state dict
+def load_model(path_or_state,          # checkpoint file or released name, Lightning-style dict, bare state dict
                dataset:str=None,       # override/force the dataset ('cifar10', 'stl10')
                arch:str=None,          # override/force the encoder ('resnet18', 'resnet34', 'resnet50')
                variant:str=None,       # override the variant (default: the checkpoint's, else 'aavae')
@@ -119,7 +155,8 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
     "Build the `VAE` a checkpoint describes (ours or official Lightning) and load its weights, strictly by default."
     device = def_device('cpu' if device is None else device)
     check_type(kl_coeff, 'float', 'kl_coeff (β)', optional=True, lo=0)
-    sd, hp, meta = read_checkpoint(path_or_state)
+    src = resolve_checkpoint(path_or_state) if isinstance(path_or_state, (str, Path)) else None
+    sd, hp, meta = read_checkpoint(src['path'] if src else path_or_state)
     sd, ae_head = _rename_ae_head(sd)
     told = variant is not None or bool(hp.get('variant')) or hp.get('denoising') is not None   # the head alone: ae or aaae
     if variant is None and not hp.get('variant'):   # official checkpoints: the head and `--denoising` name the variant
@@ -132,8 +169,8 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
         sd['projection.logvar.weight'] = model.projection.logvar.weight.detach().clone()
     missing, unexpected, mis = compare_state_dicts(model.state_dict(), sd)
     if missing or unexpected or mis:
-        src = path_or_state if isinstance(path_or_state, (str, Path)) else 'the state dict'
-        msg = (f"checkpoint {src} does not fit VAE({', '.join(f'{k}={v!r}' for k, v in cfg.items())}): "
+        what = path_or_state if src else 'the state dict'
+        msg = (f"checkpoint {what} does not fit VAE({', '.join(f'{k}={v!r}' for k, v in cfg.items())}): "
                + _layout_report(missing, unexpected, mis))
         if strict:
             raise ValueError(msg + ". Pass dataset=/arch=/latent_dim= matching the checkpoint, or strict=False "
@@ -142,7 +179,7 @@ def load_model(path_or_state,          # checkpoint file, Lightning-style dict, 
         bad = set(unexpected) | {k for k, _, _ in mis}
         sd = {k: v for k, v in sd.items() if k not in bad}
     model.load_state_dict(sd, strict=strict)
-    model.checkpoint_info = dict(hyper_parameters=hp, meta=meta, variant_known=bool(told))
+    model.checkpoint_info = dict(hyper_parameters=hp, meta=meta, variant_known=bool(told), source=src)
     return model.to(device)
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #e99ba4a5

@@ -9,12 +9,12 @@ from functools import partial
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import def_device
+from ..core import def_device, Stopwatch
 from ..engine import Callback, DeviceLoader
 
 # %% auto #0
 __all__ = ['PROBE_SPLITS', 'eval_mode', 'encode_features', 'knn_predict', 'knn_accuracy', 'knn_monitor', 'KNNMonitorCB',
-           'probe_lr', 'fit_linear_probe', 'probe_features', 'linear_eval']
+           'probe_lr', 'fit_linear_probe', 'probe_features', 'linear_eval', 'estimate_eval']
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #69216908
 @contextlib.contextmanager
@@ -206,3 +206,33 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
                train_loss=accs['train_loss'])
     return res
+
+# %% ../../nbs/aavae/07_evaluate.ipynb #a967bdf8
+def _duration(s:float) -> str:
+    return f'{s:.0f} s' if s < 120 else f'{s / 60:.1f} min' if s < 7200 else f'{s / 3600:.1f} h'
+
+def estimate_eval(model:nn.Module,      # a model with `.encoder`, or an encoder
+                  data,                 # `DataSplits` (probe_train, probe_val, test)
+                  precompute:bool=True, # features once (True), or the protocol's encoder pass per augmented batch
+                  epochs:int=90,        # probe epochs (without `precompute` each one runs the encoder)
+                  device='cpu',         # where the evaluation will run
+                  eval_tf=None,         # the evaluation transform (None: the dataset's probe transform)
+                  n:int=32,             # images timed
+                  verbose:bool=True,    # print the estimate
+                 ) -> dict:
+    "About how long `linear_eval` of `model` on `data` takes: the encoder's rate on `n` images × the images it encodes."
+    dev = def_device(device)
+    enc = _encoder(model).to(dev)
+    eval_tf = eval_tf or _probe_tfs(getattr(model, 'dataset', None) or data.name)[1]
+    x = data.probe_train.x[:n]
+    encode_features(enc, x[:2], eval_tf, device=dev)   # first-call costs are not the rate
+    sw = Stopwatch()
+    encode_features(enc, x, eval_tf, bs=len(x), device=dev)
+    rate = len(x) / sw.elapsed
+    images = sum(len(getattr(data, s)) for s in PROBE_SPLITS) + (0 if precompute else epochs * len(data.probe_train))
+    est = dict(img_s=rate, images=images, seconds=images / rate, precompute=precompute)
+    if verbose:
+        how = 'features computed once' if precompute else f'the encoder on every batch of {epochs} epochs'
+        print(f"evaluation: about {_duration(est['seconds'])} to encode {images:,} images on {dev.type} ({how}; "
+              f"the encoder at {rate:,.0f} img/s, timed on {len(x)})")
+    return est

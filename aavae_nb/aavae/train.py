@@ -4,18 +4,21 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import json, math, shutil
+import json
 from functools import partial
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
+from ..data import load_dataset
+from .augment import normalize, BatchSimCLR
+from .vae import VAE
 from .config import TrainConfig, resolve_config
 from ..presets import AAVAE_TABLE1, AAVAE_CITED
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
-                              BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
-                              bn_window, CancelFitException, NonFiniteLossError)
+                             BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
+                             bn_window, check_job, NonFiniteLossError)
 from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
 
@@ -25,14 +28,15 @@ __all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'check_resumable',
            'save_table1', 'finished_results', 'train_table1']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
-RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale', 'bs', 'seed')
+RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale',
+               'bs', 'seed')
 
 def _job(cfg:TrainConfig) -> dict: return {k: getattr(cfg, k) for k in RESUME_KEYS}
 
-def check_resumable(runs,              # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
-                    results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse finished runs)
+def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
+                    results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
                    ):
-    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (unreadable, refused, another format, another run's)."
+    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
         cb = CheckpointCB(folder, job=_job(cfg), resume=True)
@@ -46,37 +50,53 @@ LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anyth
 def _flags(cfg:TrainConfig, dev:torch.device) -> dict:
     dflt = LEVER_DEFAULTS['cuda' if dev.type == 'cuda' else 'cpu']
     fl = {k: d if getattr(cfg, k) is None else bool(getattr(cfg, k)) for k, d in dflt.items()}
-    fl.update(compile_mode=cfg.compile_mode if fl['compile'] else None, compile_extras=fl['compile'] and cfg.compile_extras)
+    fl.update(compile_mode=cfg.compile_mode if fl['compile'] else None,
+              compile_extras=fl['compile'] and cfg.compile_extras)
     return fl
 
 def default_out_dir(cfg:TrainConfig) -> Path:
     "Where a run writes by default: `RUNS_DIR/pretrain/<preset>_<variant>_<arch>_seed<seed>`."
     return RUNS_DIR/'pretrain'/f'{cfg.preset}_{cfg.variant}_{cfg.arch}_seed{cfg.seed}'
 
-def build_model(cfg:TrainConfig,      # the run's config
-                decoder_arch:str=None, # the ResNet the decoder mirrors (None: `cfg.arch`; Fig. 4c)
-               ) -> nn.Module:
-    "The `aavae_nb.aavae.vae.VAE` a config describes."
-    from aavae_nb.aavae.vae import VAE
+def build_model(cfg:TrainConfig, decoder_arch:str=None) -> nn.Module:
+    "The `VAE` a config describes; `decoder_arch`: the ResNet its decoder mirrors (None: `cfg.arch`; Fig. 4c)."
     return VAE(cfg.dataset, cfg.arch, cfg.variant, cfg.latent_dim, cfg.kl_coeff, cfg.log_scale, cfg.learn_log_scale,
                decoder_arch=decoder_arch, width=cfg.width)
 
 def load_data(cfg:TrainConfig):
     "The `DataSplits` a config describes."
-    from aavae_nb.data import load_dataset
     return load_dataset(cfg.dataset, cfg.data_source, n_pretrain=cfg.n_pretrain, n_val=cfg.n_val, n_test=cfg.n_test)
 
-def _default_norm_aug(dataset):
-    from aavae_nb.aavae.augment import normalize, BatchSimCLR
-    return partial(normalize, dataset=dataset), BatchSimCLR(dataset)
-
 def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
-    """`torch.compile(model.step)` after `torch._dynamo.reset()`: dynamo's recompile limit (8) is shared by every
-    compiled `step` of a process, so in a sweep of differently shaped models the 9th and later ran eager, with only
-    a warning. Each run compiles afresh instead (runs in one process are sequential)."""
+    "`torch.compile(model.step)` after `torch._dynamo.reset()`, so that each run of a sweep compiles afresh."
     torch._dynamo.reset()
     return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
 
+# %% ../../nbs/aavae/09_train.ipynb #e8660527
+def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, total:int, extra:list) -> list:
+    "The callbacks of a `pretrain` run, in their fixed order (`extra`: the checkpoint and the caller's)."
+    step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
+    bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
+    if fl['compile_extras'] and hasattr(aug, 'sample_params'):
+        from aavae_nb.levers import PresampledAug
+        aug = PresampledAug(aug)
+    eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
+    bn_win = bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None
+    cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), gen, fl['channels_last']),
+           SchedCB(warmup_constant(int(round(cfg.warmup_epochs * spe)))), BNStatsCB(cfg.bn_stats, bn_win, bn_fn),
+           MetricsCB(cfg.log_every, cfg.progress), *extra]
+    if fl['bf16']: cbl.append(AutocastCB())
+    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'):   # CUDA-graph modes
+        from aavae_nb.levers import MarkStepCB
+        cbl.append(MarkStepCB())
+    if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
+    if cfg.knn_every:   # follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
+        cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))
+    if cfg.density_every and getattr(model, 'samples', True):
+        cbl.append(DensityCB(data.val.x[:cfg.n_density], norm, cfg.density_every, cfg.density_k))
+    return cbl
+
+# %% ../../nbs/aavae/09_train.ipynb #824f4f44
 def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
              data=None,            # `DataSplits` (None: `load_data(cfg)`)
              model:nn.Module=None, # the model (None: `build_model(cfg)`)
@@ -96,54 +116,34 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     model.to(dev)
     if fl['channels_last']: model.to(memory_format=torch.channels_last)
     if norm is None or (aug is None and getattr(model, 'augments', False)):
-        _n, _a = _default_norm_aug(cfg.dataset)
-        norm, aug = norm or _n, aug or _a
+        norm, aug = norm or partial(normalize, dataset=cfg.dataset), aug or BatchSimCLR(cfg.dataset)
     if isinstance(aug, nn.Module): aug.to(dev)
     out_dir = out_folder(out_dir, default_out_dir(cfg))
     dl = DeviceLoader(data.pretrain.x.to(dev), cfg.bs, seed=cfg.seed)
     spe = len(dl)
     total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
-    warmup_steps = int(round(cfg.warmup_epochs * spe))
-    aug_gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)
-    eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
-    step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
-    bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
-    if fl['compile_extras'] and hasattr(aug, 'sample_params'):
-        from aavae_nb.levers import PresampledAug
-        aug = PresampledAug(aug)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
+    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=gen), resume, cfg.to_dict())
+    cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs))
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
-    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=aug_gen), resume, cfg.to_dict())
-    cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), aug_gen, fl['channels_last']),
-           SchedCB(warmup_constant(warmup_steps)),
-           BNStatsCB(cfg.bn_stats, bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None, bn_fn),
-           MetricsCB(cfg.log_every, cfg.progress), *([ck] if cfg.checkpoints or resume else []), *cbs]
-    if fl['bf16']: cbl.append(AutocastCB())
-    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'):   # CUDA-graph modes
-        from aavae_nb.levers import MarkStepCB
-        cbl.append(MarkStepCB())
-    if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
-    if cfg.knn_every:   # the monitor follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
-        cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))
-    if cfg.density_every and getattr(model, 'samples', True):
-        cbl.append(DensityCB(data.val.x[:cfg.n_density], norm, cfg.density_every, cfg.density_k))
     learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))
     learn.total_steps = total
     learn.fit(cfg.epochs)
-    hist = learn.history
-    rec = dict(config=cfg.to_dict(), flags=fl, steps=learn.step_count, steps_per_epoch=spe, warmup_steps=warmup_steps,
-               resumed_from=getattr(learn, 'resumed_from', None), last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=hist,
+    rec = dict(config=cfg.to_dict(), flags=fl, steps=learn.step_count, steps_per_epoch=spe,
+               warmup_steps=int(round(cfg.warmup_epochs * spe)), resumed_from=getattr(learn, 'resumed_from', None),
+               last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=learn.history,
                bn_stats_passes=next(c for c in cbl if isinstance(c, BNStatsCB)).calls,
                provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, n_pretrain=len(data.pretrain),
                                      data=repr(data)))
     save_json(rec, out_dir/'pretrain.json')
-    return model, hist
+    return model, learn.history
 
 # %% ../../nbs/aavae/09_train.ipynb #b9ffbded
 def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=None,
                    train_tf=None, eval_tf=None) -> dict:
     "kNN, linear probe and (for sampling models) density metrics of a pretrained model, as a dict."
     dev = def_device(device); model.to(dev)
-    if norm is None: norm = _default_norm_aug(cfg.dataset)[0]
+    norm = norm or partial(normalize, dataset=cfg.dataset)
     sw = Stopwatch()
     if cfg.probe_precompute:   # one pass of feature extraction serves the kNN monitor and the probe
         if eval_tf is None: eval_tf = _probe_tfs(cfg.dataset)[1]
@@ -163,6 +163,7 @@ def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=N
         out['density_s'] = sw.elapsed
     return out
 
+# %% ../../nbs/aavae/09_train.ipynb #31c27294
 def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
                        data=None,           # `DataSplits` (None: from the config)
                        device='auto',       # device
@@ -201,8 +202,8 @@ def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record o
     rows = []
     for m, v in AAVAE_TABLE1.items():
         r = results.get(m.lower())
-        row = dict(method=m, kind='cited (paper)' if m in AAVAE_CITED else 'autoencoder', paper_cifar10=v[0], paper_stl10=v[1],
-                   paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None, preset=None,
+        row = dict(method=m, kind='cited (paper)' if m in AAVAE_CITED else 'autoencoder', paper_cifar10=v[0],
+                   paper_stl10=v[1], paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None, preset=None,
                    label='paper' if m in AAVAE_CITED else ('ours' if r else 'not run'))
         if r:
             row.update(ours=r['top1'], ours_probe_val=r['top1_probe_val'], knn=r['knn_top1'], delta=r['top1'] - v[col],
@@ -217,8 +218,9 @@ def plot_table1(df, dataset:str='cifar10', title:str=None):
     x = np.arange(len(df))
     cited = df['kind'].str.startswith('cited').to_numpy()
     ax.bar(x - 0.2, df['paper'], 0.4, color=['#bbbbbb' if c else '#777777' for c in cited],
-           hatch=None, label=f'paper (Table 1, {dataset})')
-    for i in np.where(cited)[0]: ax.text(x[i] - 0.2, df['paper'][i] / 2, 'paper', ha='center', va='center', fontsize=7, rotation=90)
+           label=f'paper (Table 1, {dataset})')
+    for i in np.where(cited)[0]:
+        ax.text(x[i] - 0.2, df['paper'][i] / 2, 'paper', ha='center', va='center', fontsize=7, rotation=90)
     ours = df['ours'].astype(float)
     ax.bar(x + 0.2, ours.fillna(0), 0.4, color='#1f77b4', label='ours')
     for i, v in enumerate(ours):
@@ -228,6 +230,7 @@ def plot_table1(df, dataset:str='cifar10', title:str=None):
     fig.tight_layout()
     return fig
 
+# %% ../../nbs/aavae/09_train.ipynb #4d1ed6e5
 def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (each carries its `config`)
                 out_dir,         # where table1.csv / .png / .json go
                 seed:int, device, wall_time_s:float,
@@ -260,31 +263,25 @@ RESULT_IGNORED = ('progress', 'log_every', 'ckpt_every', 'checkpoints')   # conf
 def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                      cfg:TrainConfig, # the settings the caller would train it with
                     ) -> dict|None:
-    "The record in `out_dir/results.json` if that run finished with the settings `cfg`; None if there is none; a `ValueError` if it ran with others."
+    "The record in `out_dir/results.json` if that run finished with the settings of `cfg`; None if there is none."
     p = Path(out_dir)/'results.json'
     if not p.exists(): return None
-    try: rec = json.loads(p.read_text()); old = dict(rec['config'])
-    except (ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"{p} is not a results file of train_and_evaluate ({type(e).__name__}: {e}): delete it to "
-                         "train that model again.") from e
+    rec = json.loads(p.read_text())
     now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
-    diff = [f"{k} {old[k]!r} there, {v!r} now" for k, v in now.items() if k not in RESULT_IGNORED and k in old and old[k] != v]
-    if diff:
-        raise ValueError(f"{p} holds the results of a run with other settings ({'; '.join(diff)}), so they are not "
-                         "reused: run with those settings, give another out_dir, delete that results.json to train the "
-                         "model again (from its last.ckpt where that fits), or resume=False (which overwrites it).")
+    old = {k: v for k, v in rec['config'].items() if k in now and k not in RESULT_IGNORED}   # older files: fewer fields
+    check_job(old, {k: now[k] for k in old}, p)
     return rec
 
 def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> its `TrainConfig`
                  data,              # the `DataSplits` every model trains on
                  device,            # device
                  out_dir,           # each model's run folder is `out_dir/runs/<model>`
-                 resume:bool=False, # reuse finished runs of the same settings; continue an interrupted one from its `last.ckpt`
+                 resume:bool=False, # reuse finished runs of the same settings; continue an interrupted one
                  **kw               # passed to `train_and_evaluate` (norm, aug, cbs, train_tf, eval_tf)
                 ) -> dict:
-    "Pretrain and evaluate the models of Table 1 one after another (a line each); returns {model: `results.json` record}."
+    "Pretrain and evaluate the models of Table 1 one after another (a line each); returns {model: its record}."
     runs = {m: Path(out_dir)/'runs'/m for m in cfgs}
-    if resume: check_resumable([(runs[m], c) for m, c in cfgs.items()], results=True)   # every refusal before any training
+    if resume: check_resumable([(runs[m], c) for m, c in cfgs.items()], results=True)   # every refusal first
     res = {}
     for m, cfg in cfgs.items():
         sw = Stopwatch()

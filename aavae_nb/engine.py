@@ -18,9 +18,9 @@ from .core import atomic_path
 # %% auto #0
 __all__ = ['RNG_LOCK', 'CKPT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError',
            'Callback', 'run_cbs', 'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB',
-           'warmup_constant', 'SchedCB', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError', 'load_safely',
-           'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state', 'set_rng_state', 'check_job',
-           'CheckpointCB', 'TinyAE']
+           'warmup_constant', 'SchedCB', 'nan_guard', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError',
+           'load_safely', 'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state',
+           'set_rng_state', 'check_job', 'CheckpointCB', 'TinyAE']
 
 # %% ../nbs/02_engine.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
@@ -103,24 +103,26 @@ class Learner:
             self.callback('after_epoch')
         except CancelEpochException: self.callback('after_cancel_epoch')
 
-    def fit(self, n_epochs:int=1, # train until this epoch count (absolute, so a resumed run ends in the same place)
-            cbs=(),               # extra callbacks for this fit only
-            train:bool=True):     # optimise (False: just run the events, e.g. for evaluation)
-        "Run the training loop for `n_epochs` epochs."
-        cbs = list(cbs)
-        self.cbs += cbs
-        self.n_epochs, self.training, self.start_epoch, self.step_count = n_epochs, train, 0, 0
-        if self.opt is None and train: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
-        try:
-            self.model.train(train)
-            self.callback('before_fit')
-            for self.epoch in range(self.start_epoch, n_epochs): self._one_epoch()
-            self.callback('after_fit')
-        except CancelFitException: self.callback('after_cancel_fit')
-        finally:
-            self.callback('cleanup_fit')
-            for cb in cbs: self.cbs.remove(cb)
-        return self
+# %% ../nbs/02_engine.ipynb #29edfdae
+@patch
+def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, so a resumed run ends in the same place)
+        cbs=(),               # extra callbacks for this fit only
+        train:bool=True):     # optimise (False: just run the events, e.g. for evaluation)
+    "Run the training loop for `n_epochs` epochs."
+    cbs = list(cbs)
+    self.cbs += cbs
+    self.n_epochs, self.training, self.start_epoch, self.step_count = n_epochs, train, 0, 0
+    if self.opt is None and train: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
+    try:
+        self.model.train(train)
+        self.callback('before_fit')
+        for self.epoch in range(self.start_epoch, n_epochs): self._one_epoch()
+        self.callback('after_fit')
+    except CancelFitException: self.callback('after_cancel_fit')
+    finally:
+        self.callback('cleanup_fit')
+        for cb in cbs: self.cbs.remove(cb)
+    return self
 
 # %% ../nbs/02_engine.ipynb #3dcf44d8
 class AugmentCB(Callback):
@@ -132,7 +134,6 @@ class AugmentCB(Callback):
                  generator=None,             # generator of the augmentation (saved in checkpoints)
                  channels_last:bool=False):  # convert inputs to channels_last
         self.norm, self.aug, self.augments, self.generator, self.cl = norm, aug, augments, generator, channels_last
-        if augments and aug is None: raise ValueError("augments=True needs an augmentation `aug`.")
     def _fmt(self, x): return x.contiguous(memory_format=torch.channels_last) if self.cl else x
     def before_batch(self, learn):
         x = learn.batch[0] if isinstance(learn.batch, (tuple, list)) else learn.batch
@@ -150,6 +151,7 @@ class VAETrainCB(Callback):
     def step(self, learn): learn.opt.step()
     def zero_grad(self, learn): learn.opt.zero_grad(set_to_none=True)
 
+# %% ../nbs/02_engine.ipynb #9167d51e
 class AutocastCB(Callback):
     """bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32).
     `pretrain` adds it on CUDA by default; on the CPU only when asked (`bf16=True`): see `train.LEVER_DEFAULTS`."""
@@ -183,11 +185,25 @@ class SchedCB(Callback):
         if learn.training: learn.sched = torch.optim.lr_scheduler.LambdaLR(learn.opt, self.sched_func)
     def after_step(self, learn): learn.sched.step()
 
+# %% ../nbs/02_engine.ipynb #ee6bdacd
+def nan_guard(learn, step:int, terms:dict):
+    """The one NaN guard of both papers' loops: `NonFiniteLossError` if a logged loss term (`terms`: name -> float)
+    is not finite, naming the step, the terms and the last good checkpoint (`learn.last_ckpt`)."""
+    if all(math.isfinite(v) for v in terms.values()): return
+    said = ', '.join(f"{k}={v:.4g}" for k, v in terms.items())
+    ck = getattr(learn, 'last_ckpt', None)
+    raise NonFiniteLossError(
+        f"Non-finite loss at step {step} (epoch {learn.epoch}): {said}. "
+        + (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else
+           "No checkpoint was written before it; lower the lr or an extreme loss weight (AAVAE's β; LAVAE's "
+           "kl_weight, lam_inv), turn bf16 off, or check the data."))
+
+
 # %% ../nbs/02_engine.ipynb #c4f0f1d3
 def _scalar(v): return v.detach().float().mean()
 
 class MetricsCB(Callback):
-    "Device-side sums of the loss terms, read every `every` steps into `learn.history`; tqdm bar; NaN guard."
+    "Device-side sums of the loss terms, read every `every` steps into `learn.history`; tqdm bar; the NaN guard."
     order = 50
     def __init__(self, every:int=50,       # read the sums every n optimiser steps
                  progress:bool=True,       # show a tqdm bar
@@ -217,36 +233,34 @@ class MetricsCB(Callback):
         self.bad = torch.where(newly, self.dstep, self.bad)
         self.bad_terms = torch.where(newly, terms, self.bad_terms)
         self.dstep += 1
-        self.n += 1; self.imgs += len(learn.x_t)
+        self.n += 1
+        self.imgs += len(learn.x_t)
     def after_step(self, learn):
         if learn.step_count % self.every == 0: self.read(learn)
     def after_epoch(self, learn):
         if learn.training: self.read(learn)
     def after_cancel_fit(self, learn):
         if learn.training: self.read(learn)
-    def read(self, learn):
-        "Read the device sums (one host sync), append to `learn.history`, raise on a non-finite loss."
-        if self.sums is None or self.n == 0: return
-        k = len(self.names)                      # the bad step, its terms and the means in one copy to the host
-        got = torch.cat([self.bad.double().view(1), self.bad_terms.double(), self.sums.double() / self.n]).tolist()
-        bad, vals = int(got[0]), got[1 + k:]
-        if bad >= 0:
-            terms = ', '.join(f"{k}={v:.4g}" for k, v in zip(self.names, got[1:1 + k]))
-            ck = getattr(learn, 'last_ckpt', None)
-            raise NonFiniteLossError(
-                f"Non-finite loss at step {bad} (epoch {learn.epoch}): {terms}. "
-                + (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else
-                   "No checkpoint was written before it; lower the lr or an extreme β (kl_coeff), turn bf16 off, "
-                   "or check the data."))
-        dt = time.perf_counter() - self.t0
-        row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, vals)),
-                   lr=learn.opt.param_groups[0]['lr'], img_s=self.imgs / max(dt, 1e-9))
-        learn.history.append(row)
-        if self.pbar is not None:
-            self.pbar.update(self.n); self.pbar.set_postfix(loss=f"{row['loss']:.4g}", img_s=f"{row['img_s']:.0f}", epoch=learn.epoch)
-        self.sums.zero_(); self.n, self.imgs, self.t0 = 0, 0, time.perf_counter()
     def cleanup_fit(self, learn):
         if self.pbar is not None: self.pbar.close()
+
+# %% ../nbs/02_engine.ipynb #9a2ed240
+@patch
+def read(self:MetricsCB, learn):
+    "Read the device sums (one host sync), append to `learn.history`; `nan_guard` on the first bad step."
+    if self.sums is None or self.n == 0: return
+    k = len(self.names)                      # the bad step, its terms and the means in one copy to the host
+    got = torch.cat([self.bad.double().view(1), self.bad_terms.double(), self.sums.double() / self.n]).tolist()
+    if got[0] >= 0: nan_guard(learn, int(got[0]), dict(zip(self.names, got[1:1 + k])))
+    dt = time.perf_counter() - self.t0
+    row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, got[1 + k:])),
+               lr=learn.opt.param_groups[0]['lr'], img_s=self.imgs / max(dt, 1e-9))
+    learn.history.append(row)
+    if self.pbar is not None:
+        self.pbar.update(self.n)
+        self.pbar.set_postfix(loss=f"{row['loss']:.4g}", img_s=f"{row['img_s']:.0f}", epoch=learn.epoch)
+    self.sums.zero_()
+    self.n, self.imgs, self.t0 = 0, 0, time.perf_counter()
 
 # %% ../nbs/02_engine.ipynb #69afc784
 class BNStatsCB(Callback):
@@ -256,7 +270,6 @@ class BNStatsCB(Callback):
                  active=None,                  # for 'before_eval': `active(step) -> bool` (0-based step)
                  fn=None):                     # what to run instead of `learn.model.encoder` (e.g. its compiled version)
         self.mode, self.active, self.fn, self.calls = mode, active, fn, 0
-        if mode == 'before_eval' and active is None: raise ValueError("mode='before_eval' needs `active`.")
     def before_batch(self, learn):
         if not learn.training or self.mode == 'off': return
         if self.mode == 'before_eval' and not self.active(learn.step_count): return
@@ -309,6 +322,7 @@ def _read_as(name:str):
     if mod.split('.')[0] in _BLOCKED or not attr[:1].isupper(): return None
     return type(attr, (_Inert,), {'_pickled_name': name, '__qualname__': f'_Inert[{name}]'})
 
+# %% ../nbs/02_engine.ipynb #facc51e8
 def _py3_name(module:str, name:str) -> str:
     "A pickle's global as Python 3 (and torch's reader) names it (`__builtin__.list` is `builtins.list`)."
     if (module, name) in _compat_pickle.NAME_MAPPING: module, name = _compat_pickle.NAME_MAPPING[(module, name)]
@@ -329,6 +343,7 @@ def _pickle_globals(path:Path) -> set|None:
         return names
     except Exception: return None
 
+# %% ../nbs/02_engine.ipynb #b5fd7120
 def _to_plain(hp) -> dict:
     "Hyper-parameters as a plain dict (from a dict, an argparse Namespace or an inert stand-in)."
     if hp is None: return {}
@@ -370,6 +385,7 @@ def load_safely(path:str|Path,     # a file written by torch.save
             "only this way: save the weights as plain tensors and values (torch.save(model.state_dict(), f), "
             "default pickle protocol) to load them here.") from None
 
+# %% ../nbs/02_engine.ipynb #b6d80488
 def load_checkpoint_file(path:str|Path, # a checkpoint file
                          fmt:str=None,   # refuse a file whose `format` is not this one (None: any)
                         ):
@@ -388,6 +404,7 @@ def load_checkpoint_file(path:str|Path, # a checkpoint file
                          "away or give another folder; `aavae_nb.aavae.checkpoints.load_model` reads released weights.")
     return ck
 
+# %% ../nbs/02_engine.ipynb #38822b59
 def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a bare state dict
                    ) -> tuple[dict, dict, dict]:
     "Read a checkpoint into (state_dict, hyper_parameters, meta); official Lightning and our own format."

@@ -13,12 +13,11 @@ from .core import def_device
 from .lavae.augment import pair_names
 from .lavae.model import LATENT, LAVAE, bce_sum, kl_sum
 from .lavae.train import (LAVAEConfig, adabelief, fit_loop, stage2_loss, transfer_loss, encode_all, evaluate_matrix,
-                                  start_maps, _require_stage,
-                                  _heads_dropped_on_error, ckpt_file, digest, part_digest, STAGE1_PARTS)
+                                  start_maps, _heads_dropped_on_error, ckpt_file, digest, part_digest, STAGE1_PARTS)
 
 # %% auto #0
-__all__ = ['WARMUP_STEPS', 'STAGE1_PREFIXES', 'PAPER_STEPS', 'MarkStepCB', 'PresampledAug', 'side_stream', 'capture_step',
-           'CudaGraphCB', 'stack_params', 'unstack_params', 'StackedLoader', 'stage1_loss', 'train_stage1_concurrent',
+__all__ = ['WARMUP_STEPS', 'PAPER_STEPS', 'MarkStepCB', 'PresampledAug', 'side_stream', 'capture_step', 'CudaGraphCB',
+           'side_by_side', 'stack_params', 'unstack_params', 'StackedLoader', 'stage1_loss', 'train_stage1_concurrent',
            'train_stage2_concurrent', 'train_transfers_concurrent', 'transfer_matrix_concurrent', 'concurrency_bench',
            'heatmap_projection']
 
@@ -55,9 +54,7 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
                  idx,         # an index batch shaped like every batch the graph will replay
                  rng=(),      # CUDA generators `step` draws from besides the default one
                 ) -> tuple:
-    """`step` recorded once as a CUDA graph on the current (side) stream; returns (graph, static index tensor), the
-    recorded step not yet run (`graph.replay()` runs it on the batch in the static tensor). On any failure: a warning
-    and (None, None), and the caller trains on eagerly."""
+    "`step` recorded (not run) as a CUDA graph on the current stream: (graph, static index tensor), or (None, None)."
     try:
         with RNG_LOCK:                                                     # one capture at a time, no reseeding meanwhile
             graph, static = torch.cuda.CUDAGraph(), idx.clone()
@@ -71,6 +68,7 @@ def capture_step(step,        # step(idx): one whole training step (forward, bac
         torch.cuda.synchronize()
         return None, None
 
+# %% ../nbs/04_levers.ipynb #674311d1
 class CudaGraphCB(Callback):
     "After `WARMUP_STEPS` eager steps on a side stream, one whole step (`IndexLossCB`'s verbs) replayed as a CUDA graph."
     order = -20
@@ -89,6 +87,28 @@ class CudaGraphCB(Callback):
             if self.graph is None: self.failed = True; return
         self.static.copy_(learn.batch); self.graph.replay(); learn.step_count += 1
         raise CancelBatchException()
+
+# %% ../nbs/04_levers.ipynb #d856b78e
+def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
+                 device='auto',
+                 on:bool=True,    # False: always one after another
+                ) -> dict:
+    "Run independent training jobs: name -> (result, seconds); on CUDA in threads, each on its own stream (see above)."
+    device = def_device(device)
+    def timed(fn):
+        t = time.perf_counter(); r = fn()
+        if device.type == 'cuda': torch.cuda.current_stream(device).synchronize()
+        return r, time.perf_counter() - t
+    if not (on and device.type == 'cuda' and len(jobs) > 1): return {k: timed(f) for k, f in jobs.items()}
+    from concurrent.futures import ThreadPoolExecutor
+    main = torch.cuda.current_stream(device)
+    def in_stream(fn):                                                 # a thread's current stream starts as the default one
+        with torch.cuda.stream(main), side_stream(device): return timed(fn)
+    with ThreadPoolExecutor(len(jobs)) as ex:
+        futs = {k: ex.submit(in_stream, f) for k, f in jobs.items()}
+        out = {k: f.result() for k, f in futs.items()}
+    torch.cuda.synchronize(device)
+    return out
 
 # %% ../nbs/04_levers.ipynb #8c0fd18c
 def stack_params(modules:list,   # modules of one architecture
@@ -131,8 +151,6 @@ class StackedLoader(DeviceLoader):
     def perm(self, n): return torch.stack([torch.randperm(n, generator=g) for g in self.gen.gens])
 
 # %% ../nbs/04_levers.ipynb #4b342add
-STAGE1_PREFIXES = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains
-
 def stage1_loss(model:LAVAE,        # supplies the architecture only; its own weights are not used
                 p:dict,             # this model's stage-1 parameters (names as in `model.named_parameters()`)
                 x:torch.Tensor,     # float views in [0, 1], `B×1×28×28`
@@ -146,6 +164,7 @@ def stage1_loss(model:LAVAE,        # supplies the architecture only; its own we
     xhat = functional_call(model.decoders[0], _sub(p, 'decoders.0.'), (mu + torch.exp(0.5 * logvar) * eps,))
     return cfg.recon_weight * bce_sum(xhat, x) + cfg.kl_weight * kl_sum(mu, logvar)
 
+# %% ../nbs/04_levers.ipynb #957256b7
 def train_stage1_concurrent(models:list,      # fresh LAVAEs
                             views:list,       # uint8 views per model, each 4×N×1×28×28 (the same N)
                             cfg:LAVAEConfig,
@@ -164,7 +183,7 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
     noise = noise or [torch.Generator(device=device).manual_seed(0) for _ in models]
     for m in models: m.to(device).train()
     X = torch.stack([v.reshape(-1, *v.shape[2:]) for v in views]).to(device)          # K×4N×1×28×28 uint8
-    P = stack_params(models, STAGE1_PREFIXES)
+    P = stack_params(models, STAGE1_PARTS)
     f = vmap(lambda p, x, e: stage1_loss(models[0], p, x, e, cfg))
     def step(idx):
         l = f(P, _gather(X, idx).float() / 255, _noise(noise, (idx.shape[1], models[0].latent), device))
@@ -182,7 +201,6 @@ def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='au
                             resume:bool=False,  # continue from it (`lavae_train.fit_loop`); False: train afresh
                            ) -> list:
     "Stage 2 (§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
-    for m in models: _require_stage(m, 1, 'Stage 2', 'run stage 1 first')
     ckpt = ckpt_file(ckpt_dir, 'stage2.ckpt', resume)
     job = dict(stage='LAVAE stage 2, side by side', pairs=[list(m.pair) for m in models], views=[digest(v) for v in views],
                frozen=[part_digest(m, STAGE1_PARTS) for m in models], lam_inv=cfg.lam_inv,
@@ -218,6 +236,7 @@ def _unique(xs:list) -> tuple[list, list]:
         pos.append(i)
     return out, pos
 
+# %% ../nbs/04_levers.ipynb #d51e18a7
 def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a model may serve several jobs)
                                views:list,      # the training views of each job's pair (same originals as the model's)
                                pairs:list,      # the pair of each job
@@ -229,7 +248,6 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
                                resume:bool=False, # continue from it (`lavae_train.fit_loop`); False: train afresh
                               ) -> tuple[list, list]:
     "Stage 3 (§IV-B, eq. 7) of K transfer heads side by side, each on its model's frozen latents. Returns (heads, histories)."
-    for m in models: _require_stage(m, 2, 'Stage 3 (transfer)', 'run stages 1 and 2 first')
     device, pairs = def_device(device), [pair_names(p) for p in pairs]
     ckpt = ckpt_file(ckpt_dir, 'transfers.ckpt', resume)
     job = dict(stage='LAVAE stage 3 (transfer heads), side by side', pairs=[list(p) for p in pairs],
@@ -261,7 +279,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
 
 # %% ../nbs/04_levers.ipynb #dbc3b9a7
 def _row_rngs(seed:int, device:torch.device) -> tuple:
-    "For a model just built after `torch.manual_seed(seed)`: its noise generator and the CPU state its heads start from, as `fit_lavae` + `train_transfer` would draw them."
+    "A new model's noise generator and its heads' CPU start state, as `fit_lavae` + `train_transfer` draw them."
     cpu = torch.get_rng_state()
     if device.type == 'cpu':                          # the sequential run's noise continues the global CPU stream
         g = torch.Generator(); g.set_state(cpu); return g, None
@@ -274,11 +292,8 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4�
                                ckpt_dir=None,        # folder of the checkpoints of the three stacked stages (None: none)
                                resume:bool=False,    # reuse finished stages, continue an unfinished one (`fit_loop`)
                               ) -> tuple:
-    """`lavae_train.transfer_matrix` (Fig. 7) with every row's stages 1-2 trained side by side, then every transfer
-    head side by side. Same initial weights, shuffles and noise as the sequential version, so the two agree up to
-    floating-point rounding. Returns (totals, details, {'all rows': seconds})."""
+    "`lavae_train.transfer_matrix` (Fig. 7), stacked: (totals, details, {'all rows': seconds}); see above."
     names, dev, t0 = list(views), def_device(device), time.perf_counter()
-    ckpt_file(ckpt_dir, '', resume)                   # resume without a folder: refused before anything trains
     models, noise, head_state = [], [], []
     for n in names:
         torch.manual_seed(seed); models.append(LAVAE(n))
@@ -313,16 +328,17 @@ def _time_steps(step, steps:int, warmup:int, device) -> float:
     if device.type == 'cuda': torch.cuda.synchronize(device)
     return (time.perf_counter() - t) / steps
 
+# %% ../nbs/04_levers.ipynb #68f87449
 def _bench_losses(stage:str, k:int, bs:int, cfg:LAVAEConfig, dev) -> tuple:
     "For `stage`: the k models' parameter lists, loss of model i alone, the stacked parameters and their summed loss."
     models = [LAVAE('flips').to(dev) for _ in range(k)]
     X = torch.randint(0, 256, (k, 4, bs, 1, 28, 28), dtype=torch.uint8, device=dev).float() / 255
     if stage == 'stage1':
-        parts = [[p for n, p in m.named_parameters() if n.startswith(STAGE1_PREFIXES)] for m in models]
+        parts = [[p for n, p in m.named_parameters() if n.startswith(STAGE1_PARTS)] for m in models]
         def one(i):
             mu, lv = models[i].encode(X[i, 0])
             return bce_sum(models[i].decode(models[i].sample(mu, lv)), X[i, 0]) + kl_sum(mu, lv)
-        P = stack_params(models, STAGE1_PREFIXES)
+        P = stack_params(models, STAGE1_PARTS)
         f, noise = vmap(lambda p, x, e: stage1_loss(models[0], p, x, e, cfg)), [torch.Generator(device=dev) for _ in models]
         return parts, one, P, lambda: f(P, X[:, 0], _noise(noise, (bs, LATENT), dev)).sum(), noise
     decs = [m.decoders[0] for m in models]
@@ -331,6 +347,7 @@ def _bench_losses(stage:str, k:int, bs:int, cfg:LAVAEConfig, dev) -> tuple:
     P, f = stack_params(decs), vmap(lambda p, z, v: transfer_loss(decs[0], z, v, p))
     return [list(d.parameters()) for d in decs], one, P, lambda: f(P, Z, X).sum(), []
 
+# %% ../nbs/04_levers.ipynb #6e2e02a4
 def _graphed(step, dev, rng=()):
     "`step()` recorded as a CUDA graph after warm-up steps on a side stream (as `fit_loop` does); its replay, or None if capture failed."
     with side_stream(dev):
@@ -343,11 +360,7 @@ def concurrency_bench(device='auto',
                       k3:int=12,      # transfer heads side by side in stage 3 (4 rows × 3 columns)
                       bs:int=64, steps:int=50, warmup:int=5,
                      ):
-    """One optimiser step of k models one after another (as `lavae_train.fit_loop` runs them) against one step of the
-    same k models stacked (`fit_loop` with one generator per model), for stage 1 and stage 3, with AdaBelief; synthetic uint8 data.
-    On CUDA each is timed eagerly and as a CUDA-graph replay (what `fit_loop` does with `graphs=True`); a capture
-    that fails leaves an `error` row. `paper_minutes`: that stage's training time for all k models at the `paper`
-    preset at the measured rate; `speedup` is against the eager one-after-another step."""
+    "Seconds per optimiser step of k models one after another against k stacked, for stages 1 and 3 (see above)."
     import pandas as pd
     dev, cfg, rows = def_device(device), LAVAEConfig(bs=bs), []
     for stage, k in (('stage1', k1), ('transfer', k3)):

@@ -17,8 +17,8 @@ from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
            'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
-           'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'check_views', 'cached_views',
-           'rows_figure', 'show_augmentations']
+           'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'cached_views', 'rows_figure',
+           'show_augmentations']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
 def _uniform(n, lo, hi, g, device):
@@ -182,17 +182,6 @@ def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` para
     if len(names) < min_n or len(set(names)) != len(names):
         raise ValueError(f"pairs needs at least {min_n} different pair(s) of {', '.join(PAIRS)}, got {names}")
     return names
-
-def check_views(views,
-                k:int|None=4, # how many views (None: any; a CVAE may take fewer conditions)
-               ) -> torch.Tensor:
-    "`views` if they are uint8 `K×N×C×H×W` as `make_views` returns them (the trainers scale by 1/255 themselves)."
-    if not (isinstance(views, torch.Tensor) and views.dtype == torch.uint8 and views.ndim == 5):
-        raise TypeError(f"views must be uint8 views K×N×C×H×W as `make_views` returns them, "
-                        f"got {getattr(views, 'dtype', type(views))} {tuple(getattr(views, 'shape', ()))}")
-    if k is not None and len(views) != k:
-        raise ValueError(f"views must hold the {k} views {VIEW_NAMES}, got {len(views)}")
-    return views
 
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 import torch.nn.functional as F
-from ..core import check_one_of, def_device, atomic_path
+from ..core import def_device, atomic_path
 from .augment import VIEW_NAMES
-from .model import LATENT, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
+from .model import LATENT, LAVAE, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
 from .train import LAVAEConfig, fit_loop, ckpt_file, digest, noise_generator
 from ..engine import RNG_LOCK
 
@@ -47,8 +47,7 @@ class CVAE(nn.Module):
         "p(x | z, c) pixel means."
         return self.decoder(torch.cat([z, self.onehot(c, len(z), z.device)], 1))
 
-    def sample(self, mu, logvar, g=None):   # g: a generator for the noise (None: the global one)
-        return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, device=mu.device, dtype=mu.dtype)
+    sample = LAVAE.sample                   # the reparameterisation, noise from `g` (None: the global generator)
 
 # %% ../../nbs/lavae/05_cvae.ipynb #3f7ff4b1
 CVAE_MODES = ('usual', 'lavae')
@@ -86,6 +85,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
     return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch, **cfg.speed,
                     rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
 
+# %% ../../nbs/lavae/05_cvae.ipynb #b53863dc
 @torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:
     "Table I metric for a CVAE: z = μ(E(x_orig, orig)), decode with each view's condition (the first `model.n_cond` views); BCE-sum per image."
@@ -105,7 +105,6 @@ def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto
              on_epoch=None,       # called as on_epoch(epochs done, history so far) after each epoch
             ) -> tuple:
     "A fresh CVAE, one condition per view of `views`, trained in `mode`; returns (model, loss history)."
-    check_one_of(mode, CVAE_MODES, 'CVAE mode'); ckpt_file(ckpt_dir, '', resume)
     with RNG_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         m = CVAE(n_cond=len(views))

@@ -96,9 +96,7 @@ def head_for(self:LAVAE, pair) -> int:
 
 # %% ../../nbs/lavae/02_model.ipynb #a993ee5c
 def bce_sum(xhat:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
-    """Binary cross-entropy summed over pixels and batch (stage 1, eq. 5); `x` uint8 or float in [0, 1]. A NaN in
-    `xhat` (a diverged model) makes the sum NaN for the training loops' NaN guard, where `F.binary_cross_entropy` would
-    stop with a range error (on CUDA a device-side assert); for a finite `xhat` value and gradient are exactly BCE's."""
+    "Binary cross-entropy summed over pixels and batch (stage 1, eq. 5); `x` uint8 or float in [0, 1]; NaN-safe."
     if x.dtype == torch.uint8: x = x.float() / 255
     return F.binary_cross_entropy(xhat.nan_to_num(0.5), x, reduction='sum') + 0 * xhat.sum()
 

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/lavae/03_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, time, math, hashlib
+import warnings, contextlib, time, hashlib
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
@@ -13,7 +13,7 @@ from ..core import check_one_of, def_device, check_seed, check_fields, atomic_pa
 from .augment import pair_names, VIEW_NAMES
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup, LAVAE_TABLE1
-from ..engine import (NonFiniteLossError, RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB,
+from ..engine import (RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard,
                              load_checkpoint_file)
 
 # %% auto #0
@@ -21,8 +21,8 @@ __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP
            'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'noise_generator',
            'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file', 'train_stage1', 'encode_all',
            'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'evaluate_views', 'fit_lavae', 'side_by_side', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run',
+           'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -61,6 +61,7 @@ class LAVAEConfig:
         "The speed switches as `fit_loop` keywords."
         return dict(foreach=self.foreach, graphs=self.cuda_graphs)
 
+# %% ../../nbs/lavae/03_train.ipynb #eab01d05
 def get_config(preset:str='smoke', **overrides) -> LAVAEConfig:
     "The `LAVAEConfig` of a budget of `aavae_nb.presets` (its 'lavae' entry), with keyword overrides."
     return with_overrides(LAVAEConfig(**lookup(preset, 'lavae')), **overrides)
@@ -73,11 +74,7 @@ def with_overrides(cfg:LAVAEConfig, **overrides) -> LAVAEConfig:
 
 # %% ../../nbs/lavae/03_train.ipynb #031925fb
 class AdaBeliefForeach(torch.optim.Optimizer):
-    """AdaBelief (Zhuang et al. 2020) exactly as `adabelief_pytorch` 0.2.1 computes it with the LAVAE code's settings
-    (`weight_decouple=False`, `rectify=False`, no AMSGrad, no weight decay), written with multi-tensor `torch._foreach_*`
-    ops and the step count kept on the device: ~12 kernels per step for all parameters instead of ~10 per parameter,
-    no host sync, and so capturable in a CUDA graph. All parameters of a group share one step count (every LAVAE
-    loop gives every trained parameter a gradient at every step). Tested against the package below."""
+    "AdaBelief (Zhuang et al. 2020) as `adabelief_pytorch` 0.2.1 computes it for LAVAE, in multi-tensor ops (see above)."
     def __init__(self, params, lr:float=1e-3, betas=(0.9, 0.999), eps:float=1e-16):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
         for group in self.param_groups:
@@ -107,6 +104,7 @@ class AdaBeliefForeach(torch.optim.Optimizer):
         for group in self.param_groups:
             group['step'] = torch.as_tensor(group['step'], dtype=torch.float64).to(group['params'][0].device, copy=True)
 
+# %% ../../nbs/lavae/03_train.ipynb #cb3aa586
 def adabelief(params, lr:float,
               foreach:bool=True,   # `AdaBeliefForeach` (fast, capturable); False: the `adabelief_pytorch` package itself
              ):
@@ -120,36 +118,26 @@ def adabelief(params, lr:float,
 
 # %% ../../nbs/lavae/03_train.ipynb #b6019539
 def noise_generator(g:torch.Generator|None, device:torch.device):
-    """On CUDA, a job's own generator for its noise, seeded like its shuffle generator `g`: jobs trained side by side
-    then never share the default CUDA generator, whose graph-capture state concurrent replays race on (PyTorch issues
-    176754, 172390); `fit_loop(rng=...)` registers it with the graph and checkpoints it. Elsewhere (or without `g`)
-    None: the global generator, as before, so CPU results are unchanged."""
+    "On CUDA, a job's own noise generator seeded like its shuffle generator `g`; elsewhere None (the global one)."
     return torch.Generator(device).manual_seed(g.initial_seed()) if device.type == 'cuda' and g is not None else None
 
 PROGRESS_S = 30   # seconds between progress lines: under `papermill --log-output` a long job's sign of life
 
-class IndexLossCB(Callback):
-    """The five verbs for a LAVAE stage, whose loss is `loss_fn(idx) -> (loss, value to log)` of an index batch; the
-    logged value is summed on the device and read once per epoch: `learn.history` gets its mean per item, and a mean
-    that is not finite stops the fit (the NaN guard) before the epoch is saved."""
+class IndexLossCB(VAETrainCB):
+    "`VAETrainCB` for a LAVAE stage, whose loss is `loss_fn(idx) -> (loss, value to log)`; the log summed on the device."
     def __init__(self, loss_fn, n:int, k:int=1): self.loss_fn, self.n, self.k = loss_fn, n, k
     def before_fit(self, learn):
         if not hasattr(learn, 'history'): learn.history = []
         self.tot = torch.zeros(self.k, device=learn.dl.x.device)
     def before_epoch(self, learn): self.tot.zero_()
     def predict(self, learn):
-        learn.loss, log = self.loss_fn(learn.batch); self.tot.add_(log.detach())
+        learn.loss, log = self.loss_fn(learn.batch)
+        self.tot.add_(log.detach())
     def get_loss(self, learn): pass
-    def backward(self, learn): learn.loss.backward()
-    def step(self, learn): learn.opt.step()
-    def zero_grad(self, learn): learn.opt.zero_grad(set_to_none=True)
     def after_epoch(self, learn):
-        learn.history.append((self.tot / self.n).tolist())               # one sync per epoch
-        if not all(math.isfinite(v) for v in learn.history[-1]):
-            raise NonFiniteLossError(
-                f"Non-finite training loss in epoch {learn.epoch + 1} of {learn.n_epochs} (epoch mean {learn.history[-1]}, "
-                f"lr {learn.lr:g}); this model stopped training and nothing of this epoch was saved. Lower the learning "
-                "rate (the paper's is 1e-4) or an extreme loss weight (kl_weight, lam_inv), or check the input views.")
+        learn.history.append((self.tot / self.n).tolist())               # one sync per epoch, then the NaN guard
+        nan_guard(learn, learn.step_count, {f'loss[{k}]' if self.k > 1 else 'loss': v
+                                            for k, v in enumerate(learn.history[-1])})
 
 class _Params(nn.Module):
     "The trained tensors of a stage as the Learner's model: its state dict is them, by position."
@@ -180,11 +168,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
              job:dict=None,             # what identifies this job besides what the loop sees (compared on resume)
             ) -> list:
-    """Minimise `loss_fn` over shuffled index batches on the engine's `Learner`; returns the mean logged value per
-    epoch. With `g` a list of K generators (models trained side by side, `levers`), `idx` is K×B (row k shuffled by
-    `g[k]`), the logged value a K-vector, and the result K per-epoch lists. `on_epoch` sees the run mid-way without
-    restarting the optimiser. With `ckpt`, every finished epoch is saved (the engine's `CheckpointCB`) and `resume`
-    continues from it; a checkpoint of its last epoch returns at once. `graphs`: the CUDA-graph lever (`levers`)."""
+    "Minimise `loss_fn` over shuffled index batches on the engine's `Learner`; the mean logged value per epoch."
     many = isinstance(g, (list, tuple))
     gens, params = list(g) if many else [g], list(params)
     x = torch.arange(n, device=device)
@@ -240,15 +224,11 @@ _HINTS = dict(start_rng='another seed, or other draws before this stage', views=
               frozen='another frozen model: an earlier stage trained otherwise')
 
 def ckpt_file(ckpt_dir, name:str, resume:bool):
-    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints); the one place that refuses `resume` without one."
-    if ckpt_dir is None:
-        if resume: raise ValueError("resume=True needs the folder of the checkpoints: give ckpt_dir")
-        return None
-    return Path(ckpt_dir)/name
+    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints, and so nothing to resume)."
+    return None if ckpt_dir is None else Path(ckpt_dir)/name
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
-def _flat_views(views, device):
-    return views.reshape(-1, *views.shape[2:]).to(device)                  # (4N)×1×28×28 uint8
+STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
 
 def train_stage1(model:LAVAE,              # a fresh LAVAE
                  views:torch.Tensor,        # uint8 views of the training images, 4×N×1×28×28
@@ -264,15 +244,14 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
-    X, ng = _flat_views(views, device), noise_generator(g, device)
+    X, ng = views.reshape(-1, *views.shape[2:]).to(device), noise_generator(g, device)   # (4N)×1×28×28 uint8
     def step(idx):
         x = X[idx].float() / 255
         mu, logvar = model.encode(x)
         rec, kl = bce_sum(model.decode(model.sample(mu, logvar, ng), 0), x), kl_sum(mu, logvar)
         loss = cfg.recon_weight * rec + cfg.kl_weight * kl
         return loss, loss
-    params = [*model.encoder.parameters(), *model.fc_mu.parameters(), *model.fc_logvar.parameters(),
-              *model.decoders[0].parameters()]
+    params = [p for n, p in model.named_parameters() if n.startswith(STAGE1_PARTS)]
     def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
         model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done, **cfg.speed,
@@ -288,10 +267,6 @@ def encode_all(model:LAVAE, x:torch.Tensor, bs:int=1000, device='auto'):
     out = [model.encode(x[s:s + bs].to(device)) for s in range(0, len(x), bs)]
     model.train(was)
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
-
-def _require_stage(model, stage, what, fix):
-    if int(model.stage) < stage:
-        raise RuntimeError(f"{what} needs a model trained through stage {stage} (this one: stage {int(model.stage)}): {fix}.")
 
 def stage2_loss(Ls,              # the two maps L1, L2 (16×16 each)
                 z:torch.Tensor,  # latents of (orig, a1, a2), `3×B×d`
@@ -311,8 +286,7 @@ def start_maps(model:LAVAE, mu:torch.Tensor, cfg:LAVAEConfig):
     if cfg.stage2_init == 'lstsq':
         for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
 
-STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
-
+# %% ../../nbs/lavae/03_train.ipynb #9c0bb6cd
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
                  on_epoch=None,              # passed to `fit_loop` (called after each epoch)
                  ckpt_dir=None,              # folder of the checkpoint `name` (None: none)
@@ -320,7 +294,6 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
                  name:str='stage2.ckpt',     # its file name (`refit_stage2` writes `refit_stage2.ckpt`)
                 ) -> list:
     "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
-    _require_stage(model, 1, 'Stage 2', 'run train_stage1 first')
     device = def_device(device); model.to(device)
     ckpt = ckpt_file(ckpt_dir, name, resume)
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
@@ -366,7 +339,6 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
                   ) -> tuple[int, list]:
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
     The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
-    _require_stage(model, 2, 'Stage 3 (transfer)', 'run train_stage1 and train_stage2 first')
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_file(ckpt_dir, f"transfer_{'+'.join(pair)}.ckpt", resume)
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
@@ -403,42 +375,13 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
               on_epoch=None,       # called as on_epoch(stage, epochs done, history so far), stage 'stage1' or 'stage2'
              ) -> tuple:
     "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
-    ckpt_file(ckpt_dir, '', resume)                    # resume without a folder: refused before anything is built
-    with RNG_LOCK:                                   # seeding + initial weights atomic when jobs run `side_by_side`
+    with RNG_LOCK:                                   # seeding + initial weights atomic when jobs run side by side
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         model = LAVAE(pair)
     tell = lambda s: on_epoch and (lambda ep, h: on_epoch(s, ep, h))
     h1 = train_stage1(model, views, cfg, device, g, tell('stage1'), ckpt_dir, resume)
     h2 = train_stage2(model, views, cfg, device, g, tell('stage2'), ckpt_dir, resume)
     return model, dict(stage1=h1, stage2=h2)
-
-def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
-                 device='auto',
-                 on:bool=True,    # False: always one after another
-                ) -> dict:
-    """Run independent training jobs; returns name -> (result, seconds). On CUDA with `on` (and more than one job)
-    each job runs in its own thread on its own CUDA stream, so the GPU interleaves the small kernels of several
-    models: with `cuda_graphs` a step costs the host one replay, and one model leaves most of the GPU idle. Elsewhere
-    the jobs run one after another, in order. Side by side, the seconds are not solo timings. Each job's noise
-    comes from its own generator (`noise_generator`), as do its shuffles; the initial weights of
-    `fit_lavae`/`fit_cvae` (built under `RNG_LOCK`) stay seeded; anything else a job draws from the global CPU
-    generator (a transfer head's initial weights) depends on how the threads interleave."""
-    device = def_device(device)
-    def timed(fn):
-        t = time.perf_counter(); r = fn()
-        if device.type == 'cuda': torch.cuda.current_stream(device).synchronize()
-        return r, time.perf_counter() - t
-    if not (on and device.type == 'cuda' and len(jobs) > 1): return {k: timed(f) for k, f in jobs.items()}
-    from concurrent.futures import ThreadPoolExecutor
-    from aavae_nb.levers import side_stream
-    main = torch.cuda.current_stream(device)
-    def in_stream(fn):                                                 # a thread's current stream starts as the default one
-        with torch.cuda.stream(main), side_stream(device): return timed(fn)
-    with ThreadPoolExecutor(len(jobs)) as ex:
-        futs = {k: ex.submit(in_stream, f) for k, f in jobs.items()}
-        out = {k: f.result() for k, f in futs.items()}
-    torch.cuda.synchronize(device)
-    return out
 
 # %% ../../nbs/lavae/03_train.ipynb #1ed285a1
 @torch.no_grad()
@@ -461,21 +404,15 @@ def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
 
 @torch.no_grad()
 def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='auto') -> list:
-    """A diagnostic, not the paper's stage 2: the maps of ordinary least squares on the noise-free means,
-    argmin_L ‖μ(x_orig)·L − μ(a_i(x))‖², no involution penalty. Compare with `latent_map_gap(..., maps=...)`."""
+    "A diagnostic, not the paper's stage 2: `lstsq_maps` on the noise-free means of `views` (no involution penalty)."
     return lstsq_maps(torch.stack([encode_all(model, v, bs, device)[0] for v in views[:3]]))
 
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0,
                  ckpt_dir=None,      # folder of the checkpoint `refit_stage2.ckpt` (None: none); one folder per refit
                  resume:bool=False,  # continue from it (`fit_loop`); False: train afresh, overwriting it
                 ) -> tuple:
-    """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
-    (e.g. another λ); encoder and heads are the model's. Returns (copy, stage-2 history); `model` is untouched.
-    With `cfg.stage2_init='lstsq'` stage 2 replaces the drawn maps by the least-squares ones; the draw stays, so the
-    generator is in the same state for both starts and committed refits repeat exactly.
-    `seed` also seeds the global generator the stage-2 noise draws from, so a refit does not depend on what ran before."""
+    "A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`; see above."
     import copy
-    _require_stage(model, 1, 'Refitting stage 2', 'run train_stage1 first')
     m = copy.deepcopy(model)
     with RNG_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
@@ -507,15 +444,11 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
 
+# %% ../../nbs/lavae/03_train.ipynb #a8dadd9c
 STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'foreach', 'cuda_graphs')
 
 def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
-    """Stage-2 variants of a papermill string such as `'lam_inv:0; stage2_init:lstsq'`: entries split by ';', each a
-    comma-separated list of `LAVAEConfig` overrides `name:value` (or `name=value`) of the settings stage 2 uses
-    (`STAGE2_FIELDS`: a variant refits stage 2 only, so any other setting would change nothing but its label);
-    returns [(label, config)], every config checked by `LAVAEConfig`, no name twice in an entry, no entry twice.
-    The notebooks write `:`, because papermill skips a parameter line holding a second `=` (it then leaves the
-    parameter out of `--help-notebook` and calls `-p variants ...` an unknown parameter)."""
+    "Stage-2 variants `[(label, config)]` of a papermill string such as `'lam_inv:0; stage2_init:lstsq'` (see above)."
     import ast, re
     out = []
     for entry in [e.strip() for e in (spec or '').split(';') if e.strip()]:
@@ -541,14 +474,13 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     views_test:dict,   # pair name -> test views
                     cfg:LAVAEConfig, device='auto', seed:int=0,
                     models_out:dict=None, # if given, filled with the trained model of each row
-                    streams:bool=True,    # on CUDA: the rows side by side on their own streams (`side_by_side`)
+                    streams:bool=True,    # on CUDA: the rows side by side on their own streams (`levers.side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
                     ckpt_dir=None,        # folder of the checkpoints, one subfolder per row (None: none)
                     resume:bool=False,    # reuse finished stages and heads, continue unfinished ones (`fit_lavae`)
                    ) -> tuple:
     "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
     names = list(views)
-    ckpt_file(ckpt_dir, '', resume)                # resume without a folder: refused before anything trains
     row_dir = lambda r: None if ckpt_dir is None else Path(ckpt_dir)/str(r)
     def say(r, what, t0):
         if verbose: print(f"heat-map row {r}: {what} ({time.perf_counter() - t0:.0f} s into the row)", flush=True)
@@ -563,6 +495,7 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                                            row_dir(r), resume)[0]
             say(r, f'transfer head for {c} done', t0)
         return m, heads
+    from aavae_nb.levers import side_by_side
     done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)
     models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
     heads = {k: h for d in done.values() for k, h in d[0][1].items()}

@@ -7,16 +7,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from dataclasses import replace
+from functools import partial
 import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from ..core import (check_one_of, check_type, def_device, set_seed, atomic_path, save_json, provenance,
                            Stopwatch, RUNS_DIR, out_folder, to_uint8, image_grid)
 from ..presets import preset as lookup, AAVAE_TABLE1
-from .config import TrainConfig, resolve_config, scale_with_batch
-from .train import build_model, check_resumable
-from .resnet import ARCHS
 from ..engine import Callback
+from .augment import NORMS, normalize, BatchSimCLR
+from .resnet import ARCHS
+from .config import TrainConfig, resolve_config, scale_with_batch
+from .density import density_metrics
+from .evaluate import eval_mode, knn_monitor
+from .checkpoints import load_model, check_loaded
+from .train import build_model, check_resumable, load_data, pretrain, evaluate_model, train_and_evaluate
 
 # %% auto #0
 __all__ = ['LOG_SCALE_RANGE', 'SMOKE_NOTE', 'PAPER_AAVAE', 'PAPER_CLAIMS', 'FIG4_PANELS', 'exp_config', 'draw_log_scales',
@@ -30,10 +37,8 @@ LOG_SCALE_RANGE = (-5.0, 2.0)      # the paper's range (Fig. 2b, Fig. 4d)
 SMOKE_NOTE = ('smoke preset: numbers are MEANINGLESS BY DESIGN (1-2 steps on a handful of images); '
               'they only show that the pipeline runs end to end')
 
-def exp_config(preset:str='smoke', # a budget of `aavae_nb.presets`: 'smoke', 'cpu', 'gpu' or 'paper'
-               **overrides          # any `TrainConfig` field
-              ) -> TrainConfig:
-    "The pretraining config the figures start from at `preset` (the AAVAE default: β = 0, log-scale 0)."
+def exp_config(preset:str='smoke', **overrides) -> TrainConfig:
+    "The pretraining config of the figures at budget `preset` (the AAVAE default: β = 0, log-scale 0), plus `overrides`."
     return resolve_config(preset, **{'variant': 'aavae', **lookup(preset, 'figures'), **overrides})
 
 def _values(v, cast) -> list:
@@ -99,7 +104,6 @@ def augmented_views(x:torch.Tensor,  # uint8 images `N×3×H×W`
                     seed:int=0,      # seed of the augmentation generator
                    ) -> torch.Tensor:
     "`N·n_views` normalised SimCLR views, image-major (views of image i are rows i·n_views ... (i+1)·n_views − 1)."
-    from aavae_nb.aavae.augment import BatchSimCLR
     g = torch.Generator(device=x.device).manual_seed(seed)
     return BatchSimCLR(dataset).to(x.device)(x.repeat_interleave(n_views, 0), generator=g)
 
@@ -109,7 +113,6 @@ def view_similarity(model:nn.Module,   # a model with `.encoder` (or an encoder)
                     n_images:int, n_views:int,
                    ) -> tuple[torch.Tensor, dict]:
     "Cosine-similarity matrix of the encoder features of `views` (eval mode) and its `within_between` summary."
-    from aavae_nb.aavae.evaluate import eval_mode
     enc = model.encoder if hasattr(model, 'encoder') else model
     dev = next(enc.parameters()).device
     with eval_mode(enc): f = enc(views.to(dev)).float().cpu()
@@ -133,6 +136,12 @@ def _paper_line(ax, dataset, label):
 def _claim(fig, key):
     fig.text(0.01, -0.02, PAPER_CLAIMS[key], fontsize=7, va='top', wrap=True)
 
+def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig):
+    "A sweep's device, folder (`RUNS_DIR/reproduce_<name>` by default) and data; `resume` checks each `(run, config)` first."
+    dev, out = def_device(device), out_folder(out_dir, default_exp_dir(name))
+    if resume: check_resumable([(out/'runs'/r, c) for r, c in runs])
+    return dev, out, load_data(cfg0)
+
 def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, dev, sw, seed, preset, **extra) -> dict:
     "Write a figure's table, plot and record (verdict, the paper's claim, `extra`, provenance): `run_fig*`'s result."
     rec = dict(figure=key, verdict=verdict, claim=PAPER_CLAIMS[key], note=SMOKE_NOTE if preset == 'smoke' else '',
@@ -148,11 +157,6 @@ class CurveCB(Callback):
         self.data, self.cfg, self.every, self.probe_at = data, cfg, every, set(probe_at)
         self.n_density, self.K, self.dev = n_density, density_k, device
     def after_epoch(self, learn):
-        from functools import partial
-        from aavae_nb.aavae.augment import normalize
-        from aavae_nb.aavae.density import density_metrics
-        from aavae_nb.aavae.evaluate import knn_monitor
-        from aavae_nb.aavae.train import evaluate_model
         e = learn.epoch + 1
         if e % self.every and e not in self.probe_at: return
         m, norm = learn.model, partial(normalize, dataset=self.cfg.dataset)
@@ -191,23 +195,12 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
                 density_k=g['density_k'], seed=seed)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #16db6505
-def run_fig2(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
-             n_fixed:int=None,   # fixed-log-scale runs (None: the preset's); their values are drawn from U[−5, 2]
-             log_scales=None,    # explicit fixed log-scales instead of drawing them
-             epochs:int=None,    # override the preset's epochs
-             every:int=None,     # density + kNN every n epochs
-             probe_at=None,      # epochs with a linear probe
-             device='auto', out_dir=None, seed:int=0,
-             resume:bool=False,  # continue each run from its `last.ckpt` (writes checkpoints even at smoke)
-            ) -> dict:
+def run_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=None, every:int=None, probe_at=None,
+             device='auto', out_dir=None, seed:int=0, resume:bool=False) -> dict:
     "AAVAE Fig. 2: density (val ELBO, bits/dim) and accuracy over training, learned vs fixed log-scale; writes CSV/PNG/JSON."
-    import pandas as pd
-    from aavae_nb.aavae.train import load_data, pretrain
     sw, plan = Stopwatch(), plan_fig2(preset, n_fixed, log_scales, epochs, every, probe_at, seed, device)
-    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig2_density'))
     cfg0 = plan['runs'][0]['cfg']
-    if resume: check_resumable([(out/'runs'/r['run'], r['cfg']) for r in plan['runs']])
-    data = load_data(cfg0)
+    dev, out, data = _start('fig2_density', out_dir, device, resume, [(r['run'], r['cfg']) for r in plan['runs']], cfg0)
     rows = []
     for r in plan['runs']:
         cfg = r['cfg']
@@ -226,7 +219,6 @@ def run_fig2(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
 # %% ../../nbs/aavae/10_experiments.ipynb #007672c5
 def plot_fig2(df, title:str=''):
     "2×2: validation bits/dim (top; IS solid, ELBO dashed) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
-    import matplotlib.pyplot as plt
     fig, axs = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
     for j, (learned, name) in enumerate(((True, '(a) learned log-scale'), (False, '(b) fixed log-scale ~ U[-5, 2]'))):
         sub = df[df.learned == learned]
@@ -267,19 +259,12 @@ def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:
     cfgs = [exp_config(preset, kl_coeff=b, seed=seed, **_given(epochs=epochs)) for b in betas]
     return dict(preset=preset, betas=betas, cfgs=cfgs, seed=seed)
 
-def run_fig3(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
-             betas=None,         # β values (None: the preset's log grid with 0 and values ≥ 1)
-             device='auto', out_dir=None, seed:int=0,
-             resume:bool=False,  # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
-             epochs:int=None,    # override the preset's pretraining epochs (budgeted runs)
-            ) -> dict:
+def run_fig3(preset:str='smoke', betas=None, device='auto', out_dir=None, seed:int=0, resume:bool=False,
+             epochs:int=None) -> dict:
     "AAVAE Fig. 3: linear-probe (and kNN) accuracy vs β of an added β·KL term; writes CSV/PNG/JSON."
-    import pandas as pd
-    from aavae_nb.aavae.train import load_data, train_and_evaluate
     sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
-    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig3_beta'))
-    if resume: check_resumable([(out/'runs'/f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])])
-    cfg0 = plan['cfgs'][0]; data = load_data(cfg0)
+    cfg0, runs = plan['cfgs'][0], [(f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])]
+    dev, out, data = _start('fig3_beta', out_dir, device, resume, runs, cfg0)
     rows = []
     for b, cfg in zip(plan['betas'], plan['cfgs']):
         r = train_and_evaluate(cfg, data, dev, out/'runs'/f'beta_{b:g}', resume=resume)
@@ -294,7 +279,6 @@ def run_fig3(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
 # %% ../../nbs/aavae/10_experiments.ipynb #a1b9a25b
 def plot_fig3(df, title:str=''):
     "Accuracy vs β on a symmetric-log axis (β = 0 included), with the paper's Table 1 AAVAE (β = 0) line."
-    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.5, 4))
     ax.plot(df.beta, df.top1, marker='o', label='ours: linear probe (test)')
     ax.plot(df.beta, df.knn_top1, marker='s', ls=':', label='ours: kNN (probe_val)')
@@ -349,23 +333,14 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
     return dict(preset=preset, rows=rows, runs=runs, base=base, seed=seed)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #2531b7fe
-def run_fig4(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
-             batch_sizes=None, latent_dims=None, decoders=None, # panel values (None: the preset's)
-             log_scales=None,     # explicit log-scales for panel (d) (None: 0 plus `n_log_scales` draws from U[−5, 2])
-             n_log_scales:int=None,
-             panels=FIG4_PANELS,  # which panels to run
-             device='auto', out_dir=None, seed:int=0,
-             resume:bool=False,   # continue each run from its `last.ckpt` (a finished run is only re-evaluated)
-             epochs:int=None,     # override the preset's pretraining epochs (budgeted runs)
-            ) -> dict:
+def run_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=None, log_scales=None,
+             n_log_scales:int=None, panels=FIG4_PANELS, device='auto', out_dir=None, seed:int=0, resume:bool=False,
+             epochs:int=None) -> dict:
     "AAVAE Fig. 4 (a-d): accuracy vs batch size, latent dim, decoder, log-scale; writes CSV/PNG/JSON."
-    import pandas as pd
-    from aavae_nb.aavae.train import load_data, train_and_evaluate
     sw = Stopwatch()
     plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device, epochs)
-    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig4_sensitivity'))
-    if resume: check_resumable([(out/'runs'/k, r['cfg']) for k, r in plan['runs'].items()])
-    base = plan['base']; data = load_data(base)
+    base, runs = plan['base'], [(k, r['cfg']) for k, r in plan['runs'].items()]
+    dev, out, data = _start('fig4_sensitivity', out_dir, device, resume, runs, base)
     res = {}
     for key, r in plan['runs'].items():
         set_seed(r['cfg'].seed)
@@ -381,7 +356,6 @@ def run_fig4(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
 # %% ../../nbs/aavae/10_experiments.ipynb #bdb27978
 def plot_fig4(df, title:str=''):
     "One panel per hyper-parameter: linear-probe and kNN top-1 vs its value, the paper's Table 1 AAVAE as a line."
-    import matplotlib.pyplot as plt
     panels = [p for p in FIG4_PANELS if p in set(df.panel)]
     fig, axs = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.4), squeeze=False)
     for ax, p, letter in zip(axs[0], panels, 'abcd'):
@@ -429,26 +403,15 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
     return dict(preset=preset, models=models, ckpt=ckpt, n_images=n_images, n_views=n_views, cfgs=cfgs, seed=seed)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #85674d6c
-def run_fig5(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
-             models=('vae', 'aavae'), # models to compare (the paper: VAE and AAVAE)
-             ckpt:dict=None,     # model name -> checkpoint file (None/missing: pretrain at the preset)
-             n_images:int=None, n_views:int=None, # images and views per image (None: the preset's)
-             dataset:str=None,   # 'cifar10' (default) or 'stl10' (the paper's Fig. 5; torchvision download)
-             device='auto', out_dir=None, seed:int=0,
-             resume:bool=False,  # continue a model trained here from its `last.ckpt` (a finished one is not retrained)
-             epochs:int=None,    # override the preset's pretraining epochs (models trained here)
-            ) -> dict:
-    "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between; writes CSV/PNG/JSON."
-    import pandas as pd
-    from aavae_nb.aavae.train import load_data, pretrain
-    from aavae_nb.aavae.checkpoints import load_model, check_loaded
+def run_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_images:int=None, n_views:int=None,
+             dataset:str=None, device='auto', out_dir=None, seed:int=0, resume:bool=False, epochs:int=None) -> dict:
+    "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between."
     sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
-    dev, out = def_device(device), out_folder(out_dir, default_exp_dir('fig5_similarity'))
     cfg0 = next(iter(plan['cfgs'].values()))
-    loaded = {m: check_loaded(load_model(p, device=dev), p, (m,), cfg0.dataset)   # every checkpoint read and checked
-              for m, p in plan['ckpt'].items()}                                  # before any data or training
-    if resume: check_resumable([(out/'runs'/m, c) for m, c in plan['cfgs'].items() if m not in loaded])
-    data = load_data(cfg0)
+    loaded = {m: check_loaded(load_model(p, device=def_device(device)), p, (m,), cfg0.dataset)   # every checkpoint
+              for m, p in plan['ckpt'].items()}                                    # read and checked before anything
+    runs = [(m, c) for m, c in plan['cfgs'].items() if m not in loaded]
+    dev, out, data = _start('fig5_similarity', out_dir, device, resume, runs, cfg0)
     x = data.test.x[:plan['n_images']]
     views = augmented_views(x, plan['n_views'], cfg0.dataset, seed).cpu()
     sims, rows, src = {}, [], {}
@@ -470,8 +433,6 @@ def run_fig5(preset:str='smoke', # budget: 'smoke', 'cpu', 'gpu' or 'paper'
 # %% ../../nbs/aavae/10_experiments.ipynb #33a0fd4c
 def plot_fig5(sims:dict, x:torch.Tensor, views:torch.Tensor, n_views:int, dataset:str='cifar10', df=None, title:str=''):
     "(a) one similarity matrix per model, side by side; (b) each image followed by its views."
-    import matplotlib.pyplot as plt
-    from aavae_nb.aavae.augment import NORMS
     mean, std = NORMS[dataset]
     n = len(sims)
     fig = plt.figure(figsize=(3.6 * n + 4, 4.2))

@@ -12,7 +12,7 @@ from .resnet import check_width, ARCHS, DATASET_CONFIGS
 from .vae import VARIANTS, MAX_LATENT
 
 # %% auto #0
-__all__ = ['BN_STATS', 'COMPILE_MODES', 'TrainConfig', 'resolve_config', 'scaled_lr_warmup', 'scale_with_batch']
+__all__ = ['BN_STATS', 'COMPILE_MODES', 'TrainConfig', 'resolve_config', 'scale_with_batch']
 
 # %% ../../nbs/aavae/06_config.ipynb #a4ea0e55
 BN_STATS = ('every_step', 'before_eval', 'off')
@@ -72,31 +72,33 @@ class TrainConfig:
     progress: bool = True            # show a tqdm bar
     deterministic: bool = False      # CUDA: deterministic kernels, no TF32 (exact resume); False: autotuned, TF32
 
-    def __post_init__(self):
-        "Every field checked once, here, against its annotation and its range: presets, overrides and papermill fail alike."
-        check_fields(self, positive=('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every',
-                                     'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
-                     non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain',
-                                   'n_val', 'n_test'))
-        if not isinstance(self.eval_epochs, (list, tuple)):
-            raise ValueError(f"eval_epochs must be a list of epochs such as (100, 200), got {self.eval_epochs!r}")
-        self.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs', lo=1) for e in self.eval_epochs)
-        check_type(self.latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)   # 1e9 would fail later in the allocator
-        check_type(self.log_scale, 'float', 'log_scale', lo=-10.0, hi=5.0)   # paper: [-5, 2]; beyond, degenerate
-        check_one_of(self.dataset, DATASET_CONFIGS, 'dataset'); check_one_of(self.arch, ARCHS, 'arch')
-        check_one_of(self.variant, VARIANTS, 'variant'); check_one_of(self.data_source, SOURCES, 'data_source')
-        check_one_of(self.bn_stats, BN_STATS, 'bn_stats mode')
-        check_one_of(self.compile_mode, COMPILE_MODES, 'compile_mode')
-        check_width(self.width); check_seed(self.seed)
-        if self.kl_coeff is not None and self.kl_coeff < 0:
-            raise ValueError(f"kl_coeff (β) must be >= 0 or None (the variant's default), got {self.kl_coeff!r}")
-        if self.bn_stats == 'before_eval' and self.bn_steps < 64:
-            raise ValueError(f"bn_steps must be >= 64 for bn_stats='before_eval' (got {self.bn_steps}): "
-                             "fewer clean BN updates leave too much of the older statistics.")
+    def __post_init__(self): _check_config(self)
 
     def to_dict(self) -> dict:
         "A JSON-able dict of every field."
         return asdict(self)
+
+# %% ../../nbs/aavae/06_config.ipynb #5089d0c3
+def _check_config(c:TrainConfig):
+    "Every field checked once, against its annotation and its range: presets, overrides and papermill fail alike."
+    check_fields(c, positive=('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every',
+                              'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
+                 non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain',
+                               'n_val', 'n_test', 'kl_coeff'))
+    if not isinstance(c.eval_epochs, (list, tuple)):
+        raise ValueError(f"eval_epochs must be a list of epochs such as (100, 200), got {c.eval_epochs!r}")
+    c.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs', lo=1) for e in c.eval_epochs)
+    check_type(c.latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)   # 1e9 would fail later in the allocator
+    check_type(c.log_scale, 'float', 'log_scale', lo=-10.0, hi=5.0)      # paper: [-5, 2]; beyond, degenerate
+    for v, names, what in ((c.dataset, DATASET_CONFIGS, 'dataset'), (c.arch, ARCHS, 'arch'), (c.variant, VARIANTS, 'variant'),
+                           (c.data_source, SOURCES, 'data_source'), (c.bn_stats, BN_STATS, 'bn_stats mode'),
+                           (c.compile_mode, COMPILE_MODES, 'compile_mode')):
+        check_one_of(v, names, what)
+    check_width(c.width)
+    check_seed(c.seed)
+    if c.bn_stats == 'before_eval' and c.bn_steps < 64:
+        raise ValueError(f"bn_steps must be >= 64 for bn_stats='before_eval' (got {c.bn_steps}): "
+                         "fewer clean BN updates leave too much of the older statistics.")
 
 # %% ../../nbs/aavae/06_config.ipynb #c10623c2
 def resolve_config(preset:str='smoke', # a budget of `aavae_nb.presets`: 'smoke', 'cpu', 'gpu' or 'paper'
@@ -108,18 +110,9 @@ def resolve_config(preset:str='smoke', # a budget of `aavae_nb.presets`: 'smoke'
     return TrainConfig(**{'preset': ALIASES.get(preset, preset), **p, **overrides})
 
 # %% ../../nbs/aavae/06_config.ipynb #23bc67d2
-def scaled_lr_warmup(lr:float,            # learning rate at `base_bs`
-                     warmup_epochs:float, # warm-up epochs at `base_bs`
-                     bs:int,              # the new batch size
-                     base_bs:int,         # the batch size `lr` and `warmup_epochs` were set for
-                    ) -> tuple[float, float]:
-    "The linear scaling rule of AAVAE §4.1: lr and warm-up epochs both scale with `bs / base_bs`."
-    f = bs / base_bs
-    return lr * f, warmup_epochs * f
-
 def scale_with_batch(cfg:TrainConfig, # the config at its reference batch size
                      bs:int,          # the new batch size
                     ) -> TrainConfig:
-    "A copy of `cfg` at batch size `bs`, with lr and warm-up scaled linearly (Fig. 4a); `TrainConfig` checks `bs`."
-    lr, wu = scaled_lr_warmup(cfg.lr, cfg.warmup_epochs, bs, cfg.bs)
-    return replace(cfg, bs=bs, lr=lr, warmup_epochs=wu)
+    "A copy of `cfg` at batch size `bs`, lr and warm-up epochs scaled with `bs / cfg.bs` (AAVAE §4.1, Fig. 4a)."
+    f = bs / cfg.bs
+    return replace(cfg, bs=bs, lr=cfg.lr * f, warmup_epochs=cfg.warmup_epochs * f)

@@ -13,31 +13,23 @@ from .evaluate import eval_mode
 from .vae import kl_standard_normal
 
 # %% auto #0
-__all__ = ['LOG2PI', 'log_normal', 'posterior_std', 'likelihood_scale', 'elbo', 'importance_log_px', 'bits_per_dim',
-           'density_metrics', 'DensityCB']
+__all__ = ['log_normal', 'posterior_std', 'elbo', 'importance_log_px', 'bits_per_dim', 'density_metrics', 'DensityCB']
 
 # %% ../../nbs/aavae/08_density.ipynb #da5759cf
-LOG2PI = math.log(2 * math.pi)
-
 def log_normal(x:torch.Tensor, mu, std, dims:int=1) -> torch.Tensor:
     "log N(x; mu, std²) summed over the last `dims` dimensions (fp32)."
     x, mu, std = x.float(), torch.as_tensor(mu).float(), torch.as_tensor(std).float()
-    lp = -((x - mu) ** 2) / (2 * std ** 2) - torch.log(std) - 0.5 * LOG2PI
+    lp = -((x - mu) ** 2) / (2 * std ** 2) - torch.log(std) - 0.5 * math.log(2 * math.pi)
     return lp.flatten(-dims).sum(-1) if dims else lp
 
 def posterior_std(logvar:torch.Tensor) -> torch.Tensor:
-    "σ = exp(logvar/2) + 1e-6, as the official code."
+    "σ = exp(logvar/2) + 1e-6 as the official code: the posterior's, and the likelihood's from its `log_scale`."
     return torch.exp(logvar.float() / 2) + 1e-6
-
-def likelihood_scale(log_scale:torch.Tensor) -> torch.Tensor:
-    "The Gaussian likelihood's scale exp(log_scale/2) + 1e-6, as the official code."
-    return torch.exp(log_scale.float() / 2) + 1e-6
-
 
 # %% ../../nbs/aavae/08_density.ipynb #547017a1
 def _log_pxz(model, z, x):
     x_hat = model.decoder(z).float()
-    return log_normal(x, x_hat, likelihood_scale(model.log_scale).to(x_hat.device), dims=3)
+    return log_normal(x, x_hat, posterior_std(model.log_scale).to(x_hat.device), dims=3)
 
 @torch.no_grad()
 def elbo(model:nn.Module,        # a sampling model with `encode`, `decoder`, `log_scale`

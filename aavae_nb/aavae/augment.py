@@ -8,6 +8,7 @@ import math
 import torch, torch.nn as nn, torch.nn.functional as F
 from torchvision import transforms as T
 from torchvision.transforms import functional as TF
+from torchvision.transforms._functional_tensor import _rgb2hsv
 from fastcore.basics import patch
 
 # %% auto #0
@@ -141,23 +142,8 @@ def rgb_to_gray(x:torch.Tensor) -> torch.Tensor:
     r, g, b = x.unbind(-3)
     return (0.2989 * r + 0.587 * g + 0.114 * b).unsqueeze(-3)
 
-def _rgb2hsv(x):
-    r, g, b = x.unbind(-3)
-    maxc, minc = x.max(-3).values, x.min(-3).values
-    eqc = maxc == minc
-    cr = maxc - minc
-    ones = torch.ones_like(maxc)
-    s = cr / torch.where(eqc, ones, maxc)
-    crd = torch.where(eqc, ones, cr)
-    rc, gc, bc = (maxc - r) / crd, (maxc - g) / crd, (maxc - b) / crd
-    hr = (maxc == r) * (bc - gc)
-    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
-    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
-    h = torch.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0)
-    return h, s, maxc
-
 def _hsv2rgb(h, s, v):
-    "torchvision's six-sector HSV -> RGB in closed form: channel n is v - v·s·clamp(min(k, 4-k), 0, 1), k = (n + 6h) mod 6."
+    "torchvision's six-sector HSV -> RGB in closed form: channel n is v - v·s·clamp(min(k, 4-k), 0, 1)."
     h6, vs = h * 6.0, v * s
     out = []
     for n in (5.0, 3.0, 1.0):                      # R, G, B
@@ -168,8 +154,8 @@ def _hsv2rgb(h, s, v):
 def adjust_hue_batch(x:torch.Tensor,     # float images in [0, 1], `B×3×H×W`
                      factor:torch.Tensor # `B` hue shifts in [-0.5, 0.5]
                     ) -> torch.Tensor:
-    "Per-sample `TF.adjust_hue` (RGB -> HSV as torchvision's tensor code, shift, HSV -> RGB)."
-    h, s, v = _rgb2hsv(x)
+    "Per-sample `TF.adjust_hue` (RGB -> HSV by torchvision's own tensor code, shift, HSV -> RGB)."
+    h, s, v = _rgb2hsv(x).unbind(-3)
     return _hsv2rgb((h + factor[:, None, None]) % 1.0, s, v)
 
 # %% ../../nbs/aavae/01_augment.ipynb #679b6119

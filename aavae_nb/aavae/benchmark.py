@@ -56,29 +56,46 @@ def profile_summary(prof, wall_s:float, steps:int, data_s:float=0.0, top:int=12)
     return dict(step_ms=wall_ms, kernel_ms=k_ms, gpu_busy_share=k_ms / wall_ms if wall_ms else float('nan'),
                 data_wait_ms=1e3 * data_s / steps, host_only_ms=max(wall_ms - k_ms, 0.0), top_ops=table)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #228a469d
+# %% ../../nbs/aavae/11_benchmark.ipynb #bf309ee8
 class _Window:
-    "Start/stop a timed window on `dev`: events + wall clock + peak memory (+ optional profiler)."
-    def __init__(self, dev, profile=False): self.dev, self.profile, self.prof = dev, profile, None
+    "A timed window on `dev`: CUDA events and the wall clock, the peak memory; optionally the profiler and a sync count."
+    def __init__(self, dev, profile:bool=False, audit:bool=False):
+        self.dev, self.cuda, self.profile, self.prof = dev, dev.type == 'cuda', profile, None
+        self.audit = audit and self.cuda
     def start(self):
+        if self.audit:   # CUDA's sync debug mode warns at every host sync: count the warnings
+            self._wctx = warnings.catch_warnings(record=True)
+            self._w = self._wctx.__enter__()
+            warnings.simplefilter('always')
+            torch.cuda.set_sync_debug_mode('warn')
         _sync(self.dev)
-        if self.dev.type == 'cuda':
+        if self.cuda:
             torch.cuda.reset_peak_memory_stats(self.dev)
             self.e0, self.e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             self.e0.record()
         if self.profile:
-            acts = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if self.dev.type == 'cuda' else [])
-            self.prof = torch.profiler.profile(activities=acts); self.prof.__enter__()
+            acts = [torch.profiler.ProfilerActivity.CPU] + ([torch.profiler.ProfilerActivity.CUDA] if self.cuda else [])
+            self.prof = torch.profiler.profile(activities=acts)
+            self.prof.__enter__()
         self.t0 = time.perf_counter()
-    def stop(self) -> dict:
-        if self.dev.type == 'cuda': self.e1.record()
+    def stop(self, warmup_s:float, steps:int, data_s:float=0.0) -> dict:
+        "The window's result: times, peak memory, host syncs, and the profile summary if profiled."
+        n_sync = None
+        if self.audit:
+            torch.cuda.set_sync_debug_mode('default')
+            n_sync = sum('synchroniz' in str(w.message) for w in self._w)
+            self._wctx.__exit__(None, None, None)
+        if self.cuda: self.e1.record()
         _sync(self.dev)
         wall = time.perf_counter() - self.t0
         if self.prof is not None: self.prof.__exit__(None, None, None)
-        ev = self.e0.elapsed_time(self.e1) / 1e3 if self.dev.type == 'cuda' else wall
-        mem = torch.cuda.max_memory_allocated(self.dev) / 2**30 if self.dev.type == 'cuda' else float('nan')
-        return dict(time_s=ev, wall_s=wall, peak_mem_gib=mem)
+        r = dict(time_s=self.e0.elapsed_time(self.e1) / 1e3 if self.cuda else wall, wall_s=wall,
+                 peak_mem_gib=torch.cuda.max_memory_allocated(self.dev) / 2**30 if self.cuda else float('nan'),
+                 n_sync=n_sync, warmup_s=warmup_s, steps=steps, data_s=data_s)
+        if self.prof is not None: r['profile'] = profile_summary(self.prof, wall, steps, data_s)
+        return r
 
+# %% ../../nbs/aavae/11_benchmark.ipynb #fefa5078
 def timed_steps(step_fn,            # `step_fn() -> None`: one training step (loads its own batch)
                 steps:int,          # timed steps
                 warmup:int,         # untimed steps first (compilation, graph capture, workers)
@@ -90,16 +107,15 @@ def timed_steps(step_fn,            # `step_fn() -> None`: one training step (lo
     dev = def_device(device)
     sw = Stopwatch()
     for _ in range(warmup): step_fn()
-    _sync(dev); warm = sw.elapsed
+    _sync(dev)
+    warm = sw.elapsed
     d0 = data_time() if data_time else 0.0
-    w = _Window(dev, profile); w.start()
+    w = _Window(dev, profile)
+    w.start()
     for _ in range(steps): step_fn()
-    r = w.stop()
-    r.update(warmup_s=warm, steps=steps, data_s=(data_time() - d0) if data_time else 0.0)
-    if profile: r['profile'] = profile_summary(w.prof, r['wall_s'], steps, r['data_s'])
-    return r
+    return w.stop(warm, steps, (data_time() - d0) if data_time else 0.0)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #fe6873fb
+# %% ../../nbs/aavae/11_benchmark.ipynb #9edd4f22
 def _cycle(dl):
     while True:
         for b in dl: yield b
@@ -113,6 +129,7 @@ def _build_model(dataset, arch, dev):
     from aavae_nb.aavae.vae import VAE
     return VAE(dataset, arch, 'aavae').to(dev)
 
+# %% ../../nbs/aavae/11_benchmark.ipynb #1b1cc4ea
 def official_style_bench(dataset:str,        # 'cifar10' or 'stl10'
                          arch:str,           # 'resnet18' or 'resnet50'
                          x:torch.Tensor,     # uint8 images `N×3×H×W` on the CPU
@@ -137,17 +154,22 @@ def official_style_bench(dataset:str,        # 'cifar10' or 'stl10'
                                      persistent_workers=workers > 0)
     it, waited, losses = _cycle(dl), [0.0], []
     def step():
-        t = time.perf_counter(); x_in, x_t, _ = next(it); waited[0] += time.perf_counter() - t
+        t = time.perf_counter()
+        x_in, x_t, _ = next(it)
+        waited[0] += time.perf_counter() - t
         x_in, x_t = x_in.to(dev, non_blocking=True), x_t.to(dev, non_blocking=True)
-        with torch.no_grad(): model.encoder(x_t)               # logged-metrics pass (updates BN statistics)
+        with torch.no_grad():
+            model.encoder(x_t)                                 # logged-metrics pass (updates BN statistics)
         loss = model.step(x_in, x_t)['loss']
-        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
         losses.append(loss.item())                             # the logger's host sync, every step
     r = timed_steps(step, steps, warmup, dev, profile, data_time=lambda: waited[0])
-    r.update(variant='official', workers=workers, last_loss=losses[-1])
-    return r
+    return dict(r, variant='official', workers=workers, last_loss=losses[-1])
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #180842fd
+# %% ../../nbs/aavae/11_benchmark.ipynb #2e83daf2
 FP32_EAGER = dict(bf16=False, channels_last=False, fused_adam=False, compile=False)
 STEP_LEVERS = {  # variant of the fast step: its `TrainConfig` levers
     'fp32_eager':   FP32_EAGER,
@@ -157,32 +179,24 @@ STEP_LEVERS = {  # variant of the fast step: its `TrainConfig` levers
 }
 
 class StepTimerCB(Callback):
-    "Open a timed window after `warmup` optimiser steps and stop the fit after `steps` more (optional profiler, sync audit)."
+    "Open a timed window after `warmup` optimiser steps, stop the fit after `steps` more (optional profiler, sync count)."
     order = 95
     def __init__(self, warmup:int, steps:int, device, profile:bool=False, sync_audit:bool=False):
-        self.warmup, self.steps, self.dev, self.profile, self.audit = warmup, steps, def_device(device), profile, sync_audit
-        self.result, self.n_sync = None, None
+        self.warmup, self.steps, self.result = warmup, steps, None
+        self.win = _Window(def_device(device), profile, sync_audit)
     def before_fit(self, learn):
-        self.sw, self.win = Stopwatch(), _Window(self.dev, self.profile)
+        self.sw = Stopwatch()
         if self.warmup == 0: self._open()
     def _open(self):
         self.warmup_s = self.sw.elapsed
-        if self.audit and self.dev.type == 'cuda':
-            self._wctx = warnings.catch_warnings(record=True); self._w = self._wctx.__enter__()
-            warnings.simplefilter('always'); torch.cuda.set_sync_debug_mode('warn')
         self.win.start()
     def after_step(self, learn):
         if learn.step_count == self.warmup and self.warmup > 0: self._open()
         elif learn.step_count == self.warmup + self.steps:
-            if self.audit and self.dev.type == 'cuda':
-                torch.cuda.set_sync_debug_mode('default')
-                self.n_sync = sum('synchroniz' in str(w.message) for w in self._w); self._wctx.__exit__(None, None, None)
-            self.result = self.win.stop()
-            self.result.update(warmup_s=self.warmup_s, steps=self.steps, data_s=0.0)
-            if self.profile: self.result['profile'] = profile_summary(self.win.prof, self.result['wall_s'], self.steps)
+            self.result = self.win.stop(self.warmup_s, self.steps)
             raise CancelFitException()
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #5e6440ba
+# %% ../../nbs/aavae/11_benchmark.ipynb #b5c95797
 def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
                     arch:str,             # 'resnet18' or 'resnet50'
                     x:torch.Tensor,       # uint8 images `N×3×H×W` (moved to the device once)
@@ -210,14 +224,14 @@ def fast_step_bench(dataset:str,          # 'cifar10' or 'stl10'
                          **{**STEP_LEVERS[variant], **overrides})   # for 'tiny' the model passed in is what trains
     timer = StepTimerCB(warmup, steps, dev, profile, sync_audit)
     data = SimpleNamespace(pretrain=Split(x, torch.full((len(x),), -1)), val=None, classes=())
-    with tempfile.TemporaryDirectory() as tmp:
-        _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer])
-    if timer.result is None: raise RuntimeError("the fit ended before the timed window closed (too few steps per epoch?)")
-    r = dict(timer.result, variant=variant, flags=_flags(cfg, dev), bn_stats=cfg.bn_stats, sync_per_step=
-             None if timer.n_sync is None else timer.n_sync / steps, last_loss=hist[-1]['loss'] if hist else None)
-    return r
+    with tempfile.TemporaryDirectory() as tmp: _, hist = pretrain(cfg, data, model, dev, tmp, cbs=[timer])
+    if timer.result is None:
+        raise RuntimeError("the fit ended before the timed window closed (too few steps per epoch?)")
+    n_sync = timer.result.pop('n_sync')
+    return dict(timer.result, variant=variant, flags=_flags(cfg, dev), bn_stats=cfg.bn_stats,
+                sync_per_step=None if n_sync is None else n_sync / steps, last_loss=hist[-1]['loss'] if hist else None)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #0621694c
+# %% ../../nbs/aavae/11_benchmark.ipynb #2b1eddc1
 def augment_bench(dataset:str, x:torch.Tensor, bs:int=256, steps:int=50, warmup:int=5, device='auto',
                   compiled:bool=False, seed:int=0) -> dict:
     "Images/s of `BatchSimCLR(dataset)` on `device` (uint8 in, normalised float views out)."
@@ -234,16 +248,19 @@ def reference_augment_rate(dataset:str, x:torch.Tensor, n:int=256) -> float:
     "Images/s of the per-sample PIL reference transform on one CPU core (the official design's per-worker rate)."
     from aavae_nb.aavae.augment import SimCLRViews
     ds = SimCLRViews(x[:n].cpu(), dataset=dataset, backend='pil')
-    nt = torch.get_num_threads(); torch.set_num_threads(1)
+    nt = torch.get_num_threads()
+    torch.set_num_threads(1)
     try:
-        ds[0]; sw = Stopwatch()
+        ds[0]
+        sw = Stopwatch()
         for i in range(len(ds)): ds[i]
         return len(ds) / sw.elapsed
     finally: torch.set_num_threads(nt)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #4d7baf2c
-BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resnet18', 32), 'r50_32': ('cifar10', 'resnet50', 32),
-                 'r18_96': ('stl10', 'resnet18', 96), 'r50_96': ('stl10', 'resnet50', 96)}
+# %% ../../nbs/aavae/11_benchmark.ipynb #9e9c7365
+BENCH_CONFIGS = {'tiny_32': ('cifar10', 'tiny', 32), 'r18_32': ('cifar10', 'resnet18', 32),
+                 'r50_32': ('cifar10', 'resnet50', 32), 'r18_96': ('stl10', 'resnet18', 96),
+                 'r50_96': ('stl10', 'resnet50', 96)}
 
 def synthetic_images(n:int, side:int, seed:int=0) -> torch.Tensor:
     "Random uint8 images `n×3×side×side` on the CPU (synthetic: speed does not depend on content)."
@@ -251,7 +268,7 @@ def synthetic_images(n:int, side:int, seed:int=0) -> torch.Tensor:
     return torch.randint(0, 256, (n, 3, side, side), dtype=torch.uint8, generator=g)
 
 def bench_images(config:str, n:int, seed:int=0) -> tuple:
-    "`(uint8 images on the CPU, data label)` for a `BENCH_CONFIGS` entry: the shipped CIFAR-10 subset tiled to `n`, or synthetic."
+    "`(uint8 images on the CPU, data label)` of a `BENCH_CONFIGS` entry: the shipped CIFAR-10 subset tiled to `n`, or synthetic."
     dataset, arch, side = BENCH_CONFIGS[config]
     if dataset == 'cifar10':
         from aavae_nb.data import load_dataset
@@ -259,7 +276,7 @@ def bench_images(config:str, n:int, seed:int=0) -> tuple:
         return x.repeat(math.ceil(n / len(x)), 1, 1, 1)[:n].contiguous(), f'shipped CIFAR-10 subset tiled to {n}'
     return synthetic_images(n, side, seed), f'synthetic random uint8 {side}x{side} (STL-sized), {n} images'
 
-def _row(config, r, bs, dev, data_label):
+def _row(config, r, bs, data_label):
     "One row of the table from a bench function's result `r`."
     dataset, arch, side = BENCH_CONFIGS[config]
     bn = r.get('bn_stats', 'every_step') != 'before_eval'   # fast_cg: 'off' + its own compiled pass
@@ -268,32 +285,28 @@ def _row(config, r, bs, dev, data_label):
     tf = img_s * gf / 1e3
     prof = r.get('profile') or {}
     return dict(config=config, variant=r['variant'], dataset=dataset, arch=arch, side=side, bs=bs, data=data_label,
-                steps=r['steps'], img_s=img_s, step_ms=1e3 * r['time_s'] / r['steps'], s_per_epoch_45k=EPOCH_IMAGES / img_s,
-                h_3200_epochs=3200 * EPOCH_IMAGES / img_s / 3600, gflop_per_img=gf, tflops=tf, peak_share=tf / PEAK_TFLOPS,
-                peak_mem_gib=r['peak_mem_gib'], warmup_s=r['warmup_s'], data_wait_share=r.get('data_s', 0) / r['wall_s'],
+                steps=r['steps'], img_s=img_s, step_ms=1e3 * r['time_s'] / r['steps'],
+                s_per_epoch_45k=EPOCH_IMAGES / img_s, h_3200_epochs=3200 * EPOCH_IMAGES / img_s / 3600,
+                gflop_per_img=gf, tflops=tf, peak_share=tf / PEAK_TFLOPS, peak_mem_gib=r['peak_mem_gib'],
+                warmup_s=r['warmup_s'], data_wait_share=r.get('data_s', 0) / r['wall_s'],
                 gpu_busy_share=prof.get('gpu_busy_share'), sync_per_step=r.get('sync_per_step'),
                 flags=str(r.get('flags', '')), workers=r.get('workers'), last_loss=r.get('last_loss'), error='')
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #772bf774
-def _measure(c, v, x, xd, label, P, dev, seed, steps, warmup_steps, profile, profiles) -> dict:
+# %% ../../nbs/aavae/11_benchmark.ipynb #a5ef3dc5
+def _measure(c, v, x, xd, label, P, dev, seed, profile, profiles) -> dict:
     "The row of config `c` and variant `v` (with a profiler pass if asked); a failure becomes a row with an `error`."
     dataset, arch, side = BENCH_CONFIGS[c]
-    try:
+    def bench(steps, **kw):
         if v == 'official':
-            r = official_style_bench(dataset, arch, x, P['bs'],
-                                     P['official_steps'] if steps is None else max(2, steps // 2),
-                                     P['warmup_steps'] if warmup_steps is None else warmup_steps,
-                                     dev, seed, P['workers'])
-        else:
-            r = fast_step_bench(dataset, arch, xd, P['bs'], P['steps'], P['warmup_steps'], dev, seed, v,
-                                sync_audit=dev.type == 'cuda')
-        row = _row(c, r, P['bs'], dev, label)
+            return official_style_bench(dataset, arch, x, P['bs'], steps, P['warmup_steps'], dev, seed, P['workers'], **kw)
+        return fast_step_bench(dataset, arch, xd, P['bs'], steps, P['warmup_steps'], dev, seed, v, **kw)
+    try:
+        if v == 'official': row = _row(c, bench(P['official_steps']), P['bs'], label)
+        else: row = _row(c, bench(P['steps'], sync_audit=dev.type == 'cuda'), P['bs'], label)
         if profile:
-            kw = dict(steps=min(P['steps'], 10), warmup=P['warmup_steps'], device=dev, seed=seed, profile=True)
-            pr = (official_style_bench(dataset, arch, x, P['bs'], workers=P['workers'], **kw) if v == 'official'
-                  else fast_step_bench(dataset, arch, xd, P['bs'], variant=v, **kw))
-            profiles[f'{c}/{v}'] = pr['profile']
-            row['gpu_busy_share'] = pr['profile']['gpu_busy_share']
+            pr = bench(min(P['steps'], 10), profile=True)['profile']
+            profiles[f'{c}/{v}'] = pr
+            row['gpu_busy_share'] = pr['gpu_busy_share']
         return row
     except Exception as e:   # keep the other measurements
         return dict(config=c, variant=v, dataset=dataset, arch=arch, side=side, bs=P['bs'],
@@ -307,28 +320,34 @@ def _line(r:dict, secs:float) -> str:
         f"({100 * r['peak_share']:.1f}% of {PEAK_TFLOPS:.0f})  mem {r['peak_mem_gib']:.2f} GiB  "
         f"warm-up {r['warmup_s']:.1f} s") + f"  [{secs:.0f} s]"
 
+# %% ../../nbs/aavae/11_benchmark.ipynb #49a137f1
 def _augment_rows(c, x, xd, P, dev, seed, preset, log) -> list:
     "The augmentation alone for config `c`: `BatchSimCLR` eager (and with a compiled apply on CUDA), and the PIL rate."
     dataset, _, side = BENCH_CONFIGS[c]
-    rows = []
+    base, rows = dict(config=c, dataset=dataset, side=side), []
     for comp in (False, True) if dev.type == 'cuda' else (False,):
         try:
             a = augment_bench(dataset, xd, P['bs'], P['aug_steps'], 3, dev, comp, seed)
-            rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, img_s=a['img_s']))
+            rows.append(dict(base, compiled=comp, img_s=a['img_s']))
             log(f"  {c:7s} BatchSimCLR{' (compiled apply)' if comp else ''}: {a['img_s']:.0f} img/s")
-        except Exception as e:
-            rows.append(dict(config=c, dataset=dataset, side=side, compiled=comp, error=str(e)[:300]))
-    try: rows.append(dict(config=c, dataset=dataset, side=side, compiled=None, pil_reference_img_s_per_core=
-                          reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)))
-    except Exception as e: rows.append(dict(config=c, dataset=dataset, side=side, error=str(e)[:300]))
+        except Exception as e: rows.append(dict(base, compiled=comp, error=str(e)[:300]))
+    try:
+        rate = reference_augment_rate(dataset, x, 64 if preset == 'smoke' else 512)
+        rows.append(dict(base, compiled=None, pil_reference_img_s_per_core=rate))
+    except Exception as e: rows.append(dict(base, error=str(e)[:300]))
     return rows
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #6622bfcf
-def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real one)
+def _start(preset, kind, device, out_dir, name, verbose):
+    "What both runners start with: the budget's `kind` entry, the device, the output folder, a stopwatch, a logger."
+    P = lookup(preset, kind)
+    return P, def_device(device), out_folder(out_dir, RUNS_DIR/name), Stopwatch(), print if verbose else (lambda *a: None)
+
+# %% ../../nbs/aavae/11_benchmark.ipynb #c510c842
+def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 on a CPU) or 'gpu' (the real one)
                   device='auto',        # device
                   seed:int=0,           # seed
                   out_dir=None,         # None: RUNS_DIR/'benchmark'
-                  steps:int=None,       # timed steps of the fast variants (None: the preset's)
+                  steps:int=None,       # timed steps of the fast variants (None: the preset's; official gets half)
                   warmup_steps:int=None,# untimed steps (None: the preset's)
                   configs=None,         # subset of `BENCH_CONFIGS` keys (None: the preset's)
                   variants=None,        # subset of 'official' + `STEP_LEVERS` keys (None: the preset's)
@@ -339,29 +358,29 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
                  ):
     "Measure the official-style and the fast step in one run; write benchmark.csv/.json/.png; return the DataFrame."
     # every parameter checked here, before any variant: a variant's errors become rows of the table
-    P = lookup(preset, 'bench'); seed = check_seed(seed)
+    P, dev, out, sw, log = _start(preset, 'bench', device, out_dir, 'benchmark', verbose)
+    seed = check_seed(seed)
     P.update({k: v for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants,
                                      workers=workers).items() if v is not None})
+    if steps is not None: P['official_steps'] = max(2, steps // 2)
     cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
     vars_ = [check_one_of(v, ('official', *STEP_LEVERS), 'variant')
              for v in name_list(P['variants'], 'variants', 'official,fast')]
-    check_type(P['steps'], 'int', 'steps', lo=1); check_type(P['warmup_steps'], 'int', 'warmup_steps', lo=0)
+    check_type(P['steps'], 'int', 'steps', lo=1)
+    check_type(P['warmup_steps'], 'int', 'warmup_steps', lo=0)
     check_type(P['workers'], 'int', 'workers', optional=True, lo=0)   # None: one per core
-    dev = def_device(device)
-    out = out_folder(out_dir, RUNS_DIR/'benchmark')
-    sw, rows, aug_rows, profiles = Stopwatch(), [], [], {}
-    log = print if verbose else (lambda *a, **k: None)
     log(f"benchmark preset={preset} device={device_name(dev)} configs={cfgs} variants={vars_} bs={P['bs']} "
         f"steps={P['steps']}")
+    rows, aug_rows, profiles = [], [], {}
     def save():   # after every variant and config: a run cut off by a time limit keeps what it measured
-        write_benchmark(_frame(rows), aug_rows, profiles, out, dict(preset=preset, seed=seed, device=dev,
-                                                                     wall=sw.elapsed, P=P))
+        meta = dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed, P=P)
+        write_benchmark(_frame(rows), aug_rows, profiles, out, meta)
     for c in cfgs:
         x, label = bench_images(c, P['n_images'], seed)
         xd = x.to(dev)
         for v in vars_:
             t = Stopwatch()
-            rows.append(_measure(c, v, x, xd, label, P, dev, seed, steps, warmup_steps, profile, profiles))
+            rows.append(_measure(c, v, x, xd, label, P, dev, seed, profile, profiles))
             log(_line(rows[-1], t.elapsed))
             if dev.type == 'cuda': torch.cuda.empty_cache()
             save()
@@ -370,7 +389,7 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (the real
         save()
     return _frame(rows)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #4f41c430
+# %% ../../nbs/aavae/11_benchmark.ipynb #491b7f24
 def _frame(rows):
     "The rows as a DataFrame with `speedup_vs_official` (img/s over the same config's official-style row)."
     import pandas as pd
@@ -378,79 +397,91 @@ def _frame(rows):
     for k in ('img_s', 'error'):
         if k not in df: df[k] = np.nan if k == 'img_s' else ''
     df['error'] = df['error'].fillna('')
-    base = df[df.variant == 'official'].set_index('config')['img_s'] if (df.variant == 'official').any() else pd.Series(dtype=float)
+    base = df[df.variant == 'official'].set_index('config')['img_s']
     df['speedup_vs_official'] = [r.img_s / base[r.config] if r.config in base.index and base[r.config] > 0 else np.nan
                                  for r in df.itertuples()]
     return df
 
 def plot_benchmark(df, title:str=None):
     "Grouped bars of img/s per config and variant, speed-up over the official-style step written on each bar."
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     ok = df[df['error'] == '']
     cfgs, vars_ = list(dict.fromkeys(ok.config)), list(dict.fromkeys(ok.variant))
     fig, ax = plt.subplots(figsize=(max(6, 2.2 * len(cfgs) + 2), 3.8))
     w = 0.8 / max(1, len(vars_))
     for j, v in enumerate(vars_):
-        xs, ys, sp = [], [], []
-        for i, c in enumerate(cfgs):
-            r = ok[(ok.config == c) & (ok.variant == v)]
-            if len(r): xs.append(i + (j - (len(vars_) - 1) / 2) * w); ys.append(float(r.img_s.iloc[0])); sp.append(r.speedup_vs_official.iloc[0])
-        ax.bar(xs, ys, w, label=v, color='#999999' if v == 'official' else None)
-        for xx, yy, s in zip(xs, ys, sp):
+        r = ok[ok.variant == v]
+        xs = [cfgs.index(c) + (j - (len(vars_) - 1) / 2) * w for c in r.config]
+        ax.bar(xs, r.img_s, w, label=v, color='#999999' if v == 'official' else None)
+        for xx, yy, s in zip(xs, r.img_s, r.speedup_vs_official):
             if s == s: ax.text(xx, yy, f'{s:.2f}×' if s < 2 else f'{s:.1f}×', ha='center', va='bottom', fontsize=7)
     ax.set_xticks(range(len(cfgs)), [f"{c}\n({ok[ok.config == c].data.iloc[0].split(' ')[0]})" for c in cfgs])
     ax.set_ylabel(f'training images / s (batch {int(ok.bs.iloc[0])})')
-    if ok.img_s.max() > 10 * ok.img_s.min(): ax.set_yscale('log')   # linear from 0 when the bars are alike
-    else: ax.set_ylim(0, 1.3 * ok.img_s.max())                       # (room for the legend)
-    ax.legend(fontsize=8, ncol=len(vars_)); ax.set_title(title or 'AAVAE training step: official-style vs fast (same run)', fontsize=10)
+    if ok.img_s.max() > 10 * ok.img_s.min(): ax.set_yscale('log')
+    else: ax.set_ylim(0, 1.3 * ok.img_s.max())   # linear from 0 when the bars are alike (room for the legend)
+    ax.legend(fontsize=8, ncol=len(vars_))
+    ax.set_title(title or 'AAVAE training step: official-style vs fast (same run)', fontsize=10)
     fig.tight_layout()
     return fig
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #081919b3
+# %% ../../nbs/aavae/11_benchmark.ipynb #d5bbb168
+def _write(out, tables:dict, fig, stem:str, record:dict, meta:dict, **extra) -> Path:
+    "Write `tables` (file name: DataFrame) as CSVs, `fig` as `<stem>.png`, `record` with provenance as `<stem>.json`."
+    import matplotlib.pyplot as plt
+    out = Path(out)
+    for name, df in tables.items():
+        with atomic_path(out/name) as tmp: df.to_csv(tmp, index=False)
+    if fig is not None:
+        with atomic_path(out/f'{stem}.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
+        plt.close(fig)
+    prov = provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'], **extra)
+    save_json(dict(record, provenance=prov), out/f'{stem}.json')
+    return out
+
 def _cpu_levers():
     "The speed levers on by default on the CPU, in words (fp32 eager if none)."
     from aavae_nb.aavae.train import LEVER_DEFAULTS
     on = [k for k, v in LEVER_DEFAULTS['cpu'].items() if v]
     return ('fp32 eager with ' + ', '.join(on)) if on else 'fp32 eager'
 
+# %% ../../nbs/aavae/11_benchmark.ipynb #a5debac7
 def write_benchmark(df, aug_rows, profiles, out, meta) -> Path:
     "Write `benchmark.csv`, `benchmark_augment.csv`, `benchmark.json` (with provenance) and `benchmark.png` to `out`."
     import pandas as pd
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out/'benchmark.csv') as tmp: df.to_csv(tmp, index=False)
-    with atomic_path(out/'benchmark_augment.csv') as tmp: pd.DataFrame(aug_rows).to_csv(tmp, index=False)
     smoke, cpu = meta['preset'] == 'smoke', torch.device(meta['device']).type == 'cpu'
-    save_json(dict(rows=df.to_dict(orient='records'), augment=aug_rows, profiles=profiles, settings=meta['P'],
-                   peak_tflops=PEAK_TFLOPS, peak_note='dense bf16, H100-class (PERF.md); shares on other devices are not meaningful',
-                   step_gflops={f'{k[0]}/{k[1]}': v for k, v in STEP_GFLOPS.items()}, epoch_images=EPOCH_IMAGES,
-                   note=('smoke preset: a tiny CPU run that exercises the code; its numbers are MEANINGLESS BY DESIGN' if smoke
-                         else 'official-style and fast steps measured in the same process on the same device'
-                         + (f'; on a CPU the fast step has its CPU defaults ({_cpu_levers()}, batched augmentation, no '
-                            'per-step sync; the other levers default on only on CUDA, train.LEVER_DEFAULTS) and the '
-                            'shares of the GPU peak mean nothing' if cpu else '')),
-                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'])), out/'benchmark.json')
-    if (df['error'] == '').any():
-        fig = plot_benchmark(df, 'smoke (CPU, tiny): meaningless by design' if smoke else
-                             f"official-style vs fast step on a CPU, same run\n{device_name(meta['device'])}" if cpu else None)
-        with atomic_path(out/'benchmark.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
-        import matplotlib.pyplot as plt; plt.close(fig)
-    return out
+    note = ('smoke preset: a tiny CPU run that exercises the code; its numbers are MEANINGLESS BY DESIGN' if smoke else
+            'official-style and fast steps measured in the same process on the same device'
+            + (f'; on a CPU the fast step has its CPU defaults ({_cpu_levers()}, batched augmentation, no per-step '
+               'sync; the other levers default on only on CUDA, train.LEVER_DEFAULTS) and the shares of the GPU peak '
+               'mean nothing' if cpu else ''))
+    record = dict(rows=df.to_dict(orient='records'), augment=aug_rows, profiles=profiles, settings=meta['P'],
+                  peak_tflops=PEAK_TFLOPS,
+                  peak_note='dense bf16, H100-class (PERF.md); shares on other devices are not meaningful',
+                  step_gflops={f'{k[0]}/{k[1]}': v for k, v in STEP_GFLOPS.items()}, epoch_images=EPOCH_IMAGES,
+                  note=note)
+    title = ('smoke (CPU, tiny): meaningless by design' if smoke else
+             f"official-style vs fast step on a CPU, same run\n{device_name(meta['device'])}" if cpu else None)
+    fig = plot_benchmark(df, title) if (df['error'] == '').any() else None
+    tables = {'benchmark.csv': df, 'benchmark_augment.csv': pd.DataFrame(aug_rows)}
+    return _write(out, tables, fig, 'benchmark', record, meta)
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #4127143c
+# %% ../../nbs/aavae/11_benchmark.ipynb #bd45d592
 AB_ARMS = ('fast', 'fp32_eager')   # keys of `STEP_LEVERS`: the fast defaults, and every lever off
 
 def curve_agreement(a, b, key:str='loss') -> dict:
     "Compare two `learn.history` loss curves at their common steps: Pearson r, final relative gap, max relative gap."
-    da = {r['step']: r[key] for r in a if key in r}; db = {r['step']: r[key] for r in b if key in r}
+    da = {r['step']: r[key] for r in a if key in r}
+    db = {r['step']: r[key] for r in b if key in r}
     steps = sorted(set(da) & set(db))
-    if len(steps) < 2: raise ValueError(f"the curves share {len(steps)} logged steps: need at least 2 (lower log_every).")
+    if len(steps) < 2:
+        raise ValueError(f"the curves share {len(steps)} logged steps: need at least 2 (lower log_every).")
     x, y = np.array([da[s] for s in steps]), np.array([db[s] for s in steps])
     r = float(np.corrcoef(x, y)[0, 1]) if x.std() > 0 and y.std() > 0 else float(np.allclose(x, y))
     rel = np.abs(x - y) / np.maximum(np.abs(y), 1e-12)
-    return dict(n_points=len(steps), pearson_r=r, final_rel_gap=float(rel[-1]), max_rel_gap=float(rel.max()), steps=steps,
-                a=x.tolist(), b=y.tolist())
+    return dict(n_points=len(steps), pearson_r=r, final_rel_gap=float(rel[-1]), max_rel_gap=float(rel.max()),
+                steps=steps, a=x.tolist(), b=y.tolist())
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #4a39a6b3
+# %% ../../nbs/aavae/11_benchmark.ipynb #8d84ceda
 def _ab_arm(arm:str, cfg, data, arch:str, seed:int, dev, flags:dict) -> tuple:
     "Pretrain one arm; its row (kNN on the `probe_val` and `test` queries pooled, loss, speed) and its history."
     from aavae_nb.aavae.train import pretrain
@@ -472,8 +503,8 @@ def _ab_arm(arm:str, cfg, data, arch:str, seed:int, dev, flags:dict) -> tuple:
                flags=str(flags), arch=arch, epochs=cfg.epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
     return row, hist
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #d7361b78
-def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 epochs on the shipped subset)
+# %% ../../nbs/aavae/11_benchmark.ipynb #2b9d6787
+def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 width 16) or 'gpu' (ResNet-18, 50 epochs)
            device='auto',        # device
            seed:int=0,           # seed of both arms
            out_dir=None,         # None: RUNS_DIR/'reproduce_ab_fastpath'
@@ -481,20 +512,17 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
            tol_knn:float=1.5,    # max |kNN(fast) - kNN(fp32)| in points
            min_r:float=0.99,     # min Pearson r of the two loss curves
            verbose:bool=True,
-           stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `<stem>.csv`, `<stem>.png`, `<stem>_curves.csv`)
+           stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `.csv`, `.png`, `<stem>_curves.csv`)
           ) -> dict:
-    "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN accuracy and loss curves; write CSV/PNG/JSON."
+    "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN and loss curves; write CSV/PNG/JSON."
     from aavae_nb.aavae.config import resolve_config
     from aavae_nb.aavae.train import load_data, _flags
-    P = lookup(preset, 'ab')   # every parameter checked before any training (epochs and seed by the config)
-    arch, ab_epochs = P.pop('arch'), P.pop('epochs')
+    P, dev, out, sw, log = _start(preset, 'ab', device, out_dir, 'reproduce_ab_fastpath', verbose)
+    arch, ab_epochs = P.pop('arch'), P.pop('epochs')   # epochs and seed are checked by the config
     epochs = ab_epochs if epochs is None else epochs
-    check_type(tol_knn, 'float', 'tol_knn', lo=0); check_type(min_r, 'float', 'min_r', lo=-1, hi=1)
-    dev, sw = def_device(device), Stopwatch()
-    out = out_folder(out_dir, RUNS_DIR/'reproduce_ab_fastpath')
-    log = print if verbose else (lambda *a, **k: None)
-    arms, hists, flags = {}, {}, {}
-    data = None
+    check_type(tol_knn, 'float', 'tol_knn', lo=0)
+    check_type(min_r, 'float', 'min_r', lo=-1, hi=1)
+    arms, hists, flags, data = {}, {}, {}, None
     for arm in AB_ARMS:
         cfg = resolve_config(preset, variant='aavae', arch='resnet18' if arch == 'tiny' else arch, epochs=epochs,
                              max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
@@ -506,41 +534,39 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny) or 'gpu' (ResNet-18, 50 e
         if dev.type == 'cuda': torch.cuda.empty_cache()
     ag = curve_agreement(hists['fast'], hists['fp32_eager'])
     d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']
-    verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'], shape_ok=ag['pearson_r'] >= min_r,
-                   final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'], tol_knn=tol_knn, min_r=min_r,
+    verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'],
+                   shape_ok=ag['pearson_r'] >= min_r, final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'],
+                   tol_knn=tol_knn, min_r=min_r,
                    levers_tested=[k for k in FP32_EAGER if flags['fast'][k] != flags['fp32_eager'][k]])
     log(f"levers that differ between the arms on {dev.type}: {', '.join(verdict['levers_tested']) or 'none'}")
-    log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves r={ag['pearson_r']:.5f} "
-        f"({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap {ag['final_rel_gap']:.2%}")
+    log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves "
+        f"r={ag['pearson_r']:.5f} ({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap "
+        f"{ag['final_rel_gap']:.2%}")
     write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed), stem)
     return dict(arms=arms, agreement=ag, verdict=verdict, out_dir=str(out))
 
-# %% ../../nbs/aavae/11_benchmark.ipynb #3985b087
+# %% ../../nbs/aavae/11_benchmark.ipynb #528812ed
 def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath') -> Path:
-    "Write `<stem>.csv` (the arms), `<stem>_curves.csv`, `<stem>.png` (the two loss curves) and `<stem>.json` (listing them)."
+    "Write `<stem>.csv` (the arms), `<stem>_curves.csv`, `<stem>.png` (the two loss curves), `<stem>.json` (listing them)."
     import pandas as pd, matplotlib.pyplot as plt
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out/f'{stem}.csv') as tmp: pd.DataFrame(list(arms.values())).to_csv(tmp, index=False)
     curves = pd.DataFrame(dict(step=ag['steps'], loss_fast=ag['a'], loss_fp32_eager=ag['b']))
-    with atomic_path(out/f'{stem}_curves.csv') as tmp: curves.to_csv(tmp, index=False)
-    smoke = meta['preset'] == 'smoke'
+    tested, smoke = verdict['levers_tested'], meta['preset'] == 'smoke'
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6, label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
+    ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6,
+            label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
     ax.plot(curves.step, curves.loss_fast, lw=1, label=f"fast defaults (kNN {arms['fast']['knn_top1']:.1f}%)")
-    ax.set_xlabel('optimiser step'); ax.set_ylabel('training loss (−log p(x|z), batch mean)')
+    ax.set_xlabel('optimiser step')
+    ax.set_ylabel('training loss (−log p(x|z), batch mean)')
     ax.set_title(f"A/B of the fast path ({meta['preset']}, {torch.device(meta['device']).type}; levers tested: "
-                 f"{', '.join(verdict['levers_tested']) or 'none'})\nr={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
+                 f"{', '.join(tested) or 'none'})\nr={ag['pearson_r']:.4f}, ΔkNN={verdict['knn_delta']:+.2f} pts"
                  + (' (smoke: meaningless)' if smoke else ''), fontsize=9)
-    ax.legend(fontsize=8); fig.tight_layout()
-    with atomic_path(out/f'{stem}.png') as tmp: fig.savefig(tmp, format='png', dpi=120)
-    plt.close(fig)
-    save_json(dict(arms=arms, verdict=verdict, agreement={k: v for k, v in ag.items() if k not in ('a', 'b', 'steps')},
-                   note=('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
-                         'same seed, same data order and augmentation draws; only the speed levers differ: '
-                         + (', '.join(verdict['levers_tested']) or 'none')
-                         + ('' if set(verdict['levers_tested']) == set(FP32_EAGER) else
-                            f" (the others, {', '.join(k for k in FP32_EAGER if k not in verdict['levers_tested'])}, are NOT tested by this run)")),
-                   outputs=[f'{stem}.csv', f'{stem}_curves.csv', f'{stem}.png'],
-                   provenance=provenance(meta['seed'], meta['preset'], meta['device'], meta['wall'],
-                                         n_pretrain=next(iter(arms.values()))['n_pretrain'])), out/f'{stem}.json')
-    return out
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    untested = [k for k in FP32_EAGER if k not in tested]
+    note = ('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
+            'same seed, same data order and augmentation draws; only the speed levers differ: ' + (', '.join(tested)
+            or 'none') + (f" (the others, {', '.join(untested)}, are NOT tested by this run)" if untested else ''))
+    record = dict(arms=arms, verdict=verdict, agreement={k: v for k, v in ag.items() if k not in ('a', 'b', 'steps')},
+                  note=note, outputs=[f'{stem}.csv', f'{stem}_curves.csv', f'{stem}.png'])
+    tables = {f'{stem}.csv': pd.DataFrame(list(arms.values())), f'{stem}_curves.csv': curves}
+    return _write(out, tables, fig, stem, record, meta, n_pretrain=next(iter(arms.values()))['n_pretrain'])

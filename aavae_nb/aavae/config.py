@@ -50,8 +50,8 @@ class TrainConfig:
     channels_last: bool | None = None # channels_last memory format
     fused_adam: bool | None = None   # fused Adam kernel
     compile: bool | None = None      # torch.compile the training step (static shapes)
-    compile_mode: str | None = None  # its mode: None (inductor default), 'reduce-overhead' (CUDA graphs), 'max-autotune', ...
-    compile_extras: bool = False     # also compile the augmentation (parameters drawn eagerly) and the BN pass; off until measured on a GPU
+    compile_mode: str | None = None  # None (inductor default), 'reduce-overhead' (CUDA graphs), ...
+    compile_extras: bool = False     # also compile the augmentation and the BN pass (unmeasured)
     bn_stats: str = 'every_step'     # see the prose: 'every_step', 'before_eval' or 'off'
     bn_steps: int = 64               # length of the 'before_eval' window in steps (>= 64)
     # logging, monitors, checkpoints
@@ -90,9 +90,9 @@ def _check_config(c:TrainConfig):
     c.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs', lo=1) for e in c.eval_epochs)
     check_type(c.latent_dim, 'int', 'latent_dim', lo=1, hi=MAX_LATENT)   # 1e9 would fail later in the allocator
     check_type(c.log_scale, 'float', 'log_scale', lo=-10.0, hi=5.0)      # paper: [-5, 2]; beyond, degenerate
-    for v, names, what in ((c.dataset, DATASET_CONFIGS, 'dataset'), (c.arch, ARCHS, 'arch'), (c.variant, VARIANTS, 'variant'),
-                           (c.data_source, SOURCES, 'data_source'), (c.bn_stats, BN_STATS, 'bn_stats mode'),
-                           (c.compile_mode, COMPILE_MODES, 'compile_mode')):
+    for v, names, what in ((c.dataset, DATASET_CONFIGS, 'dataset'), (c.arch, ARCHS, 'arch'),
+                           (c.variant, VARIANTS, 'variant'), (c.data_source, SOURCES, 'data_source'),
+                           (c.bn_stats, BN_STATS, 'bn_stats mode'), (c.compile_mode, COMPILE_MODES, 'compile_mode')):
         check_one_of(v, names, what)
     check_width(c.width)
     check_seed(c.seed)

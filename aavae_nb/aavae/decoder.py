@@ -70,7 +70,8 @@ class Decoder(nn.Module):
                  out_width:int=64,              # channels of the last hidden conv (official 64)
                 ):
         super().__init__()
-        self.h_dim, self.latent_dim, self.input_height, self.first_conv3x3 = h_dim, latent_dim, input_height, first_conv3x3
+        self.h_dim, self.latent_dim = h_dim, latent_dim
+        self.input_height, self.first_conv3x3 = input_height, first_conv3x3
         factor = 8 if first_conv3x3 else 16   # total upsampling done by the four layers (+ the final ×2 for 7×7)
         self.linear_projection1 = nn.Linear(latent_dim, h_dim)
         self.linear_projection2 = nn.Linear(h_dim, h_dim)

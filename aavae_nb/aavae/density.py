@@ -109,4 +109,5 @@ class DensityCB(Callback):
     def after_epoch(self, learn):
         if self.every and (learn.epoch + 1) % self.every == 0 and getattr(learn.model, 'samples', True):
             d = density_metrics(learn.model, self.x, self.norm, self.K, self.bs, seed=self.seed)
-            learn.history.append(dict(epoch=learn.epoch, step=learn.step_count, **{f'val_{k}': v for k, v in d.items()}))
+            row = {f'val_{k}': v for k, v in d.items()}
+            learn.history.append(dict(epoch=learn.epoch, step=learn.step_count, **row))

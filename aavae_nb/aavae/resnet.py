@@ -40,7 +40,7 @@ class ResNetEncoder(tvr.ResNet):
     "torchvision ResNet without `fc`, with the CIFAR (3×3 s1) or STL (7×7 s2) stem and no max-pool (AAVAE §4.1)."
     def __init__(self, arch:str='resnet50',      # 'resnet18', 'resnet34' or 'resnet50'
                  first_conv3x3:bool=True,        # True: CIFAR stem 3×3 stride 1; False: STL stem 7×7 stride 2
-                 width:int=64,                   # stem / `layer1` channels: 64 in the paper; narrower only for CPU presets
+                 width:int=64,                   # stem / `layer1` channels: 64 in the paper
                 ):
         block, layers = _BLOCKS[arch]
         super().__init__(block, layers)
@@ -81,7 +81,8 @@ def n_params(m:nn.Module) -> int:
 # %% ../../nbs/aavae/02_resnet.ipynb #349e45eb
 def official_layout(dataset:str='cifar10', arch:str='resnet50', path=None) -> dict:
     "The official checkpoint layout of (`dataset`, `arch`) from `tests/official_aavae_checkpoint_layout.json`."
-    with open(path or ROOT/'tests'/'official_aavae_checkpoint_layout.json') as f: return json.load(f)[f'{dataset}/{arch}']
+    with open(path or ROOT/'tests'/'official_aavae_checkpoint_layout.json') as f:
+        return json.load(f)[f'{dataset}/{arch}']
 
 def sub_layout(state_dict:dict, prefix:str) -> dict:
     "`{key: shape}` of the entries of `state_dict` under `prefix.`, prefix removed (shapes as lists)."

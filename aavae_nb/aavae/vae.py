@@ -76,7 +76,7 @@ VARIANT_SPECS = {  # Table 1: augmented input?, sampled z?, default β (kl_coeff
 
 # %% ../../nbs/aavae/04_vae.ipynb #d3579e0c
 class VAE(nn.Module):
-    "ResNet encoder + projection + mirrored decoder; `variant` picks AE, VAE, AAAE or AAVAE (AAVAE §3, §4.1, Table 1)."
+    "ResNet encoder + projection + mirrored decoder; `variant`: AE, VAE, AAAE or AAVAE (AAVAE §3, §4.1, Table 1)."
     def __init__(self, dataset:str='cifar10',      # 'cifar10' (32×32, 3×3 stem) or 'stl10' (96×96, 7×7 stem)
                  arch:str='resnet18',              # encoder (and mirrored decoder): 'resnet18', 'resnet34', 'resnet50'
                  variant:str='aavae',              # 'ae', 'vae', 'aaae' or 'aavae' (Table 1)
@@ -98,7 +98,7 @@ class VAE(nn.Module):
         self.input_height = DATASET_CONFIGS[dataset]['input_height']
         self.encoder = resnet_encoder(arch, dataset, width)
         self.projection = ProjectionHead(self.feature_dim, self.feature_dim, latent_dim)
-        self.decoder = make_decoder(decoder_arch, dataset, latent_dim, width)  # its input is z: any decoder fits any encoder
+        self.decoder = make_decoder(decoder_arch, dataset, latent_dim, width)  # input z: fits any encoder
         ls = torch.tensor([float(log_scale)])
         if self.learn_log_scale: self.log_scale = nn.Parameter(ls)
         else: self.register_buffer('log_scale', ls)

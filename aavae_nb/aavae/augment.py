@@ -108,7 +108,7 @@ def sample_crop_params(B:int, H:int, W:int,           # batch size, input height
     return dict(top=top.long(), left=left.long(), height=h.long(), width=w.long())
 
 def jitter_ranges(s:float) -> torch.Tensor:
-    "`4×2` (low, high) ranges of the brightness, contrast, saturation and hue factors of `ColorJitter(0.8s,0.8s,0.8s,0.2s)`."
+    "`4×2` (low, high) ranges of the four factors of `ColorJitter(0.8s, 0.8s, 0.8s, 0.2s)`."
     b = 0.8 * s
     return torch.tensor([[max(0., 1 - b), 1 + b]] * 3 + [[-0.2 * s, 0.2 * s]])
 
@@ -217,7 +217,7 @@ class BatchSimCLR(nn.Module):
     "SimCLR augmentation of a whole uint8 batch on its device, parameters drawn per sample (AAVAE §4.1)."
     def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10': defaults below and normalisation
                  size:int=None,      # output side; None: the input's own `H×W` (the paper: CIFAR 32, STL 96)
-                 s:float=None,       # colour strength; None: 0.5 CIFAR-10 (small images), 1.0 STL-10 (SimCLR's ImageNet value)
+                 s:float=None,       # colour strength; None: 0.5 CIFAR-10 (small images), 1.0 STL-10 (SimCLR's)
                  blur:bool=None,     # Gaussian blur p=0.5; None: off for CIFAR-10 (too small to blur), on for STL-10
                  p_flip:float=0.5,   # horizontal flip probability
                  p_jitter:float=0.8, # probability of applying the colour jitter

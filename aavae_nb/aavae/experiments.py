@@ -38,7 +38,7 @@ SMOKE_NOTE = ('smoke preset: numbers are MEANINGLESS BY DESIGN (1-2 steps on a h
               'they only show that the pipeline runs end to end')
 
 def exp_config(preset:str='smoke', **overrides) -> TrainConfig:
-    "The pretraining config of the figures at budget `preset` (the AAVAE default: β = 0, log-scale 0), plus `overrides`."
+    "The pretraining config of the figures at budget `preset` (the default AAVAE: β = 0, log-scale 0)."
     return resolve_config(preset, **{'variant': 'aavae', **lookup(preset, 'figures'), **overrides})
 
 def _values(v, cast) -> list:
@@ -137,7 +137,7 @@ def _claim(fig, key):
     fig.text(0.01, -0.02, PAPER_CLAIMS[key], fontsize=7, va='top', wrap=True)
 
 def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig):
-    "A sweep's device, folder (`RUNS_DIR/reproduce_<name>` by default) and data; `resume` checks each `(run, config)` first."
+    "A sweep's device, folder (default `RUNS_DIR/reproduce_<name>`) and data; `resume` checks each run first."
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir(name))
     if resume: check_resumable([(out/'runs'/r, c) for r, c in runs])
     return dev, out, load_data(cfg0)
@@ -153,7 +153,8 @@ def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, 
 class CurveCB(Callback):
     "Every `every` epochs: validation ELBO / bits-per-dim and kNN top-1; at `probe_at` epochs also the linear probe."
     order = 62
-    def __init__(self, data, cfg:TrainConfig, every:int, probe_at=(), n_density:int=500, density_k:int=16, device='auto'):
+    def __init__(self, data, cfg:TrainConfig, every:int, probe_at=(), n_density:int=500, density_k:int=16,
+                 device='auto'):
         self.data, self.cfg, self.every, self.probe_at = data, cfg, every, set(probe_at)
         self.n_density, self.K, self.dev = n_density, density_k, device
     def after_epoch(self, learn):
@@ -197,7 +198,7 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
 # %% ../../nbs/aavae/10_experiments.ipynb #16db6505
 def run_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=None, every:int=None, probe_at=None,
              device='auto', out_dir=None, seed:int=0, resume:bool=False) -> dict:
-    "AAVAE Fig. 2: density (val ELBO, bits/dim) and accuracy over training, learned vs fixed log-scale; writes CSV/PNG/JSON."
+    "AAVAE Fig. 2: density (val ELBO, bits/dim) and accuracy over training, learned vs fixed log-scale."
     sw, plan = Stopwatch(), plan_fig2(preset, n_fixed, log_scales, epochs, every, probe_at, seed, device)
     cfg0 = plan['runs'][0]['cfg']
     dev, out, data = _start('fig2_density', out_dir, device, resume, [(r['run'], r['cfg']) for r in plan['runs']], cfg0)
@@ -208,8 +209,9 @@ def run_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=N
         set_seed(cfg.seed)
         _, hist = pretrain(cfg, data, build_model(cfg), dev, out/'runs'/r['run'], resume=resume, cbs=[cb])
         curve = [{k: v for k, v in h.items() if k != 'curve'} for h in hist if h.get('curve')]
+        note = SMOKE_NOTE if cfg.preset == 'smoke' else ''
         rows += [dict(run=r['run'], learned=r['learned'], log_scale_init=r['log_scale_init'], **row,
-                      preset=cfg.preset, dataset=cfg.dataset, note=SMOKE_NOTE if cfg.preset == 'smoke' else '') for row in curve]
+                      preset=cfg.preset, dataset=cfg.dataset, note=note) for row in curve]
     df = pd.DataFrame(rows)
     fig = plot_fig2(df, exp_title('AAVAE Fig. 2: density vs accuracy over training', cfg0, len(data.pretrain), dev))
     return _save('fig2', 'fig2_density', out, df, fig, verdict_fig2(df), cfg0, data, dev, sw, seed, preset,
@@ -218,17 +220,19 @@ def run_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=N
 
 # %% ../../nbs/aavae/10_experiments.ipynb #007672c5
 def plot_fig2(df, title:str=''):
-    "2×2: validation bits/dim (top; IS solid, ELBO dashed) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
+    "2×2: val bits/dim (top; IS solid, ELBO dashed) and accuracy (bottom) vs epoch; (a) learned, (b) fixed log-scales."
     fig, axs = plt.subplots(2, 2, figsize=(10, 6), sharex=True)
     for j, (learned, name) in enumerate(((True, '(a) learned log-scale'), (False, '(b) fixed log-scale ~ U[-5, 2]'))):
         sub = df[df.learned == learned]
         for run, g in sub.groupby('run', sort=False):
-            l, = axs[0, j].plot(g.epoch, g.val_bpd, marker='o', label=f"{run} IS (final log-scale {g.log_scale.iloc[-1]:.2f})")
+            lab = f"{run} IS (final log-scale {g.log_scale.iloc[-1]:.2f})"
+            l, = axs[0, j].plot(g.epoch, g.val_bpd, marker='o', label=lab)
             axs[0, j].plot(g.epoch, g.val_elbo_bpd, ls='--', color=l.get_color(), label=f'{run} ELBO')
             axs[1, j].plot(g.epoch, g.knn_top1, marker='o', color=l.get_color(), label=f'{run} kNN')
             p = g.dropna(subset=['probe_top1'])
             axs[1, j].plot(p.epoch, p.probe_top1, marker='s', ls=':', color=l.get_color(), label=f'{run} linear probe')
-        if 'dataset' in df: _paper_line(axs[1, j], df.dataset.iloc[0], label='paper: AAVAE default after 3200 epochs, Table 1')
+        if 'dataset' in df:
+            _paper_line(axs[1, j], df.dataset.iloc[0], label='paper: AAVAE default after 3200 epochs, Table 1')
         axs[0, j].set_title(name); axs[0, j].set_ylabel('val bits/dim (lower is better)')
         axs[1, j].set_ylabel('top-1 (%)'); axs[1, j].set_ylim(0, 100)
         axs[1, j].set_xlabel('epoch'); axs[0, j].legend(fontsize=6); axs[1, j].legend(fontsize=6)
@@ -285,7 +289,8 @@ def plot_fig3(df, title:str=''):
     _paper_line(ax, df.dataset.iloc[0], label=f"paper: AAVAE β=0, Table 1 ({PAPER_AAVAE[df.dataset.iloc[0]]})")
     pos = df.beta[df.beta > 0]
     lt = float(pos.min()) if len(pos) else 1.0
-    ax.set_xscale('symlog', linthresh=lt); ax.set_xlim(-0.5 * lt, 2 * float(df.beta.max()) if len(pos) else 1.0)  # β >= 0 only
+    ax.set_xscale('symlog', linthresh=lt)
+    ax.set_xlim(-0.5 * lt, 2 * float(df.beta.max()) if len(pos) else 1.0)  # β >= 0 only
     ax.axvline(1.0, color='r', lw=0.8, ls=':', label='β = 1 (paper: deteriorates from here)')
     ax.set_xlabel('β'); ax.set_ylabel('top-1 (%)'); ax.set_ylim(0, 100); ax.legend(fontsize=7)
     ax.set_title(title, fontsize=8); fig.tight_layout(); _claim(fig, 'fig3')
@@ -418,7 +423,8 @@ def run_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_imag
     for m, cfg in plan['cfgs'].items():
         if m in loaded: model, src[m] = loaded.pop(m), str(plan['ckpt'][m])
         else:
-            model, _ = pretrain(cfg, data, None, dev, out/'runs'/m, resume=resume); src[m] = f'pretrained here at preset {cfg.preset}'
+            model, _ = pretrain(cfg, data, None, dev, out/'runs'/m, resume=resume)
+            src[m] = f'pretrained here at preset {cfg.preset}'
         sims[m], wb = view_similarity(model, views, plan['n_images'], plan['n_views'])
         rows.append(dict(model=m, **wb, source=src[m], preset=cfg.preset, n_images=plan['n_images'],
                          n_views=plan['n_views'], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))

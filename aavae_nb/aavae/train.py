@@ -36,7 +36,7 @@ def _job(cfg:TrainConfig) -> dict: return {k: getattr(cfg, k) for k in RESUME_KE
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
                    ):
-    "Before a sweep trains anything: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
+    "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
         cb = CheckpointCB(folder, job=_job(cfg), resume=True)
@@ -154,8 +154,9 @@ def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=N
     else:
         feats, out = None, dict(knn_top1=knn_monitor(model, data, norm, cfg.knn_k, cfg.knn_t, cfg.n_knn))
     out['knn_s'] = sw.elapsed; sw = Stopwatch()
-    out['linear'] = linear_eval(model, data, cfg.probe_epochs, cfg.probe_bs, device=dev, precompute=cfg.probe_precompute,
-                                dataset=cfg.dataset, train_tf=train_tf, eval_tf=eval_tf, seed=cfg.seed, features=feats)
+    out['linear'] = linear_eval(model, data, cfg.probe_epochs, cfg.probe_bs, device=dev,
+                                precompute=cfg.probe_precompute, dataset=cfg.dataset, train_tf=train_tf,
+                                eval_tf=eval_tf, seed=cfg.seed, features=feats)
     out['linear_s'] = sw.elapsed
     if getattr(model, 'samples', True) and cfg.n_density:
         sw = Stopwatch()
@@ -170,7 +171,7 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
                        out_dir=None,        # run folder (None: `default_out_dir(cfg)`)
                        resume:bool=False,   # resume pretraining from `out_dir/last.ckpt`
                        model:nn.Module=None,# a model to start from (None: built from the config)
-                       **kw                 # passed to `pretrain` (norm, aug, cbs) and `evaluate_model` (train_tf, eval_tf)
+                       **kw                 # to `pretrain` (norm, aug, cbs), `evaluate_model` (train_tf, eval_tf)
                       ) -> dict:
     "Pretrain + evaluate one model; writes and returns the `results.json` record."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
@@ -182,8 +183,9 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     t_pre = sw.elapsed
     ev = evaluate_model(model, data, cfg, dev, norm=pkw.get('norm'), **kw)
     losses = [r['loss'] for r in hist if 'loss' in r]
-    rec = dict(variant=cfg.variant, dataset=cfg.dataset, arch=cfg.arch, kl_coeff=getattr(model, 'kl_coeff', cfg.kl_coeff),
-               top1=ev['linear']['top1'], top1_probe_val=ev['linear']['top1_probe_val'], knn_top1=ev['knn_top1'],
+    rec = dict(variant=cfg.variant, dataset=cfg.dataset, arch=cfg.arch,
+               kl_coeff=getattr(model, 'kl_coeff', cfg.kl_coeff), top1=ev['linear']['top1'],
+               top1_probe_val=ev['linear']['top1_probe_val'], knn_top1=ev['knn_top1'],
                final_loss=losses[-1] if losses else None, eval=ev, pretrain_s=t_pre, config=cfg.to_dict(),
                smoke=cfg.preset == 'smoke',
                note=('smoke preset: numbers are MEANINGLESS BY DESIGN (a few steps on a few hundred images); '
@@ -203,7 +205,8 @@ def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record o
     for m, v in AAVAE_TABLE1.items():
         r = results.get(m.lower())
         row = dict(method=m, kind='cited (paper)' if m in AAVAE_CITED else 'autoencoder', paper_cifar10=v[0],
-                   paper_stl10=v[1], paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None, preset=None,
+                   paper_stl10=v[1], paper=v[col], ours=None, ours_probe_val=None, knn=None, delta=None, kl_coeff=None,
+                   preset=None,
                    label='paper' if m in AAVAE_CITED else ('ours' if r else 'not run'))
         if r:
             row.update(ours=r['top1'], ours_probe_val=r['top1_probe_val'], knn=r['knn_top1'], delta=r['top1'] - v[col],
@@ -241,10 +244,11 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
     out_dir = Path(out_dir); cfg = next(iter(results.values()))['config']
     df = table1_frame(results, cfg['dataset'])
     arch = cfg['arch'] if cfg.get('width', 64) == 64 else f"{cfg['arch']} at width {cfg['width']} (NOT the paper's 64)"
-    budget = dict(preset=cfg['preset'], arch=cfg['arch'], width=cfg.get('width', 64), epochs=cfg['epochs'], bs=cfg['bs'],
-                  lr=cfg['lr'], data_source=cfg['data_source'], max_steps=cfg['max_steps'])
-    title = (f"AAVAE Table 1 ({cfg['dataset']}): paper vs ours\npreset '{cfg['preset']}', {arch}, {cfg['epochs']} epochs, "
-             f"bs {cfg['bs']}" + (' (smoke: MEANINGLESS BY DESIGN)' if cfg['preset'] == 'smoke' else ''))
+    budget = dict(preset=cfg['preset'], arch=cfg['arch'], width=cfg.get('width', 64), epochs=cfg['epochs'],
+                  bs=cfg['bs'], lr=cfg['lr'], data_source=cfg['data_source'], max_steps=cfg['max_steps'])
+    title = (f"AAVAE Table 1 ({cfg['dataset']}): paper vs ours\npreset '{cfg['preset']}', {arch}, "
+             f"{cfg['epochs']} epochs, bs {cfg['bs']}")
+    title += ' (smoke: MEANINGLESS BY DESIGN)' if cfg['preset'] == 'smoke' else ''
     paths = {k: out_dir/f'table1.{k}' for k in ('csv', 'png', 'json')}
     with atomic_path(paths['csv']) as tmp: df.to_csv(tmp, index=False)
     fig = plot_table1(df, cfg['dataset'], title)
@@ -258,7 +262,7 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
     return dict(df=df, fig=fig, paths={k: str(v) for k, v in paths.items()})
 
 # %% ../../nbs/aavae/09_train.ipynb #b8d5f0c2
-RESULT_IGNORED = ('progress', 'log_every', 'ckpt_every', 'checkpoints')   # config fields that do not change a run's numbers
+RESULT_IGNORED = ('progress', 'log_every', 'ckpt_every', 'checkpoints')   # fields that do not change a run's numbers
 
 def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                      cfg:TrainConfig, # the settings the caller would train it with
@@ -288,6 +292,7 @@ def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> it
         old = finished_results(runs[m], cfg) if resume else None
         r = res[m] = old or train_and_evaluate(cfg, data, device, runs[m], resume=resume, **kw)
         loss = 'n/a' if r['final_loss'] is None else f"{r['final_loss']:.4g}"
+        how = f"(finished before: {runs[m]/'results.json'})" if old else f"({sw.elapsed:.1f} s)"
         print(f"{m:6s} top1={r['top1']:.2f}%  probe_val={r['top1_probe_val']:.2f}%  kNN={r['knn_top1']:.2f}%  "
-              f"final loss={loss}  " + (f"(finished before: {runs[m]/'results.json'})" if old else f"({sw.elapsed:.1f} s)"))
+              f"final loss={loss}  " + how)
     return res

@@ -1,22 +1,128 @@
-"""Repository tooling (not part of the package): write README.md from nbs/index.ipynb and figures/README.md from the
-results JSONs in figures/<folder>/ (a folder per paper, one for findings) and the findings notebooks in nbs/findings/.
-Run `python tools/readme.py` after editing index.ipynb or adding a figure; the hidden test cells at the end of
-nbs/index.ipynb fail while either file is stale."""
-import json, re, sys
+"""Repository tooling (not part of the package): write README.md from nbs/index.ipynb (its `{{table:...}}` lines
+filled from the committed results), figures/README.md from the results JSONs in figures/<folder>/ (a folder per
+paper, one for findings) and the findings notebooks in nbs/findings/, and the committed outputs of the
+`# committed results` cells of the notebooks. Run `python tools/readme.py` after editing index.ipynb or adding a
+figure; the hidden test cells at the end of nbs/index.ipynb fail while any of them is stale."""
+import ast, contextlib, csv, io, json, posixpath, re, statistics, sys
 from pathlib import Path
 from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
+from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1
 
-def readme_text(nb_path=None) -> str:
-    "The README: markdown cells as they are, code cells as fenced Python, `#| hide` cells left out."
+def rebase(text:str, folder:str='nbs') -> str:
+    "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
+    def fix(m):
+        u = m[2]
+        return m[0] if re.match(r'[a-z]+:|#|/', u) else m[1] + posixpath.normpath(posixpath.join(folder, u)) + ')'
+    return re.sub(r'(\]\()([^)\s]+)\)', fix, text)
+
+def readme_text(nb_path=None, figures_dir=None) -> str:
+    """The README: markdown cells with a line `{{table:NAME}}` replaced by `TABLES[NAME](figures_dir)` and their links
+    made relative to the repository root (`rebase`), code cells as fenced Python, `#| hide` cells left out."""
     nb = json.loads(Path(nb_path or ROOT/'nbs'/'index.ipynb').read_text(encoding='utf-8'))
+    fill = lambda m: TABLES[m[1]](figures_dir)
     parts = []
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src or '#| hide' in src.split('\n')[0]: continue
-        if c['cell_type'] == 'markdown': parts.append(src)
+        if c['cell_type'] == 'markdown': parts.append(rebase(re.sub(r'^\{\{table:(\w+)\}\}$', fill, src, flags=re.M)))
         else: parts.append('```python\n' + '\n'.join(l for l in src.split('\n') if not l.startswith('#|')) + '\n```')
     head = '<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->\n\n'
     return head + '\n\n'.join(parts) + '\n'
+
+def _csv(p) -> list: return list(csv.DictReader(open(p, encoding='utf-8')))
+
+def _mins(s) -> str: return f'{s / 60:.0f} min'
+
+def _machine(st) -> str: return f"{st['device']}, commit {st['git_sha'][:7]}"
+
+def _machines(sts) -> str:
+    "The devices and commits of provenance stamps `sts`, each once."
+    devs, shas = sorted({s['device'] for s in sts}), sorted({s['git_sha'][:7] for s in sts})
+    return f"{'; '.join(devs)}, commit{'s' if len(shas) > 1 else ''} {', '.join(shas)}"
+
+def aavae_table(figures_dir=None) -> str:
+    """AAVAE Table 1 (linear-eval top-1 %, CIFAR-10): the paper (`presets.AAVAE_TABLE1`) beside our committed `cpu`
+    run (`aavae/table1_cpu.*`), the mean ± sd over the seeds committed as `table1_cpu_s<N>.csv`, and the budget."""
+    d = Path(figures_dir or FIGURES_DIR)/'aavae'
+    runs = [d/'table1_cpu.csv'] + sorted(d.glob('table1_cpu_s*.csv'))
+    ours = [{r['method']: float(r['ours']) for r in _csv(f) if r['label'] == 'ours'} for f in runs]
+    rows = [f'| model | paper | ours (`cpu`, seed 0) | ours, mean ± sd over {len(runs)} seeds |', '|---|---|---|---|']
+    for m in ours[0]:
+        v = [o[m] for o in ours]
+        rows.append(f'| {m} | {AAVAE_TABLE1[m][0]:.2f} | {v[0]:.2f} | '
+                    + (f'{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f} |' if len(v) > 1 else '— |'))
+    rec = read_results(d/'table1_cpu.json'); st = rec['provenance']; b = st['budget']
+    n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
+    runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
+    return '\n'.join(rows) + (f"\n\nBudget (**reduced**, not the paper's ResNet-50, 3,200 epochs, 45,000 images): "
+                              f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {b['epochs']} epochs, batch "
+                              f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images; "
+                              f"{_mins(st['wall_time_s'])} in all on {_machines(runs)}.")
+
+LAVAE_ROWS = {'LAVAE': "LAVAE, as the authors' code (λ = 1, Xavier start of stage 2)",
+              'LAVAE (lam_inv=0)': 'LAVAE, λ = 0 (ours: stage 2 refitted without the involution penalty)',
+              'LAVAE (stage2_init=lstsq)': 'LAVAE, λ = 1, least-squares start of stage 2 (ours)'}
+
+def lavae_table(figures_dir=None) -> str:
+    """LAVAE Table I ("Flips", total test BCE, lower is better): the paper (`presets.LAVAE_TABLE1`) beside our committed
+    `cpu_full` run (`lavae/table1_cpu_full.*`) and, where committed, `cpu_long`; the budgets."""
+    d = Path(figures_dir or FIGURES_DIR)/'lavae'
+    runs = [p for p in ('cpu_full', 'cpu_long') if (d/f'table1_{p}.csv').exists()]
+    tot = {p: {r['model']: float(r['total']) for r in _csv(d/f'table1_{p}.csv') if r['source'].startswith('ours')}
+           for p in runs}
+    rows = ['| model | paper | ' + ' | '.join(f'ours (`{p}`)' for p in runs) + ' |', '|---|---|' + '---|' * len(runs)]
+    for m in tot[runs[0]]:
+        paper = f'{LAVAE_TABLE1[m][4]:.2f}' if m in LAVAE_TABLE1 else '—'
+        cells = [f"{tot[p][m]:.1f}" if m in tot[p] else '—' for p in runs]
+        rows.append(f'| {LAVAE_ROWS.get(m, m)} | {paper} | ' + ' | '.join(cells) + ' |')
+    def budget(p):
+        j = read_results(d/f'table1_{p}.json'); st, c = j['provenance'], j['config']
+        return (f"`{p}`: {st['n_train']:,} MNIST images, {c['epochs1']} epochs of stage 1 and the CVAEs, "
+                f"{c['epochs2']} of stage 2, {_mins(st['wall_time_s'])} on {_machine(st)}")
+    return '\n'.join(rows) + ("\n\nBudgets (**reduced**; the paper trains 100 epochs of stage 1): "
+                              + '; '.join(budget(p) for p in runs) + '.')
+
+TABLES = dict(aavae=aavae_table, lavae=lavae_table)
+
+
+RESULTS_MARK = '# committed results'
+
+def result_cells(nb:dict) -> list:
+    "Indices of the code cells of notebook `nb` whose output is committed: their source starts with `RESULTS_MARK`."
+    return [i for i, c in enumerate(nb['cells']) if c['cell_type'] == 'code'
+            and ''.join(c['source']).startswith(RESULTS_MARK)]
+
+def _lines(s:str) -> list: return s.splitlines(keepends=True)
+
+def cell_outputs(src:str) -> list:
+    "The outputs Jupyter shows for code cell `src` run alone: its printed text, then its last expression's display."
+    from IPython.core.formatters import DisplayFormatter
+    tree = ast.parse(src); last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    ns, buf = {}, io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(compile(tree, '<cell>', 'exec'), ns)
+        val = eval(compile(ast.Expression(last.value), '<cell>', 'eval'), ns) if last else None
+    outs = [dict(name='stdout', output_type='stream', text=_lines(buf.getvalue()))] if buf.getvalue() else []
+    if val is not None:
+        data = DisplayFormatter().format(val)[0]
+        outs.append(dict(data={k: _lines(v) for k, v in data.items()}, execution_count=None, metadata={},
+                         output_type='execute_result'))
+    return outs
+
+def refresh_results(nb_path) -> bool:
+    "Rerun the `# committed results` cells of notebook `nb_path` and write their outputs in; whether it changed."
+    p = Path(nb_path); nb = json.loads(p.read_text(encoding='utf-8'))
+    changed = False
+    for i in result_cells(nb):
+        outs = cell_outputs(''.join(nb['cells'][i]['source']))
+        if outs != nb['cells'][i].get('outputs'): nb['cells'][i]['outputs'] = outs; changed = True
+    if changed: write(p, json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + '\n')   # as nbdev_clean
+    return changed
+
+def results_notebooks() -> list:
+    "The notebooks under `nbs/` with a `# committed results` cell."
+    return [p for p in sorted((ROOT/'nbs').rglob('*.ipynb'))
+            if '.ipynb_checkpoints' not in p.parts and result_cells(json.loads(p.read_text(encoding='utf-8')))]
 
 def provenance_stamps(d) -> list:
     "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
@@ -128,7 +234,9 @@ def findings_index(findings_dir=None, link_root='..') -> str:
 def figures_readme_text(figures_dir=None, findings_dir=None) -> str:
     "The text of `figures/README.md`: a line on what is there, `figures_index` per result folder, `findings_index`."
     d = Path(figures_dir or FIGURES_DIR)
-    loose = sorted(f.name for f in d.iterdir() if f.is_file() and f.name != 'README.md')
+    files = sorted(f.name for f in d.iterdir() if f.is_file() and f.name != 'README.md')
+    reports = [f for f in files if f.startswith('report_')]       # nbs/reproduce_all.ipynb's, one per budget
+    loose = [f for f in files if f not in reports]
     parts = ['<!-- generated by tools/readme.py from the results JSONs below it and nbs/findings/: do not edit -->',
              '# figures/',
              'Every committed result, a folder per paper and one for findings, named `<result>_<preset>[_s<seed>]`. '
@@ -138,6 +246,8 @@ def figures_readme_text(figures_dir=None, findings_dir=None) -> str:
              'notebook (`nbs/reproduce_*.ipynb`) says what its results show and the command that reruns them.']
     for n in result_folders(d):
         parts += [f'## [{n}/]({n}/)' + (f": {FOLDERS[n]}" if n in FOLDERS else ''), figures_index(d/n)]
+    if reports: parts += ['## Reports', 'One per budget, written by `nbs/reproduce_all.ipynb`: '
+                          + ', '.join(f'[{f}]({f})' for f in reports) + '.']
     if loose: parts += ['## (outside every folder)', _compact(loose)]
     parts += ['## Findings', 'One notebook per question in `nbs/findings/`, its results in `findings/`.',
               findings_index(findings_dir)]
@@ -165,5 +275,7 @@ def write(path, text:str) -> Path:
     return Path(path)
 
 if __name__ == '__main__':
-    figures = figures_readme_text()   # read every JSON before writing
-    print(write(ROOT/'README.md', readme_text()), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)
+    for nb in results_notebooks():
+        if refresh_results(nb): print(nb, file=sys.stderr)
+    figures, readme = figures_readme_text(), readme_text()   # read every JSON before writing
+    print(write(ROOT/'README.md', readme), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

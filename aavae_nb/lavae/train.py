@@ -83,7 +83,6 @@ class AdaBeliefForeach(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure=None):
-        if closure is not None: raise ValueError("AdaBeliefForeach.step takes no closure")
         for group in self.param_groups:
             ps = [p for p in group['params'] if p.grad is not None]
             if not ps: continue

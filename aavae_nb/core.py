@@ -43,12 +43,9 @@ _KINDS = {'bool': 'True or False', 'int': 'an integer', 'float': 'a finite numbe
 
 def _is(value, kind:str) -> bool:
     "Whether `value` is of `kind`; a bool is no number, a float must be finite."
-    if kind == 'bool' or isinstance(value, bool):
-        return kind == 'bool' and isinstance(value, bool)
-    if kind == 'int':
-        return isinstance(value, numbers.Integral)
-    if kind == 'float':
-        return isinstance(value, numbers.Real) and math.isfinite(value)
+    if kind == 'bool' or isinstance(value, bool): return kind == 'bool' and isinstance(value, bool)
+    if kind == 'int': return isinstance(value, numbers.Integral)
+    if kind == 'float': return isinstance(value, numbers.Real) and math.isfinite(value)
     return isinstance(value, str)
 
 def check_type(value,              # the value the user gave
@@ -59,19 +56,15 @@ def check_type(value,              # the value the user gave
                hi=None             # for numbers: the largest value allowed (inclusive; needs `lo`)
               ):
     "`value` if it is of `kind` (within `lo`..`hi`), else a `ValueError` naming `what` and the whole requirement."
-    if value is None and optional:
-        return value
+    if value is None and optional: return value
     ok = _is(value, kind) and (lo is None or (value > 0 if lo == 'positive' else value >= lo))
     if not (ok and (hi is None or value <= hi)):
         desc = _KINDS[kind]
         if lo in (0, 'positive') or (lo == 1 and kind == 'int'):
             desc = f"a {'non-negative' if lo == 0 else 'positive'} {desc.split(' ', 1)[1]}"
-        elif lo is not None:
-            desc += f' >= {lo}'
-        if hi is not None:
-            desc += f', at most {hi}'
-        if optional:
-            desc = 'True, False or None' if kind == 'bool' else desc + ' or None'
+        elif lo is not None: desc += f' >= {lo}'
+        if hi is not None: desc += f', at most {hi}'
+        if optional: desc = 'True, False or None' if kind == 'bool' else desc + ' or None'
         raise ValueError(f"{what} must be {desc}, got {value!r}")
     return int(value) if kind == 'int' else value
 
@@ -84,8 +77,7 @@ def check_fields(obj,             # a dataclass instance (frozen ones too)
     for f in dataclasses.fields(obj):
         ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)  # 'int | None' under __future__.annotations
         kind, *rest = [t.strip() for t in ann.split('|')]
-        if kind not in _KINDS:
-            continue
+        if kind not in _KINDS: continue
         v = check_type(getattr(obj, f.name), kind, f.name, 'None' in rest)
         lo = 'positive' if f.name in positive else 0 if f.name in non_negative else None
         object.__setattr__(obj, f.name, check_type(v, kind, f.name, 'None' in rest, lo))
@@ -276,7 +268,9 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
             break
         except FileExistsError:
             h = _holder(lock)
-            if h is None: lock.unlink(missing_ok=True); continue                # stale: take it over
+            if h is None:                                                           # stale: take it over
+                lock.unlink(missing_ok=True)
+                continue
             if (h.get('pid'), h.get('host')) == (me['pid'], me['host']): break  # this process again (a cell rerun)
             raise RuntimeError(f"out_dir {str(out)!r} is in use by another run: pid {h.get('pid')} on {h.get('host')}, "
                                f"started {h.get('started')} ({h.get('cmd')}). Wait for it, or give another out_dir; "
@@ -344,10 +338,8 @@ PROVENANCE_KEYS = ('seed', 'preset', 'device', 'versions', 'git_sha', 'wall_time
 def peak_memory_mb(device='auto') -> float|None:
     "Peak memory of this process in MiB: `torch.cuda.max_memory_allocated` on CUDA, else the max RSS (`getrusage`)."
     dev = def_device(device)
-    if dev.type == 'cuda':
-        return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
-    try:
-        import resource
+    if dev.type == 'cuda': return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
+    try: import resource
     except ImportError:   # Windows
         return None
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux, bytes on macOS
@@ -398,8 +390,7 @@ def show_grid(x, nrow:int=8, title:str=None, ax=None, mean=None, std=None, scale
     "Draw `image_grid(x)` on `ax` (a new figure if None) and return the figure."
     import matplotlib.pyplot as plt
     g = image_grid(x, nrow=nrow, mean=mean, std=std)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(scale * g.shape[1] / 60, scale * g.shape[0] / 60))
+    if ax is None: _, ax = plt.subplots(figsize=(scale * g.shape[1] / 60, scale * g.shape[0] / 60))
     ax.imshow(g, interpolation='nearest')
     ax.set_axis_off()
     if title: ax.set_title(title)

@@ -164,7 +164,8 @@ def load_dataset(name:str,                 # 'cifar10', 'stl10' or 'mnist'
                  n_test:int=None,          # likewise for test
                 ) -> DataSplits:
     "Load a dataset as uint8 tensors with the papers' splits (see the tables above)."
-    check_one_of(name, DATASETS, 'dataset'); check_one_of(source, SOURCES, 'source')
+    check_one_of(name, DATASETS, 'dataset')
+    check_one_of(source, SOURCES, 'source')
     kw = {k: check_type(v, 'int', k, optional=True, lo=0) for k, v in
           dict(n_pretrain=n_pretrain, n_val=n_val, n_test=n_test).items()}
     if source == 'torchvision':

@@ -119,8 +119,7 @@ def _download(url:str, progress:bool) -> Path:
     path = Path(torch.hub.get_dir())/'checkpoints'/Path(urllib.parse.urlparse(url).path).name
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            torch.hub.download_url_to_file(url, str(path), progress=progress)
+        try: torch.hub.download_url_to_file(url, str(path), progress=progress)
         except (urllib.error.URLError, OSError) as e:
             raise RuntimeError(f"could not download {url} ({e}): on a machine with internet access, download it "
                                f"into {path} (or anywhere, and pass that path)") from e

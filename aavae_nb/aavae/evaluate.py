@@ -62,7 +62,7 @@ def knn_predict(bank:torch.Tensor,        # bank features `N×h`
     "Weighted cosine kNN class predictions for `query` (`M`, int64)."
     n_classes = n_classes or int(bank_y.max()) + 1
     k = min(k, len(bank))
-    bank = F.normalize(bank.float(), dim=1); bank_y = bank_y.to(bank.device)
+    bank, bank_y = F.normalize(bank.float(), dim=1), bank_y.to(bank.device)
     preds = []
     for i in range(0, len(query), chunk):
         q = F.normalize(query[i:i+chunk].float().to(bank.device), dim=1)
@@ -145,7 +145,9 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
     for ep in range(epochs):
         for xb, yb in dl:
             loss = F.cross_entropy(head(xb if featurize is None else featurize(xb)), yb)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
         sched.step()
     accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
     return head, dict(accs, train_loss=loss.item())

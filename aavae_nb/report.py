@@ -155,7 +155,7 @@ def result_table(runs:list) -> pd.DataFrame:
     g = long.groupby(['row', 'col'], sort=False)
     wide = long.col.nunique() > 1
     cells = g.apply(lambda d: _cell(list(d.ours), d.paper.iloc[0], wide, len(runs)), include_groups=False)
-    if wide: return cells.unstack('col').reset_index().rename(columns={'row': ''})
+    if wide: return cells.unstack('col').rename_axis(columns=None).reset_index().rename(columns={'row': ''})
     paper = g.paper.first().map(lambda v: '—' if v is None or pd.isna(v) else f'{v:.2f}')
     return pd.DataFrame({'': cells.index.get_level_values(0), 'paper': paper.values, 'ours': cells.values})
 
@@ -199,7 +199,8 @@ def build_report(paths, preset:str, base:str|Path='.') -> tuple:
     by, now = _runs(paths, preset), ('reduced budget' if preset != 'paper' else "the paper's budget")
     head = (f"Budget `{preset}` ({now}: see `aavae_nb.presets`). Each cell is ours, mean ± sd over the seeds, with "
             "the paper's number in brackets where the paper gives one; flags read yes/no per seed.")
-    md, h = [f'# Results at budget {preset}', '', head, ''], [f'<h1>Results at budget {preset}</h1>', html.escape(head)]
+    md, h = [f'# Results at budget {preset}', '', head, ''], [f'<h1>Results at budget {preset}</h1>']
+    h.append(f'<p>{html.escape(head)}</p>')
     for res, runs in by.items():
         st, tab, png = stamp(runs), result_table(runs), runs[0]['png']
         line = ' · '.join(f'{k}: {v}' for k, v in st.items())

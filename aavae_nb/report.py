@@ -13,8 +13,8 @@ from .core import name_list
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, LAVAE_TABLE1
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'DEFAULT', 'check_args', 'result_json', 'plan', 'run_notebook', 'reproduce_all', 'main', 'load_result',
-           'result_table', 'stamp', 'build_report', 'write_report']
+__all__ = ['NOTEBOOKS', 'DEFAULT', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result', 'result_table',
+           'stamp', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -61,23 +61,15 @@ def plan(preset:str, seeds:list, results:list, out:Path, sha:str=None) -> pd.Dat
     return pd.DataFrame(rows)
 
 # %% ../nbs/05_report.ipynb #16e3a016
-def run_notebook(result:str, preset:str, seed:int, folder:Path, **params):
-    "Run `result`'s notebook with papermill into `folder`, with the executed notebook beside its results."
-    import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
-    nb = ROOT/'nbs'/f'{NOTEBOOKS[result][0]}.ipynb'
-    folder.mkdir(parents=True, exist_ok=True)
-    pm.execute_notebook(str(nb), str(folder/nb.name), parameters=dict(preset=preset, seed=seed, out_dir=str(folder),
-                        **params), cwd=str(nb.parent), progress_bar=False)
-
 def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:dict=None, sha:str=None,
                   log=print) -> pd.DataFrame:
     """Run every result's notebook at `preset` for each seed into `out_dir/<preset>/s<seed>/<notebook>/`, skipping those
     already done by this code, then write `out_dir/<preset>/report.{md,html}`; `params`: extra parameters by result."""
+    import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
     preset, seeds, results = check_args(preset, seeds, results)
-    params = params or {}
+    nbs, params = {r: ROOT/'nbs'/f'{NOTEBOOKS[r][0]}.ipynb' for r in results}, params or {}
     for r, p in params.items():
-        import papermill as pm
-        names = pm.inspect_notebook(str(ROOT/'nbs'/f'{NOTEBOOKS[check_one_of(r, results, "result")][0]}.ipynb'))
+        names = pm.inspect_notebook(str(nbs[check_one_of(r, results, 'result')]))
         for k in p: check_one_of(k, names, f'parameter of {r}')
     out = Path(out_dir) if out_dir else RUNS_DIR/'all'
     todo = plan(preset, seeds, results, out, sha)
@@ -85,7 +77,9 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
     failed = []
     for i, t in enumerate(todo[todo.status == 'run'].itertuples()):
         log(f"[{i + 1}/{(todo.status == 'run').sum()}] {t.result} seed {t.seed} -> {t.folder}")
-        try: run_notebook(t.result, preset, t.seed, t.folder, **params.get(t.result, {}))
+        t.folder.mkdir(parents=True, exist_ok=True)   # the executed notebook goes beside its results
+        p = dict(preset=preset, seed=t.seed, out_dir=str(t.folder), **params.get(t.result, {}))
+        try: pm.execute_notebook(nbs[t.result], t.folder/nbs[t.result].name, p, cwd=ROOT/'nbs', progress_bar=False)
         except Exception as e: failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
     done = [j for j in map(result_json, todo.folder) if j is not None]
     if done: log('wrote', *write_report(done, preset, out/preset/'report.md'))
@@ -165,8 +159,7 @@ def stamp(runs:list) -> dict:
     uniq = lambda xs: ', '.join(dict.fromkeys(str(x) for x in xs))
     wall = [p['wall_time_s'] for p in pv if p.get('wall_time_s') is not None]
     mem = [p['peak_mem_mb'] for p in pv if p.get('peak_mem_mb') is not None]
-    ver = [', '.join(f'{k} {v}' for k, v in p.get('versions', {}).items() if k in ('python', 'torch', 'cuda'))
-           for p in pv]
+    ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
     return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
             'peak memory': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),
             'versions': uniq(ver), 'commit': uniq(str(p.get('git_sha'))[:12] for p in pv),

@@ -1,8 +1,9 @@
 """Repository tooling (not part of the package): write README.md from nbs/index.ipynb (its `{{table:...}}` lines
 filled from the committed results), figures/README.md from the results JSONs in figures/<folder>/ (a folder per
-paper, one for findings) and the findings notebooks in nbs/findings/, and the committed outputs of the
-`# committed results` cells of the notebooks. Run `python tools/readme.py` after editing index.ipynb or adding a
-figure; the hidden test cells at the end of nbs/index.ipynb fail while any of them is stale."""
+paper, one for findings) and the findings notebooks in nbs/findings/, figures/report_<budget>.{md,html}, and the
+committed outputs of the `# committed results` cells of the notebooks. Run `python tools/readme.py` after editing
+index.ipynb or adding a figure; the hidden test cells at the end of nbs/index.ipynb and nbs/05_report.ipynb fail
+while any of them is stale."""
 import ast, contextlib, csv, io, json, posixpath, re, statistics, sys
 from pathlib import Path
 from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
@@ -277,5 +278,8 @@ def write(path, text:str) -> Path:
 if __name__ == '__main__':
     for nb in results_notebooks():
         if refresh_results(nb): print(nb, file=sys.stderr)
+    from aavae_nb.report import write_report
+    for b in ('cpu', 'cpu_full', 'cpu_long'):   # the reports of the committed budgets (nbs/05_report.ipynb)
+        write_report([FIGURES_DIR/'aavae', FIGURES_DIR/'lavae'], b, FIGURES_DIR/f'report_{b}.md')
     figures, readme = figures_readme_text(), readme_text()   # read every JSON before writing
     print(write(ROOT/'README.md', readme), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

@@ -38,7 +38,8 @@ class TrainConfig:
     n_test: int | None = None        # likewise test
     # optimisation
     lr: float = 2.5e-4               # Adam learning rate after warm-up
-    bs: int = 256                    # batch size (drop_last, fixed shape)
+    bs: int = 256                    # batch size (drop_last, fixed shape): the batch of §4.1's lr rule
+    accum_steps: int = 1             # micro-batches per optimiser step (bs/accum_steps images each); see the prose
     warmup_epochs: float = 10        # linear warm-up length in epochs
     epochs: int = 3200               # pretraining epochs
     max_steps: int | None = None     # stop after this many optimiser steps (smoke runs)
@@ -81,8 +82,8 @@ class TrainConfig:
 # %% ../../nbs/aavae/06_config.ipynb #5089d0c3
 def _check_config(c:TrainConfig):
     "Every field checked once, against its annotation and its range: presets, overrides and papermill fail alike."
-    check_fields(c, positive=('bs', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every', 'ckpt_every',
-                              'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
+    check_fields(c, positive=('bs', 'accum_steps', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every',
+                              'ckpt_every', 'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
                  non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain',
                                'n_val', 'n_test', 'kl_coeff'))
     if not isinstance(c.eval_epochs, (list, tuple)):
@@ -99,6 +100,12 @@ def _check_config(c:TrainConfig):
     if c.bn_stats == 'before_eval' and c.bn_steps < 64:
         raise ValueError(f"bn_steps must be >= 64 for bn_stats='before_eval' (got {c.bn_steps}): "
                          "fewer clean BN updates leave too much of the older statistics.")
+    if c.bs % c.accum_steps:
+        raise ValueError(f"accum_steps ({c.accum_steps}) must divide bs ({c.bs}): a step sums the gradients of "
+                         "accum_steps equal micro-batches of bs/accum_steps images.")
+    if c.accum_steps > 1 and c.compile_mode in ('reduce-overhead', 'max-autotune'):
+        raise ValueError(f"accum_steps > 1 with compile_mode={c.compile_mode!r} (CUDA graphs) is not supported yet: "
+                         "a replay overwrites the previous micro-batch's outputs. Use another compile_mode.")
 
 # %% ../../nbs/aavae/06_config.ipynb #c10623c2
 def resolve_config(preset:str='smoke', # a budget of `aavae_nb.presets`: 'smoke', 'cpu', 'gpu' or 'paper'

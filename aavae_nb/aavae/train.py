@@ -4,7 +4,7 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import json
+import contextlib, json
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -24,14 +24,20 @@ from .density import DensityCB, density_metrics
 
 # %% auto #0
 __all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
-           'compile_step', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1',
-           'save_table1', 'finished_results', 'train_table1']
+           'compile_step', 'AccumTrainCB', 'pretrain', 'evaluate_model', 'train_and_evaluate', 'table1_frame',
+           'plot_table1', 'save_table1', 'finished_results', 'train_table1']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale',
                'bs', 'seed')
 
-def _job(cfg:TrainConfig) -> dict: return {k: getattr(cfg, k) for k in RESUME_KEYS}
+_JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step, absent = 1; BatchNorm sees other batches'}
+
+def _job(cfg:TrainConfig) -> dict:
+    "What a checkpoint's run must share with its resumer: `RESUME_KEYS`, and `accum_steps` unless 1 (older files)."
+    job = {k: getattr(cfg, k) for k in RESUME_KEYS}
+    if cfg.accum_steps != 1: job['accum_steps'] = cfg.accum_steps
+    return job
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
@@ -39,7 +45,7 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
-        cb = CheckpointCB(folder, job=_job(cfg), resume=True)
+        cb = CheckpointCB(folder, job=_job(cfg), resume=True, hints=_JOB_HINTS)
         if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT))
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
@@ -72,6 +78,36 @@ def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
     torch._dynamo.reset()
     return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
 
+# %% ../../nbs/aavae/09_train.ipynb #a8c1e0d2
+def _no_sync(model:nn.Module, last:bool):
+    "DDP's `no_sync()` for every micro-batch but the last (one all-reduce per optimiser step); otherwise nothing."
+    ns = getattr(model, 'no_sync', None)
+    return contextlib.nullcontext() if last or ns is None else ns()
+
+def _join(outs:list) -> dict:
+    "The outputs of equal micro-batches as one batch's: scalars averaged (batch means), the rest concatenated."
+    return {k: torch.stack([o[k] for o in outs]).mean() if outs[0][k].ndim == 0 else torch.cat([o[k] for o in outs])
+            for k in outs[0]}
+
+class AccumTrainCB(VAETrainCB):
+    "`VAETrainCB` summing the gradients of `accum_steps` micro-batches per optimiser step (each loss scaled by 1/k)."
+    def __init__(self, step_fn=None,      # the step to call (None: `learn.model.step`)
+                 accum_steps:int=1):      # micro-batches per optimiser step; 1: exactly `VAETrainCB`
+        super().__init__(step_fn)
+        self.k = accum_steps
+    def predict(self, learn):
+        if self.k == 1 or not learn.training: return super().predict(learn)
+        step, m, outs = self.step_fn or learn.model.step, len(learn.x_in) // self.k, []
+        for i in range(self.k):
+            sl = slice(i * m, (i + 1) * m)
+            with _no_sync(learn.model, i == self.k - 1):
+                with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
+                (out['loss'] / self.k).backward()      # frees this micro-batch's activations
+            outs.append({k: v.detach() for k, v in out.items() if isinstance(v, torch.Tensor)})
+        learn.out = _join(outs)
+    def backward(self, learn):
+        if self.k == 1 or not learn.training: super().backward(learn)
+
 # %% ../../nbs/aavae/09_train.ipynb #e8660527
 def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, total:int, extra:list) -> list:
     "The callbacks of a `pretrain` run, in their fixed order (`extra`: the checkpoint and the caller's)."
@@ -82,7 +118,8 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
         aug = PresampledAug(aug)
     eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
     bn_win = bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None
-    cbl = [VAETrainCB(step_fn), AugmentCB(norm, aug, getattr(model, 'augments', False), gen, fl['channels_last']),
+    cbl = [AccumTrainCB(step_fn, cfg.accum_steps),
+           AugmentCB(norm, aug, getattr(model, 'augments', False), gen, fl['channels_last']),
            SchedCB(warmup_constant(int(round(cfg.warmup_epochs * spe)))), BNStatsCB(cfg.bn_stats, bn_win, bn_fn),
            MetricsCB(cfg.log_every, cfg.progress), *extra]
     if fl['bf16']: cbl.append(AutocastCB())
@@ -123,7 +160,8 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     spe = len(dl)
     total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
-    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=gen), resume, cfg.to_dict())
+    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=gen), resume, cfg.to_dict(),
+                      hints=_JOB_HINTS)
     cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs))
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
     learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))

@@ -32,6 +32,7 @@ def check_args(preset:str, seeds, results) -> tuple:
     seeds = list(dict.fromkeys(check_seed(int(s) if str(s).isdigit() else s) for s in seeds))
     by_nb = {nb: r for r, (nb, _) in NOTEBOOKS.items()}
     results = [check_one_of(by_nb.get(r, r), NOTEBOOKS, 'result') for r in name_list(results, 'results', 'table1')]
+    results = list(dict.fromkeys(results))   # 'table1,reproduce_table1' is one result
     results = results or list(DEFAULT)
     if not any(NOTEBOOKS[r][1] in PRESETS[preset] for r in results):
         raise ValueError(f"none of {', '.join(results)} has a {preset!r} budget: see aavae_nb.presets.PRESETS")
@@ -70,8 +71,10 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
     nbs, params = {r: ROOT/'nbs'/f'{NOTEBOOKS[r][0]}.ipynb' for r in results}, params or {}
     for r, p in params.items():
         names = pm.inspect_notebook(str(nbs[check_one_of(r, results, 'result')]))
-        for k in p: check_one_of(k, names, f'parameter of {r}')
-    out = Path(out_dir) if out_dir else RUNS_DIR/'all'
+        for k in p:
+            if k in ('preset', 'seed', 'out_dir'): raise ValueError(f"{k} is set by reproduce_all, not in params")
+            check_one_of(k, names, f'parameter of {r}')
+    out = Path(out_dir).resolve() if out_dir else RUNS_DIR/'all'   # the notebooks run in nbs/: no relative paths
     todo = plan(preset, seeds, results, out, sha)
     log(todo.drop(columns='folder').to_string(index=False))
     failed = []

@@ -157,7 +157,7 @@ def stage1_loss(model:LAVAE,        # supplies the architecture only; its own we
                 eps:torch.Tensor,   # standard normal noise for the reparameterisation, `B×d`
                 cfg:LAVAEConfig,
                ) -> torch.Tensor:
-    "The stage-1 loss of `lavae_train.train_stage1` (paper eq. 5) as a function of the parameters: BCE-sum + KL."
+    "The stage-1 loss of `lavae.train.train_stage1` (paper eq. 5) as a function of the parameters: BCE-sum + KL."
     h = functional_call(model.encoder, _sub(p, 'encoder.'), (x,))
     mu = functional_call(model.fc_mu, _sub(p, 'fc_mu.'), (h,))
     logvar = functional_call(model.fc_logvar, _sub(p, 'fc_logvar.'), (h,))
@@ -172,7 +172,7 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
                             gens:list=None,   # per-model CPU generators for the shuffles (None: seeded 0)
                             noise:list=None,  # per-model generators on `device` for the noise (None: seeded 0)
                             ckpt_dir=None,    # folder of the checkpoint `stage1.ckpt` of all K (None: none)
-                            resume:bool=False,# continue from it (`lavae_train.fit_loop`); False: train afresh, overwriting it
+                            resume:bool=False,# continue from it (`lavae.train.fit_loop`); False: train afresh, overwriting it
                            ) -> list:
     "Stage 1 (§IV-B, eq. 5) of K LAVAEs side by side: encoder + head 0 of each on its own views. Returns K histories."
     ckpt = ckpt_file(ckpt_dir, 'stage1.ckpt', resume)
@@ -198,7 +198,7 @@ def train_stage1_concurrent(models:list,      # fresh LAVAEs
 def train_stage2_concurrent(models:list, views:list, cfg:LAVAEConfig, device='auto', gens:list=None,
                             noise:list=None,
                             ckpt_dir=None,      # folder of the checkpoint `stage2.ckpt` of all K (None: none)
-                            resume:bool=False,  # continue from it (`lavae_train.fit_loop`); False: train afresh
+                            resume:bool=False,  # continue from it (`lavae.train.fit_loop`); False: train afresh
                            ) -> list:
     "Stage 2 (§IV-B, eq. 6) of K LAVAEs side by side: each model's maps on its own frozen latent space."
     ckpt = ckpt_file(ckpt_dir, 'stage2.ckpt', resume)
@@ -245,7 +245,7 @@ def train_transfers_concurrent(models:list,     # stage-2 LAVAEs, one per job (a
                                gens:list=None,  # per-job CPU generators for the shuffles (None: seeded 0)
                                heads:list=None, # heads already added with `add_head` (None: add them here)
                                ckpt_dir=None,   # folder of the checkpoint `transfers.ckpt` of all K (None: none)
-                               resume:bool=False, # continue from it (`lavae_train.fit_loop`); False: train afresh
+                               resume:bool=False, # continue from it (`lavae.train.fit_loop`); False: train afresh
                               ) -> tuple[list, list]:
     "Stage 3 (§IV-B, eq. 7) of K transfer heads side by side, each on its model's frozen latents. Returns (heads, histories)."
     device, pairs = def_device(device), [pair_names(p) for p in pairs]
@@ -292,7 +292,7 @@ def transfer_matrix_concurrent(views:dict,      # pair name -> training views 4�
                                ckpt_dir=None,        # folder of the checkpoints of the three stacked stages (None: none)
                                resume:bool=False,    # reuse finished stages, continue an unfinished one (`fit_loop`)
                               ) -> tuple:
-    "`lavae_train.transfer_matrix` (Fig. 7), stacked: (totals, details, {'all rows': seconds}); see above."
+    "`lavae.train.transfer_matrix` (Fig. 7), stacked: (totals, details, {'all rows': seconds}); see above."
     names, dev, t0 = list(views), def_device(device), time.perf_counter()
     models, noise, head_state = [], [], []
     for n in names:

@@ -56,7 +56,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
                g:torch.Generator=None,
                on_epoch=None,       # passed to `fit_loop` (called after each epoch)
                ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
-               resume:bool=False,   # continue from it (`lavae_train.fit_loop`); False: train afresh, overwriting it
+               resume:bool=False,   # continue from it (`lavae.train.fit_loop`); False: train afresh, overwriting it
               ) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""

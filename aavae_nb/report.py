@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
 from .core import ROOT, RUNS_DIR, RunClaim, atomic_path, check_one_of, check_seed, git_sha, missing_outputs
-from .core import name_list
+from .core import name_list, save_json
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
@@ -49,14 +49,21 @@ def result_json(folder) -> Path|None:
         except ValueError: continue
         if isinstance(rec, dict) and isinstance(rec.get('provenance'), dict) and not missing_outputs(p): return p
 
-def plan(preset:str, seeds:list, results:list, out:Path, sha:str=None) -> pd.DataFrame:
-    "One row per (result, seed): its folder and what happens: 'run', 'skip' (done by this code) or 'no budget'."
-    sha, rows = sha or git_sha(), []
+def _same_params(folder:Path, p:dict) -> bool:
+    "Whether the finished run in `folder` had the extra parameters `p` (`params.json`, written after it ran)."
+    f = folder/'params.json'
+    return (json.loads(f.read_text()) if f.exists() else {}) == json.loads(json.dumps(p))
+
+def plan(preset:str, seeds:list, results:list, out:Path, sha:str=None, params:dict=None) -> pd.DataFrame:
+    """One row per (result, seed): its folder and what happens: 'run', 'skip' (done by this code with these extra
+    `params`) or 'no budget'."""
+    sha, rows, params = sha or git_sha(), [], params or {}
     for r in results:
         nb, key = NOTEBOOKS[r]
         for s in seeds:
             folder = Path(out)/preset/f's{s}'/nb
             done = (js := result_json(folder)) and json.loads(js.read_text())['provenance'].get('git_sha') == sha
+            done = done and _same_params(folder, params.get(r, {}))
             status = 'no budget' if key not in PRESETS[preset] else 'skip' if done else 'run'
             rows.append(dict(result=r, seed=s, status=status, folder=folder))
     return pd.DataFrame(rows)
@@ -75,7 +82,7 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
             if k in ('preset', 'seed', 'out_dir'): raise ValueError(f"{k} is set by reproduce_all, not in params")
             check_one_of(k, names, f'parameter of {r}')
     out = Path(out_dir).resolve() if out_dir else RUNS_DIR/'all'   # the notebooks run in nbs/: no relative paths
-    todo = plan(preset, seeds, results, out, sha)
+    todo = plan(preset, seeds, results, out, sha, params)
     log(todo.drop(columns='folder').to_string(index=False))
     failed = []
     for i, t in enumerate(todo[todo.status == 'run'].itertuples()):
@@ -83,7 +90,10 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
         t.folder.mkdir(parents=True, exist_ok=True)   # the executed notebook goes beside its results
         p = dict(preset=preset, seed=t.seed, out_dir=str(t.folder), **params.get(t.result, {}))
         try: pm.execute_notebook(nbs[t.result], t.folder/nbs[t.result].name, p, cwd=ROOT/'nbs', progress_bar=False)
-        except Exception as e: failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
+        except Exception as e:
+            failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
+            continue
+        save_json(params.get(t.result, {}), t.folder/'params.json')   # after the run: a killed one never skips
     done = [j for j in map(result_json, todo.folder) if j is not None]
     if done: log('wrote', *write_report(done, preset, out/preset/'report.md'))
     if failed: raise RuntimeError('these runs failed (rerun to resume):\n' + '\n'.join(failed))

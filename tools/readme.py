@@ -7,7 +7,8 @@ while any of them is stale."""
 import ast, contextlib, csv, io, json, posixpath, re, statistics, sys
 from pathlib import Path
 from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
-from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1
+from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
+from aavae_nb.aavae.benchmark import EPOCH_IMAGES
 
 def rebase(text:str, folder:str='nbs') -> str:
     "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
@@ -55,7 +56,9 @@ def aavae_table(figures_dir=None) -> str:
     rec = read_results(d/'table1_cpu.json'); st = rec['provenance']; b = st['budget']
     n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
     runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
-    return '\n'.join(rows) + (f"\n\nBudget (**reduced**, not the paper's ResNet-50, 3,200 epochs, 45,000 images): "
+    pp = PRESETS['paper']['aavae']
+    return '\n'.join(rows) + (f"\n\nBudget (**reduced**, not the paper's {pp['arch']}, {pp['epochs']:,} epochs, "
+                              f"{EPOCH_IMAGES:,} images): "
                               f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {b['epochs']} epochs, batch "
                               f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images; "
                               f"{_mins(st['wall_time_s'])} in all on {_machines(runs)}.")
@@ -80,7 +83,8 @@ def lavae_table(figures_dir=None) -> str:
         j = read_results(d/f'table1_{p}.json'); st, c = j['provenance'], j['config']
         return (f"`{p}`: {st['n_train']:,} MNIST images, {c['epochs1']} epochs of stage 1 and the CVAEs, "
                 f"{c['epochs2']} of stage 2, {_mins(st['wall_time_s'])} on {_machine(st)}")
-    return '\n'.join(rows) + ("\n\nBudgets (**reduced**; the paper trains 100 epochs of stage 1): "
+    e1 = PRESETS['paper']['lavae']['epochs1']
+    return '\n'.join(rows) + (f"\n\nBudgets (**reduced**; the paper trains {e1} epochs of stage 1): "
                               + '; '.join(budget(p) for p in runs) + '.')
 
 TABLES = dict(aavae=aavae_table, lavae=lavae_table)

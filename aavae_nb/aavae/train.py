@@ -81,11 +81,6 @@ def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
     return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
 
 # %% ../../nbs/aavae/09_train.ipynb #a8c1e0d2
-def _no_sync(model:nn.Module, last:bool):
-    "DDP's `no_sync()` for every micro-batch but the last (one all-reduce per optimiser step); otherwise nothing."
-    ns = getattr(model, 'no_sync', None)
-    return contextlib.nullcontext() if last or ns is None else ns()
-
 def _join(outs:list) -> dict:
     "The outputs of equal micro-batches as one batch's: scalars averaged (batch means), the rest concatenated."
     return {k: torch.stack([o[k] for o in outs]).mean() if outs[0][k].ndim == 0 else torch.cat([o[k] for o in outs])
@@ -102,9 +97,8 @@ class AccumTrainCB(VAETrainCB):
         step, m, outs = self.step_fn or learn.model.step, len(learn.x_in) // self.k, []
         for i in range(self.k):
             sl = slice(i * m, (i + 1) * m)
-            with _no_sync(learn.model, i == self.k - 1):
-                with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
-                (out['loss'] / self.k).backward()      # frees this micro-batch's activations
+            with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
+            (out['loss'] / self.k).backward()      # frees this micro-batch's activations
             outs.append({k: v.detach() for k, v in out.items() if isinstance(v, torch.Tensor)})
         learn.out = _join(outs)
     def backward(self, learn):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
 from .core import ROOT, RUNS_DIR, RunClaim, atomic_path, check_one_of, check_seed, git_sha, missing_outputs
-from .core import name_list, save_json
+from .core import name_list, save_json, FIGURES_DIR
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'DEFAULT', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result', 'result_table',
-           'stamp', 'build_report', 'write_report']
+__all__ = ['NOTEBOOKS', 'DEFAULT', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result', 'committed',
+           'result_table', 'stamp', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -140,6 +140,19 @@ def _rows(result:str, rec:dict, prov:dict) -> list:
     flat = [(k, k2, v2) for k, v in d.items() if isinstance(v, dict) for k2, v2 in v.items()]
     return [(r, c, None, v) for r, c, v in flat + [('', k, v) for k, v in d.items()]
             if isinstance(v, (bool, int, float)) or v is None]
+
+# %% ../nbs/05_report.ipynb #8e844391
+def committed(name:str, folder=None) -> dict:
+    "A committed results JSON of `folder` (default `figures/findings/`), after one line of its provenance."
+    rec = json.loads((Path(folder or FIGURES_DIR/'findings')/name).read_text(encoding='utf-8'))
+    p = rec['provenance']
+    what = [f"preset {p['preset']}" if p.get('preset') else None,
+            f"seed {p['seed']}" if p.get('seed') is not None else None,
+            f"{p['n_train']} training images" if p.get('n_train') else None, p['device'],
+            f"{p['wall_time_s'] / 60:.0f} min", f"commit {p['git_sha'][:7]}", p['timestamp'][:10]]
+    print(f"{name}:", ', '.join(w for w in what if w))
+    return rec
+
 
 # %% ../nbs/05_report.ipynb #225a3bf7
 def _cell(vals:list, paper=None, with_paper:bool=True, n:int=0) -> str:

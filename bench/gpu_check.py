@@ -475,7 +475,7 @@ class Check:
         files.append('gpu_check.tar.gz')
         summary = dict(budget_s=self.budget, dry_run=self.a.dry_run, parts_asked=self.names, wall_s=round(time.time() - self.t0, 1),
                        plan={n: dict(zip(('planned_s', 'cap_s', 'min_s'), v)) for n, v in self.plan.items()},
-                       parts=self.records, files=files + ['gpu_check.json', 'gpu_check.log'])
+                       parts=self.records, outputs=files + ['gpu_check.json', 'gpu_check.log'])   # 'outputs': as every results JSON
         try:
             if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
             from aavae_nb.core import provenance
@@ -483,7 +483,7 @@ class Check:
                                                note='host provenance; each part carries its own (its device) in parts.<name>')
         except Exception as e: summary['provenance'] = f'unavailable: {type(e).__name__}: {e}'
         (self.out/'gpu_check.json').write_text(json.dumps(summary, indent=1, default=str))
-        self.log(f"done in {time.time() - self.t0:.0f} s; $OUT: {', '.join(summary['files'])}")
+        self.log(f"done in {time.time() - self.t0:.0f} s; $OUT: {', '.join(summary['outputs'])}")
         self.logf.close()
         shutil.copy(self.work/'gpu_check.log', self.out/'gpu_check.log')
 

@@ -203,7 +203,9 @@ def figures_index(figures_dir=None) -> str:
 
 FOLDERS = {'aavae': 'AAVAE (Falcon et al. 2021): Table 1, Figs. 2-5, the speed benchmark and its A/B',
            'lavae': 'LAVAE (Table I, the Fig. 7 transfer heat-map, Figs. 3-5, 8-10)',
-           'findings': 'the results of the findings notebooks (`nbs/findings/`), one question each'}
+           'findings': 'the results of the findings notebooks (`nbs/findings/`), one question each',
+           'gpu': 'GPU runs: `bench/gpu_check.sh` on one lent H200 (its record, the ResNet-50 memory and generator '
+                  'probes, the LAVAE step timings) and LAVAE Table I on CUDA (`lavae_table1_cuda_<preset>`)'}
 
 def result_folders(figures_dir=None) -> list:
     "The result folders of `figures_dir`: those of `FOLDERS` first, in its order, then any other, by name."
@@ -283,7 +285,7 @@ if __name__ == '__main__':
     for nb in results_notebooks():
         if refresh_results(nb): print(nb, file=sys.stderr)
     from aavae_nb.report import write_report
-    for b in ('cpu', 'cpu_full', 'cpu_long'):   # the reports of the committed budgets (nbs/05_report.ipynb)
-        write_report([FIGURES_DIR/'aavae', FIGURES_DIR/'lavae'], b, FIGURES_DIR/f'report_{b}.md')
+    for b in ('cpu', 'cpu_full', 'cpu_long', 'gpu'):   # the reports of the committed budgets (nbs/05_report.ipynb)
+        write_report([FIGURES_DIR/n for n in ('aavae', 'lavae', 'gpu')], b, FIGURES_DIR/f'report_{b}.md')
     figures, readme = figures_readme_text(), readme_text()   # read every JSON before writing
     print(write(ROOT/'README.md', readme), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

@@ -13,8 +13,8 @@ from .core import name_list, save_json, FIGURES_DIR
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
-__all__ = ['NOTEBOOKS', 'DEFAULT', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result', 'committed',
-           'result_table', 'stamp', 'build_report', 'write_report']
+__all__ = ['NOTEBOOKS', 'DEFAULT', 'COMMITTED', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result',
+           'committed', 'result_table', 'stamp', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -240,3 +240,6 @@ def write_report(paths, preset:str, md_path) -> tuple:
     for p, text in ((md_path, md + '\n'), (md_path.with_suffix('.html'), h)):
         with atomic_path(p) as tmp: tmp.write_text(text, encoding='utf-8')
     return md_path, md_path.with_suffix('.html')
+
+COMMITTED = dict(folders=('aavae', 'lavae', 'gpu'), budgets=('cpu', 'cpu_full', 'cpu_long', 'gpu'))  # figures/report_*
+

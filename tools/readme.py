@@ -33,7 +33,6 @@ def readme_text(nb_path=None, figures_dir=None) -> str:
 
 def _csv(p) -> list: return list(csv.DictReader(open(p, encoding='utf-8')))
 
-def _mins(s) -> str: return f'{s / 60:.0f} min'
 
 def _machine(st) -> str: return f"{st['device']}, commit {st['git_sha'][:7]}"
 
@@ -48,20 +47,28 @@ def aavae_table(figures_dir=None) -> str:
     d = Path(figures_dir or FIGURES_DIR)/'aavae'
     runs = [d/'table1_cpu.csv'] + sorted(d.glob('table1_cpu_s*.csv'))
     ours = [{r['method']: float(r['ours']) for r in _csv(f) if r['label'] == 'ours'} for f in runs]
-    rows = [f'| model | paper | ours (`cpu`, seed 0) | ours, mean ± sd over {len(runs)} seeds |', '|---|---|---|---|']
+    gpu = {r['method']: float(r['ours']) for r in _csv(d/'table1_gpu.csv') if r['label'] == 'ours'} \
+        if (d/'table1_gpu.csv').exists() else None                 # the GPU run (bench/gpu_check.py), one seed
+    rows = [f'| model | paper | ours (`cpu`, seed 0) | ours, mean ± sd over {len(runs)} seeds |'
+            + (' ours (`gpu`, seed 0) |' if gpu else ''), '|---|---|---|---|' + ('---|' if gpu else '')]
     for m in ours[0]:
         v = [o[m] for o in ours]
         rows.append(f'| {m} | {AAVAE_TABLE1[m][0]:.2f} | {v[0]:.2f} | '
-                    + (f'{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f} |' if len(v) > 1 else '— |'))
-    rec = read_results(d/'table1_cpu.json'); st = rec['provenance']; b = st['budget']
+                    + (f'{statistics.mean(v):.2f} ± {statistics.stdev(v):.2f} |' if len(v) > 1 else '— |')
+                    + ((f' {gpu[m]:.2f} |' if m in gpu else ' — |') if gpu else ''))
+    pp = PRESETS['paper']['aavae']
+    return '\n'.join(rows) + (f"\n\nBudgets (**reduced**, not the paper's {pp['arch']}, {pp['epochs']:,} epochs, "
+                              f"{EPOCH_IMAGES:,} images): " + '; '.join(
+                                  _aavae_budget(d/f'table1_{p}.json') for p in ('cpu', 'gpu')[:1 + bool(gpu)]) + '.')
+
+def _aavae_budget(path) -> str:
+    "One AAVAE Table 1 run's budget and machine, from its results JSON."
+    rec = read_results(path); st = rec['provenance']; b = st['budget']
     n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
     runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
-    pp = PRESETS['paper']['aavae']
-    return '\n'.join(rows) + (f"\n\nBudget (**reduced**, not the paper's {pp['arch']}, {pp['epochs']:,} epochs, "
-                              f"{EPOCH_IMAGES:,} images): "
-                              f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {b['epochs']} epochs, batch "
-                              f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images; "
-                              f"{_mins(st['wall_time_s'])} in all on {_machines(runs)}.")
+    return (f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {b['epochs']} epochs, batch "
+            f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images, "
+            f"{_duration(st['wall_time_s'])} in all on {_machines(runs)}")
 
 LAVAE_ROWS = {'LAVAE': "LAVAE, as the authors' code (λ = 1, Xavier start of stage 2)",
               'LAVAE (lam_inv=0)': 'LAVAE, λ = 0 (ours: stage 2 refitted without the involution penalty)',
@@ -70,19 +77,21 @@ LAVAE_ROWS = {'LAVAE': "LAVAE, as the authors' code (λ = 1, Xavier start of sta
 def lavae_table(figures_dir=None) -> str:
     """LAVAE Table I ("Flips", total test BCE, lower is better): the paper (`presets.LAVAE_TABLE1`) beside our committed
     `cpu_full` run (`lavae/table1_cpu_full.*`) and, where committed, `cpu_long`; the budgets."""
-    d = Path(figures_dir or FIGURES_DIR)/'lavae'
-    runs = [p for p in ('cpu_full', 'cpu_long') if (d/f'table1_{p}.csv').exists()]
-    tot = {p: {r['model']: float(r['total']) for r in _csv(d/f'table1_{p}.csv') if r['source'].startswith('ours')}
-           for p in runs}
-    rows = ['| model | paper | ' + ' | '.join(f'ours (`{p}`)' for p in runs) + ' |', '|---|---|' + '---|' * len(runs)]
+    root = Path(figures_dir or FIGURES_DIR)
+    files = {f'`{p}`': root/'lavae'/f'table1_{p}' for p in ('cpu_full', 'cpu_long')}
+    files['`cpu_long` on CUDA'] = root/'gpu'/'lavae_table1_cuda_cpu_long'    # the GPU run, CUDA graphs
+    runs = [k for k, f in files.items() if f.with_suffix('.csv').exists()]
+    tot = {k: {r['model']: float(r['total']) for r in _csv(files[k].with_suffix('.csv'))
+               if r['source'].startswith('ours')} for k in runs}
+    rows = ['| model | paper | ' + ' | '.join(f'ours ({k})' for k in runs) + ' |', '|---|---|' + '---|' * len(runs)]
     for m in tot[runs[0]]:
         paper = f'{LAVAE_TABLE1[m][4]:.2f}' if m in LAVAE_TABLE1 else '—'
-        cells = [f"{tot[p][m]:.1f}" if m in tot[p] else '—' for p in runs]
+        cells = [f"{tot[k][m]:.1f}" if m in tot[k] else '—' for k in runs]
         rows.append(f'| {LAVAE_ROWS.get(m, m)} | {paper} | ' + ' | '.join(cells) + ' |')
-    def budget(p):
-        j = read_results(d/f'table1_{p}.json'); st, c = j['provenance'], j['config']
-        return (f"`{p}`: {st['n_train']:,} MNIST images, {c['epochs1']} epochs of stage 1 and the CVAEs, "
-                f"{c['epochs2']} of stage 2, {_mins(st['wall_time_s'])} on {_machine(st)}")
+    def budget(k):
+        j = read_results(files[k].with_suffix('.json')); st, c = j['provenance'], j['config']
+        return (f"{k}: {st['n_train']:,} MNIST images, {c['epochs1']} epochs of stage 1 and the CVAEs, "
+                f"{c['epochs2']} of stage 2, {_duration(st['wall_time_s'])} on {_machine(st)}")
     e1 = PRESETS['paper']['lavae']['epochs1']
     return '\n'.join(rows) + (f"\n\nBudgets (**reduced**; the paper trains {e1} epochs of stage 1): "
                               + '; '.join(budget(p) for p in runs) + '.')
@@ -284,8 +293,8 @@ def write(path, text:str) -> Path:
 if __name__ == '__main__':
     for nb in results_notebooks():
         if refresh_results(nb): print(nb, file=sys.stderr)
-    from aavae_nb.report import write_report
-    for b in ('cpu', 'cpu_full', 'cpu_long', 'gpu'):   # the reports of the committed budgets (nbs/05_report.ipynb)
-        write_report([FIGURES_DIR/n for n in ('aavae', 'lavae', 'gpu')], b, FIGURES_DIR/f'report_{b}.md')
+    from aavae_nb.report import write_report, COMMITTED
+    for b in COMMITTED['budgets']:   # the reports of the committed budgets (nbs/05_report.ipynb)
+        write_report([FIGURES_DIR/n for n in COMMITTED['folders']], b, FIGURES_DIR/f'report_{b}.md')
     figures, readme = figures_readme_text(), readme_text()   # read every JSON before writing
     print(write(ROOT/'README.md', readme), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

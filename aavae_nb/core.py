@@ -338,7 +338,8 @@ PROVENANCE_KEYS = ('seed', 'preset', 'device', 'versions', 'git_sha', 'wall_time
 def peak_memory_mb(device='auto') -> float|None:
     "Peak memory of this process in MiB: `torch.cuda.max_memory_allocated` on CUDA, else the max RSS (`getrusage`)."
     dev = def_device(device)
-    if dev.type == 'cuda': return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)
+    if dev.type == 'cuda':   # None where this process allocated nothing there (e.g. its runs were children)
+        return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1) or None
     try: import resource
     except ImportError:   # Windows
         return None

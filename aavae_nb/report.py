@@ -184,7 +184,8 @@ def stamp(runs:list) -> dict:
     pv = [x['prov'] for x in runs]
     uniq = lambda xs: ', '.join(dict.fromkeys(str(x) for x in xs))
     wall = [p['wall_time_s'] for p in pv if p.get('wall_time_s') is not None]
-    mem = [p['peak_mem_mb'] for p in pv if p.get('peak_mem_mb') is not None]
+    runs_pv = [r for x in runs if isinstance(x['rec'].get('runs'), dict) for r in x['rec']['runs'].values()]
+    mem = [p['peak_mem_mb'] for p in pv + runs_pv if isinstance(p, dict) and p.get('peak_mem_mb')]  # its runs' too
     ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
     return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
             'peak memory': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),

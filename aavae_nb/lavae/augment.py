@@ -5,6 +5,7 @@
 # %% ../../nbs/lavae/01_augment.ipynb #6d8aca72
 from __future__ import annotations
 import hashlib, math, warnings
+from functools import partial
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,10 +16,10 @@ from torchvision.transforms import InterpolationMode
 from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 
 # %% auto #0
-__all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'flip_lr', 'flip_ud', 'rotate_cw', 'rotate_ccw',
-           'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny', 'mini_image',
-           'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'cached_views', 'rows_figure',
-           'show_augmentations']
+__all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'flip_lr', 'flip_ud', 'rotate_cw',
+           'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
+           'mini_image', 'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'check_authors',
+           'cached_views', 'rows_figure', 'show_augmentations']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
 def _uniform(n, lo, hi, g, device):
@@ -51,10 +52,12 @@ def gaussian_blur(x:torch.Tensor,               # uint8 images B×C×H×W
                   kernel:int=7,                 # kernel size (odd)
                   sigma_range=(0.1, 2.0),       # σ ~ U[lo, hi] per image
                   sigma:torch.Tensor=None,      # explicit σ per image (B,), overrides the draw
+                  one_sigma:bool=False,         # one σ for the whole batch (the authors' code: one per dataset call)
                  ) -> torch.Tensor:
     "Gaussian blur with one random σ per image (LAVAE code: kernel 7, σ∈[0.1, 2])."
     B, C, H, W = x.shape
-    s = _uniform(B, *sigma_range, g, x.device) if sigma is None else sigma.to(x.device).float()
+    s = (_uniform(1 if one_sigma else B, *sigma_range, g, x.device).expand(B) if sigma is None
+         else sigma.to(x.device).float())
     w = _gauss_kernels(s, kernel).repeat_interleave(C, 0)             # (B·C)×k
     p = kernel // 2
     y = F.pad(x.float().reshape(1, B * C, H, W), (p, p, p, p), mode='reflect')
@@ -88,12 +91,14 @@ def shear_x(x:torch.Tensor,                 # uint8 images B×C×H×W
             g:torch.Generator=None,         # random generator for the angle
             angle_range=(-50., -45.),       # shear angle in degrees ~ U[lo, hi] per image
             angle:torch.Tensor=None,        # explicit angles in degrees (B,)
+            legacy:bool=False,              # scikit-image < 0.20's shear: also squash rows by cos(angle)
            ) -> torch.Tensor:
     "Shear along x by a random angle per image (LAVAE code's `shearX`: imgaug ShearX(-50..-45), bilinear, fill 0)."
     B, C, H, W = x.shape
     a = _uniform(B, *angle_range, g, 'cpu') if angle is None else angle.float().cpu()
     theta = torch.zeros(B, 2, 3)
-    theta[:, 0, 0] = theta[:, 1, 1] = 1
+    theta[:, 0, 0] = 1
+    theta[:, 1, 1] = 1 / torch.cos(torch.deg2rad(a)) if legacy else 1   # output row y reads input y / cos
     theta[:, 0, 1] = torch.tan(torch.deg2rad(a)) * H / W
     grid = F.affine_grid(theta.to(x.device), (B, C, H, W), align_corners=False)
     y = F.grid_sample(x.float(), grid, mode='bilinear', padding_mode='zeros', align_corners=False)
@@ -126,10 +131,12 @@ def canny(x:torch.Tensor,            # uint8 images B×1×H×W
     return torch.from_numpy(out)[:, None].to(x.device)
 
 # %% ../../nbs/lavae/01_augment.ipynb #9fc28319
-def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8) -> torch.Tensor:
+def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8,
+               antialias:bool=True,   # False: torchvision < 0.17's tensor resize
+              ) -> torch.Tensor:
     "Paste an 8×8 copy of each image into its top-left corner (LAVAE 'nested mini image')."
     y = x.clone()
-    y[..., :size, :size] = TF.resize(x, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=True)
+    y[..., :size, :size] = TF.resize(x, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=antialias)
     return y
 
 # %% ../../nbs/lavae/01_augment.ipynb #68207a0c
@@ -144,24 +151,30 @@ def pair_names(pair) -> tuple:
     "The two augmentation names of `pair`: a key of `PAIRS` or two names (checked at the door by `check_pair`)."
     return PAIRS[pair] if isinstance(pair, str) else tuple(pair)
 
-def augment(x:torch.Tensor, name:str, g:torch.Generator=None) -> torch.Tensor:
-    "Apply the augmentation `name` to a uint8 batch."
-    return AUGMENTATIONS[name](x, g)
+AUTHORS_VERSIONS = dict(   # an augmentation as the authors' unrecorded library versions may have made it (see above)
+    shearX=partial(shear_x, legacy=True), mini_image=partial(mini_image, antialias=False),
+    gaussian_blur=partial(gaussian_blur, one_sigma=True))
+
+def augment(x:torch.Tensor, name:str, g:torch.Generator=None, authors=()) -> torch.Tensor:
+    "Apply the augmentation `name` to a uint8 batch; its `AUTHORS_VERSIONS` one if `name` is in `authors`."
+    return (AUTHORS_VERSIONS if name in authors else AUGMENTATIONS)[name](x, g)
 
 def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
                pair,                      # (a1, a2) or a key of `PAIRS`
                g:torch.Generator=None,    # random generator (all draws)
                chunk:int=8192,            # images per batched call
+               authors=(),                # augmentations to apply in their `AUTHORS_VERSIONS` (checked by `check_authors`)
               ) -> torch.Tensor:
     "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
     a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
+    if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
+    aug = partial(augment, g=g, authors=authors)
     for s in range(0, len(x), chunk):
         xb = x[s:s + chunk]
         out[0, s:s + chunk] = xb
-        out[1, s:s + chunk] = augment(xb, a1, g)
-        out[2, s:s + chunk] = augment(xb, a2, g)
-        out[3, s:s + chunk] = augment(augment(xb, a1, g), a2, g)       # fresh draws for the compose view
+        out[1, s:s + chunk], out[2, s:s + chunk] = aug(xb, a1), aug(xb, a2)
+        out[3, s:s + chunk] = aug(aug(xb, a1), a2)                      # fresh draws for the compose view
     return out
 
 # %% ../../nbs/lavae/01_augment.ipynb #31d581b1
@@ -183,6 +196,13 @@ def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` para
         raise ValueError(f"pairs needs at least {min_n} different pair(s) of {', '.join(PAIRS)}, got {names}")
     return names
 
+def check_authors(authors) -> tuple:
+    "Names of `AUTHORS_VERSIONS` (comma-separated, a papermill parameter, or a list; empty: none), checked, sorted."
+    names = name_list(authors, 'authors', 'shearX,mini_image')
+    for a in names: check_one_of(a, AUTHORS_VERSIONS, "augmentation with an authors' version")
+    return tuple(sorted(set(names)))
+
+
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
 
@@ -190,12 +210,14 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
                  pair,                    # (a1, a2) or a key of `PAIRS`
                  seed:int=0,              # seed of the random draws
                  cache_dir:Path|None=None, # default RUNS_DIR/'lavae_views'; False to disable caching
+                 authors=(),              # `check_authors` names: those augmentations in their authors' version
                 ) -> torch.Tensor:
-    "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed)."
+    "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed, authors' versions)."
     pair = pair_names(pair)
-    views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed))
+    views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     if cache_dir is False: return views()
-    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}.pt"
+    tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
+    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}.pt"
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
         try: v = torch.load(f, weights_only=True)
         except Exception: v = None

@@ -22,8 +22,8 @@ Time plan on the GPU (--budget 540 s; the device tool's 600 s limit leaves 60 s 
 | r18   | the ResNet-18 benchmark row (aavae_nb.aavae.benchmark.run_benchmark, preset gpu):     |       120 | 150                   |
 |       | fp32 eager, official-style, fast (compiled); TORCH_LOGS=perf_hints,recompiles   |           |                       |
 | t1    | AAVAE Table 1 at `gpu`, AAVAE and AE side by side, epochs planned from r18   |      ~200 | the rest less LAVAE's |
-| lavae | LAVAE Table I: concurrency_bench (20 steps), bench/lavae_plan.py picks the      |      ~130 | the rest              |
-|       | largest preset that fits, reproduce_lavae_table1 at it (bench/run_nb.py)        |           |                       |
+| lavae | LAVAE Table I: bench/lavae_plan.py picks the largest preset that fits (from     |      ~130 | the rest              |
+|       | committed graphed runs), reproduce_lavae_table1 at it, cuda_graphs=True         |           |                       |
 | pack  | at most 8 files into $OUT                                                       |        10 |                       |
 |       | total                                                                           |       540 |                       |
 
@@ -343,16 +343,11 @@ def t1_model(a):
     print(f"{a.t1_model}: top-1 {r['top1']:.2f}%, kNN {r['knn_top1']:.2f}%, pretrain {r['pretrain_s']:.1f} s", flush=True)
 
 def part_lavae(a, res, d):
-    "LAVAE Table I at the largest preset that fits, from a short measured run of the step (`concurrency_bench`)."
-    from aavae_nb.levers import concurrency_bench, heatmap_projection
+    """LAVAE Table I at the largest preset that fits (`bench/lavae_plan.py`, calibrated on whole graphed runs of the
+    notebook), with CUDA graphs on (`cuda_graphs=True`: the plan assumes them; 3.7x the eager notebook on the H200)."""
     dev = _device(a)
-    bench = concurrency_bench(dev, **(dict(k1=2, k3=2, bs=8, steps=1, warmup=1) if a.dry_run else dict(steps=20, warmup=3)))
-    bench.to_csv(d/'lavae_concurrency.csv', index=False)
-    print(bench.round(3).to_string(), flush=True)
-    res['concurrency'] = bench.to_dict(orient='records')
-    res['heatmap_projection_min'] = heatmap_projection(bench)
     left, buf = a.deadline - time.time(), io.StringIO()
-    with contextlib.redirect_stderr(buf): preset = _bench_module('lavae_plan').plan(str(d/'lavae_concurrency.csv'), left)
+    with contextlib.redirect_stderr(buf): preset = _bench_module('lavae_plan').plan(left)
     res.update(planned_preset=preset, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
     extra = {}
@@ -360,7 +355,7 @@ def part_lavae(a, res, d):
     res['preset'] = preset
     print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; lavae_plan chose {res['planned_preset']})", flush=True)
     _bench_module('run_nb').run(str(ROOT/'nbs'/'reproduce_lavae_table1.ipynb'), preset=preset, device=dev,
-                                out_dir=str(d/'lavae_t1'), **extra)
+                                cuda_graphs=True, out_dir=str(d/'lavae_t1'), **extra)
     j = json.loads((d/'lavae_t1'/'lavae_table1.json').read_text())
     shutil.copy(d/'lavae_t1'/'lavae_table1.csv', d/'lavae_table1.csv')
     res.update(verdict=j.get('verdict'), train_seconds=j.get('train_seconds'),

@@ -23,6 +23,8 @@ the views first, stage 3 the originals). The per-epoch test passes of the offici
 Usage (from the repository root): `python bench/official_lavae.py --official DIR --out runs/official_lavae`
 (`--rounds 5 --threads 1 --n 3200` by default). Writes `official_lavae_cpu.csv` (stage, official and ours img/s
 min and median, ratio of the medians) and `.json` (every round, the settings and the provenance stamp).
+`--bf16` runs ours with `LAVAEConfig(bf16=True)` (stages 1 and 3 under bfloat16 autocast, opt-in; the official code is
+always float32) and writes `official_lavae_cpu_bf16.*`; without it ours is float32, the official numerics.
 """
 import argparse, sys, time, types, warnings, statistics, csv
 from pathlib import Path
@@ -76,12 +78,12 @@ def official_stage(k:int, M, R, views:torch.Tensor) -> float:
     fn(model, dl, opt, losses, 'cpu', args)
     return len(ds) / (time.perf_counter() - t)
 
-def ours_stage(k:int, views:torch.Tensor) -> float:
+def ours_stage(k:int, views:torch.Tensor, bf16:bool=False) -> float:
     "img/s of one epoch of our stage `k` (`train_stage1`, `train_stage2`, `train_transfer`), on a fresh model."
     from aavae_nb.lavae.model import LAVAE
     from aavae_nb.lavae.train import get_config, train_stage1, train_stage2, train_transfer
     torch.manual_seed(0)
-    model, cfg, g = LAVAE(PAIR), get_config('smoke', epochs1=1, epochs2=1, epochs3=1, bs=BS), torch.Generator()
+    model, cfg, g = LAVAE(PAIR), get_config('smoke', epochs1=1, epochs2=1, epochs3=1, bs=BS, bf16=bf16), torch.Generator()
     run = {1: lambda: train_stage1(model, views, cfg, 'cpu', g.manual_seed(1)),
            2: lambda: train_stage2(model, views, cfg, 'cpu', g.manual_seed(2)),
            3: lambda: train_transfer(model, views, PAIR, cfg, 'cpu', g.manual_seed(3))}[k]
@@ -100,6 +102,7 @@ def main(argv=None):
     p.add_argument('--threads', default=1, type=int, help='torch threads for both')
     p.add_argument('--n', default=3200, type=int, help='originals (stage 1 trains on their 4 views)')
     p.add_argument('--stages', default='1,2,3', help='which stages, comma separated')
+    p.add_argument('--bf16', action='store_true', help='ours under bf16 autocast (LAVAEConfig.bf16); default float32')
     a = p.parse_args(argv)
     M, R = import_official(a.official)
     from aavae_nb.core import provenance, save_json, atomic_path
@@ -111,7 +114,7 @@ def main(argv=None):
     for r in range(a.rounds):
         for k in stages:
             rounds[k]['official'].append(official_stage(k, M, R, views))
-            rounds[k]['ours'].append(ours_stage(k, views))
+            rounds[k]['ours'].append(ours_stage(k, views, a.bf16))
             print(f"round {r + 1} stage {k}: official {rounds[k]['official'][-1]:.1f} img/s, "
                   f"ours {rounds[k]['ours'][-1]:.1f} img/s", flush=True)
     rows = []
@@ -120,15 +123,17 @@ def main(argv=None):
         rows.append(dict(stage=k, official_min=o['min'], official_median=o['median'], ours_min=u['min'],
                          ours_median=u['median'], ratio=round(u['median'] / o['median'], 2)))
     a.out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(a.out/'official_lavae_cpu.csv') as tmp, open(tmp, 'w', newline='') as f:
+    name = 'official_lavae_cpu' + ('_bf16' if a.bf16 else '')
+    with atomic_path(a.out/f'{name}.csv') as tmp, open(tmp, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
     prov = provenance(seed=0, device='cpu', wall_time_s=time.perf_counter() - t0, official=f'{REPO} @ {COMMIT}',
                       shim='empty `utils` module for run_LAVAE', threads=a.threads, bs=BS, n_originals=a.n,
+                      ours_precision='bf16 autocast (stages 1, 3)' if a.bf16 else 'float32',
                       stage1_images=4 * a.n, unit='img/s (stage 1: images; stages 2, 3: items of 4 views)')
     save_json(dict(rows=rows, rounds={str(k): v for k, v in rounds.items()}, provenance=prov),
-              a.out/'official_lavae_cpu.json')
+              a.out/f'{name}.json')
     for row in rows: print(row)
 
 if __name__ == '__main__': main()

@@ -26,12 +26,12 @@ def lavae_encoder() -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, 128, 4, 2, 1), nn.ReLU(), nn.Flatten())
 
 class LAVAEDecoder(nn.Module):
-    "One decoder head (appendix C): z (B×d_in) -> Bernoulli means of 1×28×28 pixels."
+    "One decoder head (appendix C): z (B×d_in) -> Bernoulli means of 1×28×28 pixels (float32, also under autocast)."
     def __init__(self, d_in:int=LATENT):
         super().__init__()
         self.fc = nn.Linear(d_in, 128 * 7 * 7)
         self.deconv = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1))
-    def forward(self, z): return torch.sigmoid(self.deconv(self.fc(z).view(-1, 128, 7, 7)))
+    def forward(self, z): return torch.sigmoid(self.deconv(self.fc(z).view(-1, 128, 7, 7)).float())
 
 def to_channels_last(model:nn.Module) -> nn.Module:
     "Convert the 4-D weights of `model` to channels_last in place (faster oneDNN/cuDNN kernels)."
@@ -56,10 +56,10 @@ class LAVAE(nn.Module):
         to_channels_last(self)
 
     def encode(self, x:torch.Tensor):
-        "μ and log σ² of q(z|x); `x` float in [0, 1] or uint8, `B×1×28×28`."
+        "μ and log σ² of q(z|x), float32 (also under a bf16 autocast); `x` float in [0, 1] or uint8, `B×1×28×28`."
         if x.dtype == torch.uint8: x = x.float() / 255
         h = self.encoder(x.contiguous(memory_format=torch.channels_last))
-        return self.fc_mu(h), self.fc_logvar(h)
+        return self.fc_mu(h).float(), self.fc_logvar(h).float()
 
     def sample(self, mu, logvar, g=None):   # g: a generator for the noise (None: the global one)
         return mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g, device=mu.device, dtype=mu.dtype)

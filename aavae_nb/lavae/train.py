@@ -19,10 +19,10 @@ from ..engine import (RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, V
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS',
            'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'noise_generator',
-           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file', 'train_stage1', 'encode_all',
-           'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run',
-           'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file', 'bf16_autocast', 'stage1_loss',
+           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss',
+           'train_transfer', 'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
+           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -46,6 +46,7 @@ class LAVAEConfig:
     eval_bs:int = 1000        # batch size for no-grad passes
     foreach:bool = True       # speed: multi-tensor AdaBelief (`AdaBeliefForeach`); False: the adabelief_pytorch package
     cuda_graphs:bool = False  # speed lever, CUDA only (`levers`): each step replayed as one CUDA graph (needs `foreach`)
+    bf16:bool = False         # speed, opt-in: LAVAE stages 1 and 3 under bf16 autocast (AMX on CPU); False: float32, the code's numerics
 
     def __post_init__(self):
         "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
@@ -229,6 +230,17 @@ def ckpt_file(ckpt_dir, name:str, resume:bool):
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
 STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
 
+def bf16_autocast(cfg:LAVAEConfig, device:torch.device):
+    "The forward of stages 1 and 3 under bfloat16 autocast if `cfg.bf16` (convolutions and linear layers), else nothing."
+    return torch.autocast(device.type, torch.bfloat16, cache_enabled=False) if cfg.bf16 else contextlib.nullcontext()
+
+def stage1_loss(model:LAVAE, x:torch.Tensor, cfg:LAVAEConfig, g=None) -> torch.Tensor:
+    "Paper eq. 5 as the code: BCE (summed) of decoding a sampled latent of the float batch `x`, plus KL; `g`: noise generator."
+    with bf16_autocast(cfg, x.device):
+        mu, logvar = model.encode(x)
+        xhat = model.decode(model.sample(mu, logvar, g), 0)
+    return cfg.recon_weight * bce_sum(xhat, x) + cfg.kl_weight * kl_sum(mu, logvar)
+
 def train_stage1(model:LAVAE,              # a fresh LAVAE
                  views:torch.Tensor,        # uint8 views of the training images, 4×N×1×28×28
                  cfg:LAVAEConfig,
@@ -241,14 +253,11 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
     ckpt = ckpt_file(ckpt_dir, 'stage1.ckpt', resume)
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
-               kl_weight=cfg.kl_weight) if ckpt else None
+               kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
     device = def_device(device); model.to(device).train()
     X, ng = views.reshape(-1, *views.shape[2:]).to(device), noise_generator(g, device)   # (4N)×1×28×28 uint8
     def step(idx):
-        x = X[idx].float() / 255
-        mu, logvar = model.encode(x)
-        rec, kl = bce_sum(model.decode(model.sample(mu, logvar, ng), 0), x), kl_sum(mu, logvar)
-        loss = cfg.recon_weight * rec + cfg.kl_weight * kl
+        loss = stage1_loss(model, X[idx].float() / 255, cfg, ng)
         return loss, loss
     params = [p for n, p in model.named_parameters() if n.startswith(STAGE1_PARTS)]
     def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
@@ -341,13 +350,14 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_file(ckpt_dir, f"transfer_{'+'.join(pair)}.ckpt", resume)
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
-               views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.'))) if ckpt else None
+               views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.')),
+               **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
     mu = encode_all(model, views[0], cfg.eval_bs, device)[0]
     with torch.no_grad(): Z = model.latent_views(mu)                       # 4×N×16, fixed
     V, head = views.to(device), model.add_head(pair)
     dec = model.decoders[head]
     def step(idx):
-        loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
+        with bf16_autocast(cfg, device): loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
     with _heads_dropped_on_error([(model, head)]):
         hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, on_epoch,

@@ -35,9 +35,8 @@ class PresampledAug(nn.Module):
 WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)
 
 @contextlib.contextmanager
-def side_stream(device, on:bool=True):
-    "Run the block on a new CUDA stream that starts after the current one's work and that it waits for (nothing if not `on`)."
-    if not on: yield None; return
+def side_stream(device):
+    "Run the block on a new CUDA stream that starts after the current one's work and that it waits for."
     main, side = torch.cuda.current_stream(device), torch.cuda.Stream(device)
     side.wait_stream(main)
     with torch.cuda.stream(side): yield side

@@ -40,6 +40,7 @@ class TrainConfig:
     lr: float = 2.5e-4               # Adam learning rate after warm-up
     bs: int = 256                    # batch size (drop_last, fixed shape): the batch of §4.1's lr rule
     accum_steps: int = 1             # micro-batches per optimiser step (bs/accum_steps images each); see the prose
+    sync_bn: bool = False            # DDP: SyncBatchNorm over the GPUs; False: per-GPU BatchNorm (official run)
     warmup_epochs: float = 10        # linear warm-up length in epochs
     epochs: int = 3200               # pretraining epochs
     max_steps: int | None = None     # stop after this many optimiser steps (smoke runs)

@@ -4,13 +4,16 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import contextlib, json
+import ast, contextlib, json, os, sys
 from functools import partial
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel as DDP
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
+from ..core import check_type
 from ..data import load_dataset
 from .augment import normalize, BatchSimCLR
 from .vae import VAE
@@ -25,20 +28,22 @@ from .density import DensityCB, density_metrics
 
 # %% auto #0
 __all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'GIB', 'check_resumable', 'default_out_dir', 'build_model',
-           'load_data', 'compile_step', 'AccumTrainCB', 'pretrain', 'evaluate_model', 'train_and_evaluate',
-           'table1_frame', 'plot_table1', 'save_table1', 'finished_results', 'train_table1', 'saved_bytes',
-           'activation_memory', 'plan_memory']
+           'load_data', 'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
+           'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
+           'train_table1', 'saved_bytes', 'activation_memory', 'plan_memory', 'main']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale',
                'bs', 'seed')
 
-_JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step, absent = 1; BatchNorm sees other batches'}
+_JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step, absent = 1; BatchNorm sees other batches',
+              'world_size': 'DDP processes, absent = 1; each holds another share of the data'}
 
-def _job(cfg:TrainConfig) -> dict:
-    "What a checkpoint's run must share with its resumer: `RESUME_KEYS`, and `accum_steps` unless 1 (older files)."
+def _job(cfg:TrainConfig, world:int=1) -> dict:
+    "What a checkpoint's run must share with its resumer: `RESUME_KEYS`; `accum_steps`, DDP's world size unless 1."
     job = {k: getattr(cfg, k) for k in RESUME_KEYS}
     if cfg.accum_steps != 1: job['accum_steps'] = cfg.accum_steps
+    if world != 1: job.update(world_size=world, sync_bn=cfg.sync_bn)
     return job
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
@@ -81,6 +86,10 @@ def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
     return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
 
 # %% ../../nbs/aavae/09_train.ipynb #a8c1e0d2
+def _no_sync(step, last:bool):
+    "DDP's `no_sync()` on every micro-batch but the last (one all-reduce per optimiser step); otherwise nothing."
+    return contextlib.nullcontext() if last or not hasattr(step, 'no_sync') else step.no_sync()
+
 def _join(outs:list) -> dict:
     "The outputs of equal micro-batches as one batch's: scalars averaged (batch means), the rest concatenated."
     return {k: torch.stack([o[k] for o in outs]).mean() if outs[0][k].ndim == 0 else torch.cat([o[k] for o in outs])
@@ -97,17 +106,63 @@ class AccumTrainCB(VAETrainCB):
         step, m, outs = self.step_fn or learn.model.step, len(learn.x_in) // self.k, []
         for i in range(self.k):
             sl = slice(i * m, (i + 1) * m)
-            with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
-            (out['loss'] / self.k).backward()      # frees this micro-batch's activations
+            with _no_sync(step, i == self.k - 1):
+                with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
+                (out['loss'] / self.k).backward()      # frees this micro-batch's activations
             outs.append({k: v.detach() for k, v in out.items() if isinstance(v, torch.Tensor)})
         learn.out = _join(outs)
     def backward(self, learn):
         if self.k == 1 or not learn.training: super().backward(learn)
 
+# %% ../../nbs/aavae/09_train.ipynb #d0d0a001
+def dist_info() -> tuple:
+    "(rank, world size) of the process group `torchrun` started (`main` joins it); (0, 1) without one."
+    up = dist.is_available() and dist.is_initialized()
+    return (dist.get_rank(), dist.get_world_size()) if up else (0, 1)
+
+def check_ddp(cfg:TrainConfig, world:int, dev:torch.device):
+    "Refuse, before any work, a run that `world` DDP processes cannot train (on one process: nothing to check)."
+    if world == 1: return
+    if cfg.bs % (world * cfg.accum_steps):
+        raise ValueError(f"bs={cfg.bs} must be a multiple of world size × accum_steps = {world} × {cfg.accum_steps}: "
+                         f"bs is the global batch, of which each of the {world} processes takes bs/{world} a step")
+    if cfg.sync_bn and dev.type == 'cpu':
+        raise ValueError("sync_bn=True on the CPU: PyTorch's SyncBatchNorm runs on GPUs only; use sync_bn=False "
+                         "(BatchNorm per process, as the official run) or GPUs")
+
+def _shard(x:torch.Tensor, rank:int, world:int) -> torch.Tensor:
+    "This rank's equal share of the pretraining images: every `world`-th from `rank` (all of them on one process)."
+    return x if world == 1 else x[rank::world][:len(x) // world]
+
+# %% ../../nbs/aavae/09_train.ipynb #d0d0a003
+class _Step(nn.Module):
+    "A model's `step` (or `fn`, its compiled form) as `forward`: what `DistributedDataParallel` wraps."
+    def __init__(self, model:nn.Module, fn=None): super().__init__(); self.model, self.fn = model, fn
+    def forward(self, x_in, x_t): return (self.fn or self.model.step)(x_in, x_t)
+
+def ddp_step(model:nn.Module, fn=None) -> DDP:
+    "`model.step` (or `fn`) under `DistributedDataParallel`: the backward averages the gradients over the ranks."
+    return DDP(_Step(model, fn), find_unused_parameters=True)
+
+class RankSeedCB(Callback):
+    "Under DDP, before each step: this rank's augmentation generator and torch's RNG seeded from (seed, rank, step)."
+    order = 1
+    def __init__(self, seed:int, rank:int, gen:torch.Generator): self.seed, self.rank, self.gen = seed, rank, gen
+    def before_batch(self, learn):
+        if not learn.training: return
+        a, b = np.random.SeedSequence((self.seed, self.rank, learn.step_count)).generate_state(2)
+        self.gen.manual_seed(int(a)); torch.manual_seed(int(b))
+
+class _ResumeOnlyCB(CheckpointCB):
+    "The checkpoint callback of a DDP rank but 0: it resumes from `last.ckpt` as rank 0 does, and writes nothing."
+    after_epoch = after_cancel_fit = None
+
 # %% ../../nbs/aavae/09_train.ipynb #e8660527
-def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, total:int, extra:list) -> list:
+def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, total:int, extra:list,
+               rank:int=0, world:int=1) -> list:
     "The callbacks of a `pretrain` run, in their fixed order (`extra`: the checkpoint and the caller's)."
     step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
+    if world > 1: step_fn = ddp_step(model, step_fn)
     bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
     if fl['compile_extras'] and hasattr(aug, 'sample_params'):
         from aavae_nb.levers import PresampledAug
@@ -117,15 +172,16 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
     cbl = [AccumTrainCB(step_fn, cfg.accum_steps),
            AugmentCB(norm, aug, getattr(model, 'augments', False), gen, fl['channels_last']),
            SchedCB(warmup_constant(int(round(cfg.warmup_epochs * spe)))), BNStatsCB(cfg.bn_stats, bn_win, bn_fn),
-           MetricsCB(cfg.log_every, cfg.progress), *extra]
+           MetricsCB(cfg.log_every, cfg.progress and rank == 0), *extra]
+    if world > 1: cbl.append(RankSeedCB(cfg.seed, rank, gen))
     if fl['bf16']: cbl.append(AutocastCB())
     if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'):   # CUDA-graph modes
         from aavae_nb.levers import MarkStepCB
         cbl.append(MarkStepCB())
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
-    if cfg.knn_every:   # follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
+    if cfg.knn_every and rank == 0:   # follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
         cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))
-    if cfg.density_every and getattr(model, 'samples', True):
+    if cfg.density_every and getattr(model, 'samples', True) and rank == 0:
         cbl.append(DensityCB(data.val.x[:cfg.n_density], norm, cfg.density_every, cfg.density_k))
     return cbl
 
@@ -141,10 +197,12 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
             ):
     "Pretrain an autoencoder of Table 1 (AAVAE §4.1); returns `(model, history)`."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
-    sw, dev = Stopwatch(), def_device(device)
+    sw, dev, (rank, world) = Stopwatch(), def_device(device), dist_info()
+    check_ddp(cfg, world, dev)                # under DDP: the batch splits evenly, ... (before any work)
     set_seed(cfg.seed, cfg.deterministic)     # also the CUDA kernel flags (autotuned + TF32, or deterministic)
     data = load_data(cfg) if data is None else data
     model = build_model(cfg) if model is None else model
+    if world > 1 and cfg.sync_bn: model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     fl = _flags(cfg, dev)
     model.to(dev)
     if fl['channels_last']: model.to(memory_format=torch.channels_last)
@@ -152,24 +210,25 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
         norm, aug = norm or partial(normalize, dataset=cfg.dataset), aug or BatchSimCLR(cfg.dataset)
     if isinstance(aug, nn.Module): aug.to(dev)
     out_dir = out_folder(out_dir, default_out_dir(cfg))
-    dl = DeviceLoader(data.pretrain.x.to(dev), cfg.bs, seed=cfg.seed)
+    dl = DeviceLoader(_shard(data.pretrain.x, rank, world).to(dev), cfg.bs // world, seed=cfg.seed)
     spe = len(dl)
     total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
-    ck = CheckpointCB(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg), dict(aug=gen), resume, cfg.to_dict(),
-                      hints=_JOB_HINTS)
-    cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs))
+    ck = (_ResumeOnlyCB if rank else CheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world), dict(aug=gen),
+                                                   resume, cfg.to_dict(), hints=_JOB_HINTS)
+    cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs),
+                     rank, world)
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
     learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))
     learn.total_steps = total
     learn.fit(cfg.epochs)
-    rec = dict(config=cfg.to_dict(), flags=fl, steps=learn.step_count, steps_per_epoch=spe,
+    rec = dict(config=cfg.to_dict(), flags=fl, world_size=world, steps=learn.step_count, steps_per_epoch=spe,
                warmup_steps=int(round(cfg.warmup_epochs * spe)), resumed_from=getattr(learn, 'resumed_from', None),
                last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=learn.history,
                bn_stats_passes=next(c for c in cbl if isinstance(c, BNStatsCB)).calls,
                provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, n_pretrain=len(data.pretrain),
                                      data=repr(data)))
-    save_json(rec, out_dir/'pretrain.json')
+    if rank == 0: save_json(rec, out_dir/'pretrain.json')
     return model, learn.history
 
 # %% ../../nbs/aavae/09_train.ipynb #b9ffbded
@@ -207,13 +266,14 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
                        model:nn.Module=None,# a model to start from (None: built from the config)
                        **kw                 # to `pretrain` (norm, aug, cbs), `evaluate_model` (train_tf, eval_tf)
                       ) -> dict:
-    "Pretrain + evaluate one model; writes and returns the `results.json` record."
+    "Pretrain + evaluate one model; writes and returns the `results.json` record (under DDP: rank 0; others None)."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
     sw, dev = Stopwatch(), def_device(device)
     data = load_data(cfg) if data is None else data
     out_dir = out_folder(out_dir, default_out_dir(cfg))
     pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
     model, hist = pretrain(cfg, data, model, dev, out_dir, resume, **pkw)
+    if dist_info()[0]: return None            # DDP: rank 0 alone evaluates and writes
     t_pre = sw.elapsed
     ev = evaluate_model(model, data, cfg, dev, norm=pkw.get('norm'), **kw)
     losses = [r['loss'] for r in hist if 'loss' in r]
@@ -391,3 +451,26 @@ def plan_memory(act:dict,                # `activation_memory` of the run's mode
     out['total_gib'] = round(sum(terms.values()) / GIB, 3)
     out['fits_24gib'] = bool(out['total_gib'] <= card_gib * (1 - headroom))
     return out
+
+# %% ../../nbs/aavae/09_train.ipynb #d0d0b001
+def main(argv:list=None, # `name=value` strings (None: the command line's)
+        ):
+    "Pretrain (and evaluate) one model: `[torchrun --standalone --nproc_per_node N] -m aavae_nb.aavae.train name=value ...`."
+    kw = dict(preset='smoke', out_dir=None, resume=False, evaluate=True, device='auto')
+    for a in sys.argv[1:] if argv is None else argv:
+        k, eq, v = a.partition('=')
+        if not eq: raise ValueError(f"arguments are name=value, e.g. preset=paper dataset=stl10; got {a!r}")
+        try: kw[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError): kw[k] = v
+    run = {k: kw.pop(k) for k in ('preset', 'out_dir', 'resume', 'evaluate', 'device')}
+    for k in ('resume', 'evaluate'): check_type(run[k], 'bool', k)
+    cfg, dev = resolve_config(run['preset'], **kw), def_device(run['device'])   # every field checked, before any work
+    ddp = int(os.environ.get('WORLD_SIZE', 1)) > 1
+    if ddp and dev.type == 'cuda':
+        dev = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(dev)
+    if ddp: dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+    try: (train_and_evaluate if run['evaluate'] else pretrain)(cfg, device=dev, out_dir=run['out_dir'], resume=run['resume'])
+    finally:
+        if ddp: dist.destroy_process_group()
+
+if __name__ == '__main__' and '__file__' in globals(): main()   # `python -m aavae_nb.aavae.train` (not in the notebook)

@@ -142,7 +142,7 @@ class _Step(nn.Module):
 
 def ddp_step(model:nn.Module, fn=None) -> DDP:
     "`model.step` (or `fn`) under `DistributedDataParallel`: the backward averages the gradients over the ranks."
-    return DDP(_Step(model, fn), find_unused_parameters=True)
+    return DDP(_Step(model, fn), find_unused_parameters=not getattr(model, 'samples', True))   # AE, AAAE: no logvar
 
 class RankSeedCB(Callback):
     "Under DDP, before each step: this rank's augmentation generator and torch's RNG seeded from (seed, rank, step)."

@@ -77,8 +77,12 @@ def build_model(cfg:TrainConfig, decoder_arch:str=None) -> nn.Module:
                decoder_arch=decoder_arch, width=cfg.width)
 
 def load_data(cfg:TrainConfig):
-    "The `DataSplits` a config describes."
-    return load_dataset(cfg.dataset, cfg.data_source, n_pretrain=cfg.n_pretrain, n_val=cfg.n_val, n_test=cfg.n_test)
+    "The `DataSplits` a config describes (under DDP rank 0 reads it first, so that a download happens once)."
+    rank, world = dist_info()
+    if rank: dist.barrier()
+    data = load_dataset(cfg.dataset, cfg.data_source, n_pretrain=cfg.n_pretrain, n_val=cfg.n_val, n_test=cfg.n_test)
+    if world > 1 and rank == 0: dist.barrier()
+    return data
 
 def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
     "`torch.compile(model.step)` after `torch._dynamo.reset()`, so that each run of a sweep compiles afresh."

@@ -23,8 +23,10 @@ the views first, stage 3 the originals). The per-epoch test passes of the offici
 Usage (from the repository root): `python bench/official_lavae.py --official DIR --out runs/official_lavae`
 (`--rounds 5 --threads 1 --n 3200` by default). Writes `official_lavae_cpu.csv` (stage, official and ours img/s
 min and median, ratio of the medians) and `.json` (every round, the settings and the provenance stamp).
-`--bf16` runs ours with `LAVAEConfig(bf16=True)` (stages 1 and 3 under bfloat16 autocast, opt-in; the official code is
-always float32) and writes `official_lavae_cpu_bf16.*`; without it ours is float32, the official numerics.
+Each round also times ours with `LAVAEConfig(bf16=True)` (stages 1 and 3 under bfloat16 autocast, an opt-in; the
+official code is always float32) in the same rotation, `ours_bf16_*` and `ratio_bf16` (`--no-bf16` skips it; stage 2
+has no bf16 path). `--table1-seeds K` then checks what bf16 costs in the result: our LAVAE row of Table I (head 0)
+at preset `cpu`, float32 and bf16 trained from the same seeds 0..K-1, in the JSON under `table1_bf16`.
 """
 import argparse, sys, time, types, warnings, statistics, csv
 from pathlib import Path
@@ -94,46 +96,64 @@ def ours_stage(k:int, views:torch.Tensor, bf16:bool=False) -> float:
 def summary(xs:list) -> dict:
     return dict(min=round(min(xs), 1), median=round(statistics.median(xs), 1))
 
+def table1_bf16(seeds:int) -> list:
+    "Our LAVAE row of Table I at preset `cpu`, float32 then bf16 from the same seed, for seeds 0..seeds-1."
+    from aavae_nb.lavae.train import get_config, with_overrides, fit_lavae, evaluate_views, mnist_views
+    cfg, out = get_config('cpu'), []
+    for seed in range(seeds):
+        _, v, vt = mnist_views(cfg, [PAIR], seed)
+        for bf16 in (False, True):
+            t = time.perf_counter()
+            m, h = fit_lavae(v[PAIR], with_overrides(cfg, bf16=bf16), PAIR, 'cpu', seed)
+            out.append(dict(seed=seed, bf16=bf16, seconds=round(time.perf_counter() - t, 1),
+                            stage1_loss=[round(x, 3) for x in h['stage1']], **evaluate_views(m, vt[PAIR], 0, cfg.eval_bs, 'cpu')))
+            print(out[-1], flush=True)
+    return out
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--official', required=True, type=Path, help=f'folder of the official code ({REPO} @ {COMMIT})')
     p.add_argument('--out', default='runs/official_lavae', type=Path, help='output folder')
-    p.add_argument('--rounds', default=5, type=int, help='interleaved rounds (official, ours) per stage')
+    p.add_argument('--rounds', default=5, type=int, help='interleaved rounds (official, ours, ours bf16) per stage')
     p.add_argument('--threads', default=1, type=int, help='torch threads for both')
     p.add_argument('--n', default=3200, type=int, help='originals (stage 1 trains on their 4 views)')
     p.add_argument('--stages', default='1,2,3', help='which stages, comma separated')
-    p.add_argument('--bf16', action='store_true', help='ours under bf16 autocast (LAVAEConfig.bf16); default float32')
+    p.add_argument('--no-bf16', dest='bf16', action='store_false', help='skip timing ours under bf16 autocast')
+    p.add_argument('--table1-seeds', default=0, type=int, help='seeds of the float32-vs-bf16 Table I check (0: none)')
     a = p.parse_args(argv)
     M, R = import_official(a.official)
     from aavae_nb.core import provenance, save_json, atomic_path
     torch.set_num_threads(a.threads)
     views = torch.randint(0, 256, (4, a.n, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     stages = [int(s) for s in a.stages.split(',')]
-    rounds = {k: dict(official=[], ours=[]) for k in stages}
+    modes = lambda k: ('official', 'ours') + (('ours_bf16',) if a.bf16 and k != 2 else ())
+    rounds = {k: {m: [] for m in modes(k)} for k in stages}
     t0 = time.perf_counter()
     for r in range(a.rounds):
         for k in stages:
-            rounds[k]['official'].append(official_stage(k, M, R, views))
-            rounds[k]['ours'].append(ours_stage(k, views, a.bf16))
-            print(f"round {r + 1} stage {k}: official {rounds[k]['official'][-1]:.1f} img/s, "
-                  f"ours {rounds[k]['ours'][-1]:.1f} img/s", flush=True)
+            for m in modes(k):
+                rounds[k][m].append(official_stage(k, M, R, views) if m == 'official' else ours_stage(k, views, m == 'ours_bf16'))
+            print(f"round {r + 1} stage {k}: " + ', '.join(f'{m} {v[-1]:.1f}' for m, v in rounds[k].items()) + ' img/s', flush=True)
     rows = []
     for k in stages:
-        o, u = summary(rounds[k]['official']), summary(rounds[k]['ours'])
-        rows.append(dict(stage=k, official_min=o['min'], official_median=o['median'], ours_min=u['min'],
-                         ours_median=u['median'], ratio=round(u['median'] / o['median'], 2)))
+        row, o = dict(stage=k), summary(rounds[k]['official'])['median']
+        for m in ('official', 'ours', 'ours_bf16'):
+            u = summary(rounds[k][m]) if m in rounds[k] else dict(min=None, median=None)
+            row.update({f'{m}_min': u['min'], f'{m}_median': u['median']})
+            if m != 'official': row['ratio' + m[4:]] = u['median'] and round(u['median'] / o, 2)
+        rows.append(row)
+    t1 = table1_bf16(a.table1_seeds) if a.table1_seeds else None
     a.out.mkdir(parents=True, exist_ok=True)
-    name = 'official_lavae_cpu' + ('_bf16' if a.bf16 else '')
-    with atomic_path(a.out/f'{name}.csv') as tmp, open(tmp, 'w', newline='') as f:
+    with atomic_path(a.out/'official_lavae_cpu.csv') as tmp, open(tmp, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
     prov = provenance(seed=0, device='cpu', wall_time_s=time.perf_counter() - t0, official=f'{REPO} @ {COMMIT}',
                       shim='empty `utils` module for run_LAVAE', threads=a.threads, bs=BS, n_originals=a.n,
-                      ours_precision='bf16 autocast (stages 1, 3)' if a.bf16 else 'float32',
+                      ours='float32 (the official numerics); ours_bf16: LAVAEConfig(bf16=True), stages 1 and 3',
                       stage1_images=4 * a.n, unit='img/s (stage 1: images; stages 2, 3: items of 4 views)')
-    save_json(dict(rows=rows, rounds={str(k): v for k, v in rounds.items()}, provenance=prov),
-              a.out/f'{name}.json')
+    save_json(dict(rows=rows, rounds={str(k): v for k, v in rounds.items()}, table1_bf16=t1, provenance=prov),
+              a.out/'official_lavae_cpu.json')
     for row in rows: print(row)
 
 if __name__ == '__main__': main()

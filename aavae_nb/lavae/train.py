@@ -325,11 +325,9 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
 def transfer_loss(dec:nn.Module,     # a decoder head
                   z:torch.Tensor,    # the four latents z, z·L1, z·L2, z·L1·L2 of a batch, `4×B×d`
                   v:torch.Tensor,    # the four target views as floats in [0, 1], `4×B×1×28×28`
-                  p:dict=None,       # parameters to call `dec` with (`torch.func.functional_call`); None: its own
                  ) -> torch.Tensor:
-    "The stage-3 loss (paper eq. 7): BCE of decoding the four latents against the four views, summed."
-    z = z.reshape(-1, z.shape[-1])
-    return bce_sum(dec(z) if p is None else torch.func.functional_call(dec, p, (z,)), v.reshape(-1, *v.shape[2:]))
+    "The stage-3 loss (paper eq. 7): BCE of decoding each latent against its view, summed view by view as the code does."
+    return sum(bce_sum(dec(zk), vk) for zk, vk in zip(z, v))
 
 @contextlib.contextmanager
 def _heads_dropped_on_error(added):   # [(model, head index)] added for this training
@@ -356,6 +354,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     with torch.no_grad(): Z = model.latent_views(mu)                       # 4×N×16, fixed
     V, head = views.to(device), model.add_head(pair)
     dec = model.decoders[head]
+    if device.type == 'cpu' and not cfg.bf16: dec.to(memory_format=torch.contiguous_format)   # float32 CPU: NCHW is faster
     def step(idx):
         with bf16_autocast(cfg, device): loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4

@@ -125,10 +125,10 @@ PROGRESS_S = 30   # seconds between progress lines: under `papermill --log-outpu
 
 class IndexLossCB(VAETrainCB):
     "`VAETrainCB` for a LAVAE stage, whose loss is `loss_fn(idx) -> (loss, value to log)`; the log summed on the device."
-    def __init__(self, loss_fn, n:int, k:int=1): self.loss_fn, self.n, self.k = loss_fn, n, k
+    def __init__(self, loss_fn, n:int): self.loss_fn, self.n = loss_fn, n
     def before_fit(self, learn):
         if not hasattr(learn, 'history'): learn.history = []
-        self.tot = torch.zeros(self.k, device=learn.dl.x.device)
+        self.tot = torch.zeros(1, device=learn.dl.x.device)
     def before_epoch(self, learn): self.tot.zero_()
     def predict(self, learn):
         learn.loss, log = self.loss_fn(learn.batch)
@@ -136,8 +136,7 @@ class IndexLossCB(VAETrainCB):
     def get_loss(self, learn): pass
     def after_epoch(self, learn):
         learn.history.append((self.tot / self.n).tolist())               # one sync per epoch, then the NaN guard
-        nan_guard(learn, learn.step_count, {f'loss[{k}]' if self.k > 1 else 'loss': v
-                                            for k, v in enumerate(learn.history[-1])})
+        nan_guard(learn, learn.step_count, {'loss': learn.history[-1][0]})
 
 class _Params(nn.Module):
     "The trained tensors of a stage as the Learner's model: its state dict is them, by position."
@@ -159,7 +158,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              n:int,                     # number of training items (indices 0..n-1)
              epochs:int, bs:int, lr:float,
              device:torch.device,
-             g=None,                    # CPU generator for the shuffles; a list of K: K models at once (below)
+             g=None,                    # CPU generator for the shuffles
              on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
              foreach:bool=True,         # multi-tensor AdaBelief (`AdaBeliefForeach`); False: the package's
              graphs:bool=False,         # on CUDA: replay the whole step as one CUDA graph (`levers`; needs `foreach`)
@@ -169,14 +168,9 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              job:dict=None,             # what identifies this job besides what the loop sees (compared on resume)
             ) -> list:
     "Minimise `loss_fn` over shuffled index batches on the engine's `Learner`; the mean logged value per epoch."
-    many = isinstance(g, (list, tuple))
-    gens, params = list(g) if many else [g], list(params)
-    x = torch.arange(n, device=device)
-    if many:
-        from aavae_nb.levers import StackedLoader
-        dl = StackedLoader(x, bs, gens)
-    else: dl = DeviceLoader(x, bs, drop_last=False, generator=g or torch.default_generator)
-    cbs = [IndexLossCB(loss_fn, n, len(gens))]
+    gens, params = [g], list(params)
+    dl = DeviceLoader(torch.arange(n, device=device), bs, drop_last=False, generator=g or torch.default_generator)
+    cbs = [IndexLossCB(loss_fn, n)]
     if ckpt is not None:
         cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, foreach, gens),
                                 gens={f'x{i}': r for i, r in enumerate(rng)}, resume=resume, name=Path(ckpt).name,
@@ -184,7 +178,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     if graphs and foreach and device.type == 'cuda':
         from aavae_nb.levers import CudaGraphCB
         cbs.append(CudaGraphCB(rng))
-    shaped = lambda h: [list(r) for r in zip(*h)] if many else [r[0] for r in h]
+    shaped = lambda h: [r[0] for r in h]
     said = [time.perf_counter()] * 2                                       # start, last progress line (see PROGRESS_S)
     def epoch_end(learn):
         if on_epoch is not None: on_epoch(learn.epoch + 1, shaped(learn.history))
@@ -444,13 +438,15 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     dev = def_device(device)
     return cfg, dev, out_folder(out_dir, RUNS_DIR/name)
 
-def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0) -> tuple:
+def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=()) -> tuple:
     """MNIST at `cfg`'s sizes and the cached views of each pair, as every LAVAE result uses them (training views seeded
-    `seed`, test views `seed + 1`); returns (dataset, {pair: training views}, {pair: test views})."""
+    `seed`, test views `seed + 1`; `authors`: augmentations in their authors' versions, see `augment.check_authors`);
+    returns (dataset, {pair: training views}, {pair: test views})."""
     from ..data import load_dataset
     from .augment import cached_views
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
-    return ds, {p: cached_views(ds.pretrain.x, p, seed) for p in pairs}, {p: cached_views(ds.test.x, p, seed + 1) for p in pairs}
+    views = lambda x, s: {p: cached_views(x, p, s, authors=authors) for p in pairs}
+    return ds, views(ds.pretrain.x, seed), views(ds.test.x, seed + 1)
 
 # %% ../../nbs/lavae/03_train.ipynb #a8dadd9c
 STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'foreach', 'cuda_graphs')

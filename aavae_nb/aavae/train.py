@@ -130,6 +130,8 @@ def check_ddp(cfg:TrainConfig, world:int, dev:torch.device):
     if cfg.bs % (world * cfg.accum_steps):
         raise ValueError(f"bs={cfg.bs} must be a multiple of world size × accum_steps = {world} × {cfg.accum_steps}: "
                          f"bs is the global batch, of which each of the {world} processes takes bs/{world} a step")
+    if cfg.compile_mode in ('reduce-overhead', 'max-autotune'):
+        raise ValueError(f"compile_mode={cfg.compile_mode!r} (CUDA graphs) under DDP is not measured yet: use the default")
     if cfg.sync_bn and dev.type == 'cpu':
         raise ValueError("sync_bn=True on the CPU: PyTorch's SyncBatchNorm runs on GPUs only; use sync_bn=False "
                          "(BatchNorm per process, as the official run) or GPUs")
@@ -273,6 +275,7 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     "Pretrain + evaluate one model; writes and returns the `results.json` record (under DDP: rank 0; others None)."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
     sw, dev = Stopwatch(), def_device(device)
+    check_ddp(cfg, dist_info()[1], dev)                                        # before the data loads
     data = load_data(cfg) if data is None else data
     out_dir = out_folder(out_dir, default_out_dir(cfg))
     pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
@@ -472,6 +475,7 @@ def main(argv:list=None, # `name=value` strings (None: the command line's)
     ddp = int(os.environ.get('WORLD_SIZE', 1)) > 1
     if ddp and dev.type == 'cuda':
         dev = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(dev)
+    check_ddp(cfg, int(os.environ.get('WORLD_SIZE', 1)), dev)                 # refused before the group forms
     if ddp: dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
     try:
         r = (train_and_evaluate if run['evaluate'] else pretrain)(cfg, device=dev, out_dir=run['out_dir'], resume=run['resume'])

@@ -18,7 +18,7 @@ from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 # %% auto #0
 __all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'flip_lr', 'flip_ud', 'rotate_cw',
            'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
-           'mini_image', 'pair_names', 'augment', 'make_views', 'check_pair', 'pair_keys', 'check_authors',
+           'mini_image', 'pair_names', 'check_authors', 'augment', 'make_views', 'check_pair', 'pair_keys',
            'cached_views', 'rows_figure', 'show_augmentations']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
@@ -155,6 +155,12 @@ AUTHORS_VERSIONS = dict(   # an augmentation as the authors' unrecorded library 
     shearX=partial(shear_x, legacy=True), mini_image=partial(mini_image, antialias=False),
     gaussian_blur=partial(gaussian_blur, one_sigma=True))
 
+def check_authors(authors) -> tuple:
+    "Names of `AUTHORS_VERSIONS` (comma-separated, a papermill parameter, or a list; empty: none), checked, sorted."
+    names = name_list(authors, 'authors', 'shearX,mini_image')
+    for a in names: check_one_of(a, AUTHORS_VERSIONS, "augmentation with an authors' version")
+    return tuple(sorted(set(names)))
+
 def augment(x:torch.Tensor, name:str, g:torch.Generator=None, authors=()) -> torch.Tensor:
     "Apply the augmentation `name` to a uint8 batch; its `AUTHORS_VERSIONS` one if `name` is in `authors`."
     return (AUTHORS_VERSIONS if name in authors else AUGMENTATIONS)[name](x, g)
@@ -166,7 +172,7 @@ def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
                authors=(),                # augmentations to apply in their `AUTHORS_VERSIONS` (checked by `check_authors`)
               ) -> torch.Tensor:
     "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
-    a1, a2 = pair_names(pair)
+    a1, a2, authors = *pair_names(pair), check_authors(authors)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
     aug = partial(augment, g=g, authors=authors)
@@ -196,12 +202,6 @@ def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` para
         raise ValueError(f"pairs needs at least {min_n} different pair(s) of {', '.join(PAIRS)}, got {names}")
     return names
 
-def check_authors(authors) -> tuple:
-    "Names of `AUTHORS_VERSIONS` (comma-separated, a papermill parameter, or a list; empty: none), checked, sorted."
-    names = name_list(authors, 'authors', 'shearX,mini_image')
-    for a in names: check_one_of(a, AUTHORS_VERSIONS, "augmentation with an authors' version")
-    return tuple(sorted(set(names)))
-
 
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
@@ -213,7 +213,7 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
                  authors=(),              # `check_authors` names: those augmentations in their authors' version
                 ) -> torch.Tensor:
     "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed, authors' versions)."
-    pair = pair_names(pair)
+    pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     if cache_dir is False: return views()
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views

@@ -188,7 +188,7 @@ def stamp(runs:list) -> dict:
     mem = [p['peak_mem_mb'] for p in pv + runs_pv if isinstance(p, dict) and p.get('peak_mem_mb')]  # its runs' too
     ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
     return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
-            'peak memory': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),
+            'peak memory (largest process)': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),
             'versions': uniq(ver), 'commit': uniq(str(p.get('git_sha'))[:12] for p in pv),
             'when': uniq(str(p.get('timestamp', '—'))[:10] for p in pv)}
 

@@ -43,7 +43,7 @@ def plan(seconds_left:float, self_head:bool=True, files=CALIBRATION) -> str:
     from aavae_nb.presets import BUDGETS, preset as lookup
     try: cal = calibration(files)
     except Exception as e:
-        print(f"no usable calibration ({type(e).__name__}: {e}); choosing cpu_full", file=sys.stderr); return 'cpu_full'
+        print(f"no usable calibration ({type(e).__name__}: {e}); choosing cpu", file=sys.stderr); return 'cpu'
     print(f"calibration ({', '.join(cal['files'])}, {cal['device']}): {cal['s_per_epoch']:.2f} s per stage-1 epoch "
           f"of 60k images ({cal['self_head_s_per_epoch']:.2f} s of it the self head), {cal['fixed_s']:.1f} s besides",
           file=sys.stderr)

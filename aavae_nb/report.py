@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
 from .core import ROOT, RUNS_DIR, RunClaim, atomic_path, check_one_of, check_seed, git_sha, missing_outputs
-from .core import name_list, save_json, FIGURES_DIR
+from .core import name_list, save_json, FIGURES_DIR, PROVENANCE_KEYS
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'DEFAULT', 'COMMITTED', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result',
-           'committed', 'result_table', 'stamp', 'build_report', 'write_report']
+           'committed', 'result_table', 'provenance_stamps', 'stamp', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -179,13 +179,19 @@ def result_table(runs:list) -> pd.DataFrame:
     paper = g.paper.first().map(lambda v: '—' if v is None or pd.isna(v) else f'{v:.2f}')
     return pd.DataFrame({'': cells.index.get_level_values(0), 'paper': paper.values, 'ours': cells.values})
 
+def provenance_stamps(d) -> list:
+    "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
+    if isinstance(d, dict):
+        own = [d] if all(k in d for k in PROVENANCE_KEYS) else []
+        return own + [s for v in d.values() for s in provenance_stamps(v)]
+    return [s for v in d for s in provenance_stamps(v)] if isinstance(d, list) else []
+
 def stamp(runs:list) -> dict:
     "What the provenance stamps of one result's runs say: seeds, wall time, peak memory, device, versions, commit."
     pv = [x['prov'] for x in runs]
     uniq = lambda xs: ', '.join(dict.fromkeys(str(x) for x in xs))
     wall = [p['wall_time_s'] for p in pv if p.get('wall_time_s') is not None]
-    runs_pv = [r for x in runs if isinstance(x['rec'].get('runs'), dict) for r in x['rec']['runs'].values()]
-    mem = [p['peak_mem_mb'] for p in pv + runs_pv if isinstance(p, dict) and p.get('peak_mem_mb')]  # its runs' too
+    mem = [p['peak_mem_mb'] for x in runs for p in provenance_stamps(x['rec']) if p.get('peak_mem_mb')]  # runs' too
     ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
     return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
             'peak memory (largest process)': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),

@@ -9,6 +9,7 @@ from pathlib import Path
 from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
 from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
 from aavae_nb.aavae.benchmark import EPOCH_IMAGES
+from aavae_nb.report import provenance_stamps
 
 def rebase(text:str, folder:str='nbs') -> str:
     "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
@@ -137,13 +138,6 @@ def results_notebooks() -> list:
     "The notebooks under `nbs/` with a `# committed results` cell."
     return [p for p in sorted((ROOT/'nbs').rglob('*.ipynb'))
             if '.ipynb_checkpoints' not in p.parts and result_cells(json.loads(p.read_text(encoding='utf-8')))]
-
-def provenance_stamps(d) -> list:
-    "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
-    if isinstance(d, dict):
-        own = [d] if all(k in d for k in PROVENANCE_KEYS) else []
-        return own + [s for v in d.values() for s in provenance_stamps(v)]
-    return [s for v in d for s in provenance_stamps(v)] if isinstance(d, list) else []
 
 def read_results(p):
     "A results JSON, loaded; a clear error where it cannot be read or parsed."

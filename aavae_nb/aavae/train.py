@@ -475,7 +475,6 @@ def main(argv:list=None, # `name=value` strings (None: the command line's)
     ddp = int(os.environ.get('WORLD_SIZE', 1)) > 1
     if ddp and dev.type == 'cuda':
         dev = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(dev)
-    check_ddp(cfg, int(os.environ.get('WORLD_SIZE', 1)), dev)                 # refused before the group forms
     if ddp: dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
     try:
         r = (train_and_evaluate if run['evaluate'] else pretrain)(cfg, device=dev, out_dir=run['out_dir'], resume=run['resume'])

@@ -169,10 +169,10 @@ def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
                pair,                      # (a1, a2) or a key of `PAIRS`
                g:torch.Generator=None,    # random generator (all draws)
                chunk:int=8192,            # images per batched call
-               authors=(),                # augmentations to apply in their `AUTHORS_VERSIONS` (checked by `check_authors`)
+               authors=(),                # names of `AUTHORS_VERSIONS`, as `check_authors` returns them
               ) -> torch.Tensor:
     "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
-    a1, a2, authors = *pair_names(pair), check_authors(authors)
+    a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
     aug = partial(augment, g=g, authors=authors)

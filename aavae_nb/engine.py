@@ -16,15 +16,14 @@ from fastcore.basics import patch
 from .core import atomic_path
 
 # %% auto #0
-__all__ = ['RNG_LOCK', 'CKPT_FORMAT', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'NonFiniteLossError',
-           'Callback', 'run_cbs', 'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB',
-           'warmup_constant', 'SchedCB', 'nan_guard', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError',
-           'load_safely', 'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state',
-           'set_rng_state', 'check_job', 'CheckpointCB', 'TinyAE']
+__all__ = ['RNG_LOCK', 'CKPT_FORMAT', 'CancelFitException', 'CancelBatchException', 'NonFiniteLossError', 'Callback',
+           'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB', 'warmup_constant',
+           'SchedCB', 'nan_guard', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError', 'load_safely',
+           'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state', 'set_rng_state', 'check_job',
+           'CheckpointCB', 'TinyAE']
 
 # %% ../nbs/02_engine.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
-class CancelEpochException(Exception): "Raise in a callback to skip the rest of the epoch."
 class CancelBatchException(Exception): "Raise in a callback to skip the rest of the batch."
 
 class NonFiniteLossError(RuntimeError): "A NaN or inf loss stopped training (see the message for where)."
@@ -33,18 +32,11 @@ class Callback:
     "Base class: a callback implements any of the learner's event methods; lower `order` runs first."
     order = 0
 
-def run_cbs(cbs, method_nm:str, learn=None):
-    "Call `method_nm(learn)` on every callback in `cbs` that has it, in `order`."
-    for cb in sorted(cbs, key=attrgetter('order')):
-        method = getattr(cb, method_nm, None)
-        if method is not None: method(learn)
-
 # %% ../nbs/02_engine.ipynb #6dc06b52
 class DeviceLoader:
     "Batches of a tensor that lives on the device, reshuffled by index each epoch (fixed batch size)."
     def __init__(self, x:torch.Tensor,      # the images (uint8 `N×C×H×W`), already on the device
                  bs:int,                    # batch size
-                 shuffle:bool=True,         # new random order every epoch
                  drop_last:bool=True,       # drop the last incomplete batch (static shapes)
                  seed:int=0,                # seed of the loader's own generator
                  y:torch.Tensor=None,       # optional labels, yielded as `(x, y)`
@@ -52,16 +44,13 @@ class DeviceLoader:
                 ):
         if drop_last and len(x) < bs:
             raise ValueError(f"{len(x)} images are fewer than one batch of {bs}: lower bs or use more data.")
-        self.x, self.y, self.bs, self.shuffle, self.drop_last = x, y, bs, shuffle, drop_last
+        self.x, self.y, self.bs, self.drop_last = x, y, bs, drop_last
         self.gen = generator or torch.Generator().manual_seed(seed)
         self.epoch_state, self.skip = self.gen.get_state(), 0
     def __len__(self): return len(self.x) // self.bs if self.drop_last else math.ceil(len(self.x) / self.bs)
-    def perm(self, n): return torch.randperm(n, generator=self.gen)
     def __iter__(self):
         self.epoch_state = self.gen.get_state()      # the state that draws this epoch's permutation
-        n = len(self.x)
-        idx = self.perm(n) if self.shuffle else torch.arange(n)
-        idx = idx.to(self.x.device, non_blocking=True)
+        idx = torch.randperm(len(self.x), generator=self.gen).to(self.x.device, non_blocking=True)
         start, self.skip = self.skip, 0
         for i in range(start, len(self)):
             b = idx[..., i*self.bs:(i+1)*self.bs]
@@ -79,7 +68,9 @@ class Learner:
         self.model, self.dl, self.lr, self.cbs, self.opt_func = model, dl, lr, list(cbs), opt_func
         self.opt, self.autocast = None, contextlib.nullcontext
 
-    def callback(self, nm): run_cbs(self.cbs, nm, self)
+    def callback(self, nm):
+        for cb in sorted(self.cbs, key=attrgetter('order')):
+            if (method := getattr(cb, nm, None)) is not None: method(self)
     def __getattr__(self, nm):
         if nm in ('predict', 'get_loss', 'backward', 'step', 'zero_grad'): return partial(self.callback, nm)
         raise AttributeError(nm)
@@ -89,32 +80,28 @@ class Learner:
             self.callback('before_batch')
             self.predict(); self.callback('after_predict')
             self.get_loss(); self.callback('after_loss')
-            if self.training:
-                self.backward(); self.callback('after_backward')
-                self.step(); self.step_count += 1; self.callback('after_step')
-                self.zero_grad()
+            self.backward(); self.callback('after_backward')
+            self.step(); self.step_count += 1; self.callback('after_step')
+            self.zero_grad()
         except CancelBatchException: self.callback('after_cancel_batch')
         finally: self.callback('after_batch')
 
     def _one_epoch(self):
-        try:
-            self.callback('before_epoch')
-            for self.iter, self.batch in enumerate(self.dl, start=getattr(self.dl, 'skip', 0)): self._one_batch()
-            self.callback('after_epoch')
-        except CancelEpochException: self.callback('after_cancel_epoch')
+        self.callback('before_epoch')
+        for self.iter, self.batch in enumerate(self.dl, start=getattr(self.dl, 'skip', 0)): self._one_batch()
+        self.callback('after_epoch')
 
 # %% ../nbs/02_engine.ipynb #29edfdae
 @patch
 def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, so a resumed run ends in the same place)
-        cbs=(),               # extra callbacks for this fit only
-        train:bool=True):     # optimise (False: just run the events, e.g. for evaluation)
+        cbs=()):              # extra callbacks for this fit only
     "Run the training loop for `n_epochs` epochs."
     cbs = list(cbs)
     self.cbs += cbs
-    self.n_epochs, self.training, self.start_epoch, self.step_count = n_epochs, train, 0, 0
-    if self.opt is None and train: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
+    self.n_epochs, self.start_epoch, self.step_count = n_epochs, 0, 0
+    if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
     try:
-        self.model.train(train)
+        self.model.train()
         self.callback('before_fit')
         for self.epoch in range(self.start_epoch, n_epochs): self._one_epoch()
         self.callback('after_fit')
@@ -156,10 +143,9 @@ class AutocastCB(Callback):
     """bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32).
     `pretrain` adds it on CUDA by default; on the CPU only when asked (`bf16=True`): see `train.LEVER_DEFAULTS`."""
     order = 5
-    def __init__(self, dtype=torch.bfloat16): self.dtype = dtype
     def before_fit(self, learn):
         dev = next(learn.model.parameters()).device
-        learn.autocast = partial(torch.autocast, device_type=dev.type, dtype=self.dtype)
+        learn.autocast = partial(torch.autocast, device_type=dev.type, dtype=torch.bfloat16)
     def cleanup_fit(self, learn): learn.autocast = contextlib.nullcontext
 
 class MaxStepsCB(Callback):
@@ -167,7 +153,7 @@ class MaxStepsCB(Callback):
     order = 100
     def __init__(self, max_steps:int): self.max_steps = max_steps
     def after_batch(self, learn):
-        if learn.training and learn.step_count >= self.max_steps: raise CancelFitException()
+        if learn.step_count >= self.max_steps: raise CancelFitException()
     before_fit = after_batch   # last in order, so after a resume: a run already at the limit runs no batch
 
 # %% ../nbs/02_engine.ipynb #ca5d2dc9
@@ -181,8 +167,7 @@ class SchedCB(Callback):
     "Create a per-step `LambdaLR(opt, sched_func)` at `before_fit` and step it after each optimiser step."
     order = 20
     def __init__(self, sched_func): self.sched_func = sched_func
-    def before_fit(self, learn):
-        if learn.training: learn.sched = torch.optim.lr_scheduler.LambdaLR(learn.opt, self.sched_func)
+    def before_fit(self, learn): learn.sched = torch.optim.lr_scheduler.LambdaLR(learn.opt, self.sched_func)
     def after_step(self, learn): learn.sched.step()
 
 # %% ../nbs/02_engine.ipynb #ee6bdacd
@@ -205,10 +190,10 @@ def _scalar(v): return v.detach().float().mean()
 class MetricsCB(Callback):
     "Device-side sums of the loss terms, read every `every` steps into `learn.history`; tqdm bar; the NaN guard."
     order = 50
+    keys = ('loss', 'kl', 'log_pxz')    # terms of `learn.out` to log (missing ones are skipped)
     def __init__(self, every:int=50,       # read the sums every n optimiser steps
-                 progress:bool=True,       # show a tqdm bar
-                 keys=('loss', 'kl', 'log_pxz')): # terms of `learn.out` to log (missing ones are skipped)
-        self.every, self.progress, self.keys = every, progress, keys
+                 progress:bool=True):      # show a tqdm bar
+        self.every, self.progress = every, progress
     def before_fit(self, learn):
         if not hasattr(learn, 'history'): learn.history = []
         self.sums, self.n, self.bad, self.bad_terms, self.pbar = None, 0, None, None, None
@@ -218,7 +203,6 @@ class MetricsCB(Callback):
             total = getattr(learn, 'total_steps', None) or len(learn.dl) * (learn.n_epochs - learn.start_epoch)
             self.pbar = tqdm(total=total, desc='pretrain', dynamic_ncols=True, leave=True)
     def after_loss(self, learn):
-        if not learn.training: return
         terms = torch.stack([_scalar(learn.out[k]) if k != 'loss' else _scalar(learn.loss)
                              for k in self.keys if k == 'loss' or k in learn.out])
         if self.sums is None:
@@ -237,10 +221,8 @@ class MetricsCB(Callback):
         self.imgs += len(learn.x_t)
     def after_step(self, learn):
         if learn.step_count % self.every == 0: self.read(learn)
-    def after_epoch(self, learn):
-        if learn.training: self.read(learn)
-    def after_cancel_fit(self, learn):
-        if learn.training: self.read(learn)
+    def after_epoch(self, learn): self.read(learn)
+    after_cancel_fit = after_epoch
     def cleanup_fit(self, learn):
         if self.pbar is not None: self.pbar.close()
 
@@ -271,7 +253,7 @@ class BNStatsCB(Callback):
                  fn=None):                     # what to run instead of `learn.model.encoder` (e.g. its compiled version)
         self.mode, self.active, self.fn, self.calls = mode, active, fn, 0
     def before_batch(self, learn):
-        if not learn.training or self.mode == 'off': return
+        if self.mode == 'off': return
         if self.mode == 'before_eval' and not self.active(learn.step_count): return
         with torch.no_grad(), learn.autocast(): (self.fn or learn.model.encoder)(learn.x_t)
         self.calls += 1
@@ -357,9 +339,7 @@ def _to_plain(hp) -> dict:
     return out
 
 # %% ../nbs/02_engine.ipynb #95c20cc3
-def load_safely(path:str|Path,     # a file written by torch.save
-                map_location='cpu', # where tensors go
-               ):
+def load_safely(path:str|Path):   # a file written by torch.save
     """`torch.load(path, weights_only=True)`, with the globals the file names allow-listed as harmless stand-ins
     (see above); `UnsafeCheckpointError` if it names a function or torch's reader refuses a well-formed pickle.
     Other errors (a truncated, damaged or foreign file) come through as torch raises them."""
@@ -375,7 +355,7 @@ def load_safely(path:str|Path,     # a file written by torch.save
     allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
     allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
     try:
-        with torch.serialization.safe_globals(allow): return torch.load(path, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         if found is None or not re.search('weights.only', str(e), re.I): raise   # not a pickle: corrupt
         why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
@@ -531,7 +511,7 @@ def after_epoch(self:CheckpointCB, learn):
 
 @patch
 def after_cancel_fit(self:CheckpointCB, learn):   # nothing trained in this fit (a finished run resumed): nothing to save
-    if learn.training and learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
+    if learn.step_count > self.start_step: self.save(learn, learn.epoch, learn.iter + 1)
 
 def _link_or_copy(src:Path, dst:Path):
     "Keep `src` under the name `dst` (a hard link where possible: no second copy on disk), atomically."

@@ -106,7 +106,7 @@ class AccumTrainCB(VAETrainCB):
         super().__init__(step_fn)
         self.k = accum_steps
     def predict(self, learn):
-        if self.k == 1 or not learn.training: return super().predict(learn)
+        if self.k == 1: return super().predict(learn)
         step, m, outs = self.step_fn or learn.model.step, len(learn.x_in) // self.k, []
         for i in range(self.k):
             sl = slice(i * m, (i + 1) * m)
@@ -116,7 +116,7 @@ class AccumTrainCB(VAETrainCB):
             outs.append({k: v.detach() for k, v in out.items() if isinstance(v, torch.Tensor)})
         learn.out = _join(outs)
     def backward(self, learn):
-        if self.k == 1 or not learn.training: super().backward(learn)
+        if self.k == 1: super().backward(learn)
 
 # %% ../../nbs/aavae/09_train.ipynb #d0d0a001
 def dist_info() -> tuple:
@@ -155,7 +155,6 @@ class RankSeedCB(Callback):
     order = 1
     def __init__(self, seed:int, rank:int, gen:torch.Generator): self.seed, self.rank, self.gen = seed, rank, gen
     def before_batch(self, learn):
-        if not learn.training: return
         a, b = np.random.SeedSequence((self.seed, self.rank, learn.step_count)).generate_state(2)
         self.gen.manual_seed(int(a)); torch.manual_seed(int(b))
 

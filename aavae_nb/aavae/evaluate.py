@@ -116,7 +116,7 @@ def _probe_tfs(dataset):
 def _acc(head, feats, y) -> float:
     with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()
 
-def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev):
+def _probe_parts(h, n_classes, epochs, bs, lr, seed, dev):
     g = torch.Generator().manual_seed(seed)
     head = nn.utils.skip_init(nn.Linear, h, n_classes)   # no draw from the global generator ...
     with torch.no_grad():   # ... nn.Linear's default init, drawn from our own generator (reproducible)
@@ -125,7 +125,7 @@ def _probe_parts(h, n_classes, epochs, bs, lr, momentum, weight_decay, seed, dev
         head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
     head = head.to(dev)
     lr = probe_lr(bs) if lr is None else lr
-    opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=momentum, nesterov=True, weight_decay=weight_decay)
+    opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=0.0)   # §4.1, official
     return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #8cdb258e
@@ -133,14 +133,12 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
                      y_tr:torch.Tensor,   # their labels `N`
                      n_classes:int,       # number of classes
                      evals:dict=None,     # name -> (features, labels) to report top-1 on
-                     epochs:int=90, bs:int=256, lr:float=None, momentum:float=0.9, weight_decay:float=0.0,
-                     seed:int=0,
+                     epochs:int=90, bs:int=256, lr:float=None, seed:int=0,
                      featurize=None,      # batch of `x_tr` -> features `B×h` (None: `x_tr` are the features)
                      h:int=None,          # feature size (None: `x_tr.shape[1]`)
                     ) -> tuple[nn.Linear, dict]:
     "The §4.1 probe (SGD Nesterov, cosine decay per epoch); returns `(head, {name: top1 %})`."
-    head, opt, sched = _probe_parts(h or x_tr.shape[1], n_classes, epochs, bs, lr, momentum, weight_decay, seed,
-                                    x_tr.device)
+    head, opt, sched = _probe_parts(h or x_tr.shape[1], n_classes, epochs, bs, lr, seed, x_tr.device)
     dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr.to(x_tr.device))
     for ep in range(epochs):
         for xb, yb in dl:
@@ -161,9 +159,9 @@ def _seeded(tf, g:torch.Generator):
     except (TypeError, ValueError): takes = False
     return partial(tf, generator=g) if takes else tf
 
-def probe_features(encoder_or_model:nn.Module, data, eval_tf, bs:int=512, device=None, bf16:bool=False) -> dict:
+def probe_features(encoder_or_model:nn.Module, data, eval_tf, device=None) -> dict:
     "Eval-transform features of `probe_train`, `probe_val`, `test`: name -> (features, labels)."
-    return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, bs, device, bf16), getattr(data, s).y)
+    return {s: (encode_features(encoder_or_model, getattr(data, s).x, eval_tf, device=device), getattr(data, s).y)
             for s in PROBE_SPLITS if len(getattr(data, s))}
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #2e82d596
@@ -172,16 +170,12 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 epochs:int=90,               # probe epochs
                 bs:int=256,                  # batch size
                 lr:float=None,               # default `probe_lr(bs)` = 0.1 × bs/256
-                momentum:float=0.9,          # Nesterov momentum
-                weight_decay:float=0.0,      # weight decay (0 in the protocol)
                 device='auto',               # device
                 precompute:bool=False,       # features once without augmentation (a departure; fast)
                 dataset:str=None,            # 'cifar10'/'stl10' for the transforms (default: `data.name`)
                 train_tf=None, eval_tf=None, # override the probe transforms (`x_uint8 -> float`)
                 seed:int=0,                  # seed of the head init, the shuffling and (seed + 1) the augmentation
-                feat_bs:int=512,             # batch size of feature extraction
                 features:dict=None,          # precomputed `probe_features(...)` to reuse (implies precompute)
-                bf16:bool=False,             # on CUDA: the frozen encoder under bf16 autocast (the protocol is fp32)
                ) -> dict:
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
     dev = def_device(device)
@@ -195,16 +189,16 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     res = dict(epochs=epochs, bs=bs, lr=lr, precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
                '; DEPARTURE: features precomputed once without augmentation' if precompute else ''))
     with eval_mode(enc):
-        feats = features or probe_features(enc, data, eval_tf, feat_bs, dev, bf16)
+        feats = features or probe_features(enc, data, eval_tf, device=dev)
         feats = {k: (f.to(dev), y) for k, (f, y) in feats.items()}
         x_tr, y_tr, featurize = *feats['probe_train'], None
         if not precompute:
             aug = _seeded(train_tf, torch.Generator(dev).manual_seed(seed + 1))   # apart from head and shuffle
             def featurize(xb):
-                with torch.no_grad(), _autocast(dev, bf16): return enc(aug(xb)).float()
+                with torch.no_grad(): return enc(aug(xb)).float()
             x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
-        _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, momentum, weight_decay, seed,
-                                   featurize, feats['probe_train'][0].shape[1])
+        _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, seed, featurize,
+                                   feats['probe_train'][0].shape[1])
     res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
                train_loss=accs['train_loss'])
     return res
@@ -219,14 +213,13 @@ def estimate_eval(model:nn.Module,      # a model with `.encoder`, or an encoder
                   epochs:int=90,        # probe epochs (without `precompute` each one runs the encoder)
                   device='cpu',         # where the evaluation will run
                   eval_tf=None,         # the evaluation transform (None: the dataset's probe transform)
-                  n:int=32,             # images timed
                   verbose:bool=True,    # print the estimate
                  ) -> dict:
-    "About how long `linear_eval` of `model` on `data` takes: the encoder's rate on `n` images × the images it encodes."
+    "About how long `linear_eval` of `model` on `data` takes: the encoder's rate on 32 images × the images it encodes."
     dev = def_device(device)
     enc = _encoder(model).to(dev)
     eval_tf = eval_tf or _probe_tfs(getattr(model, 'dataset', None) or data.name)[1]
-    x = data.probe_train.x[:n]
+    x = data.probe_train.x[:32]
     encode_features(enc, x[:2], eval_tf, device=dev)   # first-call costs are not the rate
     sw = Stopwatch()
     encode_features(enc, x, eval_tf, bs=len(x), device=dev)

@@ -160,8 +160,7 @@ class MaxStepsCB(Callback):
 def warmup_constant(warmup_steps:int # number of warm-up optimiser steps (0: none)
                    ):
     "The lr factor of AAVAE's schedule at optimiser step `s`: `s/warmup_steps` during warm-up, then 1."
-    def f(s): return float(s) / float(max(1, warmup_steps)) if s < warmup_steps else 1.0
-    return f
+    return lambda s: float(s) / float(max(1, warmup_steps)) if s < warmup_steps else 1.0
 
 class SchedCB(Callback):
     "Create a per-step `LambdaLR(opt, sched_func)` at `before_fit` and step it after each optimiser step."
@@ -185,8 +184,6 @@ def nan_guard(learn, step:int, terms:dict):
 
 
 # %% ../nbs/02_engine.ipynb #c4f0f1d3
-def _scalar(v): return v.detach().float().mean()
-
 class MetricsCB(Callback):
     "Device-side sums of the loss terms, read every `every` steps into `learn.history`; tqdm bar; the NaN guard."
     order = 50
@@ -203,11 +200,10 @@ class MetricsCB(Callback):
             total = getattr(learn, 'total_steps', None) or len(learn.dl) * (learn.n_epochs - learn.start_epoch)
             self.pbar = tqdm(total=total, desc='pretrain', dynamic_ncols=True, leave=True)
     def after_loss(self, learn):
-        terms = torch.stack([_scalar(learn.out[k]) if k != 'loss' else _scalar(learn.loss)
-                             for k in self.keys if k == 'loss' or k in learn.out])
+        names = [k for k in self.keys if k == 'loss' or k in learn.out]
+        terms = torch.stack([(learn.loss if k == 'loss' else learn.out[k]).detach().float().mean() for k in names])
         if self.sums is None:
-            dev = terms.device
-            self.names = [k for k in self.keys if k == 'loss' or k in learn.out]
+            dev, self.names = terms.device, names
             self.sums = torch.zeros_like(terms)
             self.bad = torch.full((), -1, dtype=torch.long, device=dev)
             self.bad_terms = torch.zeros_like(terms)

@@ -35,9 +35,8 @@ _HP_NAMES = dict(dataset=('dataset', 'dataset_name'),
                  learn_log_scale=('learn_log_scale', 'learn_scale'), variant=('variant',), width=('width',))
 
 def _hp(hp:dict, what:str):
-    for k in _HP_NAMES[what]:
-        if hp.get(k) is not None: return hp[k]
-    return None
+    "The first of `what`'s names that `hp` gives a value (None: none does)."
+    return next((hp[k] for k in _HP_NAMES[what] if hp.get(k) is not None), None)
 
 def _dataset_of(hp:dict, sd:dict) -> str:
     "The checkpoint's dataset: from its hyper-parameters, else from the stem (3×3: CIFAR-10, 7×7: STL-10)."

@@ -2,7 +2,7 @@
 
 Not a test: prints img/s for CIFAR-sized (32×32, s=0.5, no blur) and STL-sized (96×96, s=1, blur) batches of
 SYNTHETIC uint8 images (uniform noise; augmentation cost does not depend on content). The measurements are the
-library's (`aavae_nb.aavae.benchmark.augment_bench`, `reference_augment_rate`); this script only prints them side by side.
+speed harness's (`bench/speed.py`: `augment_bench`, `reference_augment_rate`); this script only prints them side by side.
 The reference runs one image at a time on one CPU thread (the rate of one DataLoader worker); read the ratio,
 absolute numbers depend on the machine and its load.
 
@@ -10,7 +10,7 @@ absolute numbers depend on the machine and its load.
 """
 import argparse
 import torch
-from aavae_nb.aavae.benchmark import augment_bench, reference_augment_rate
+from speed import augment_bench, reference_augment_rate   # bench/speed.py: this script's folder is on sys.path
 from aavae_nb.core import device_name, def_device
 
 def main():

@@ -1,4 +1,5 @@
-"""Import every exported module of aavae_nb with the packages the lent GPU box lacks made unimportable.
+"""Import every exported module of aavae_nb, and the speed harness bench/speed.py, with the packages the lent GPU box
+lacks made unimportable.
 
     PYTHONPATH=. python bench/check_imports.py      # prints one line per module; exit status 1 if any import fails
 
@@ -6,7 +7,7 @@ The GPU box has Python 3.12, torch, torchvision, numpy, matplotlib, pandas, tqdm
 seaborn (and fastcore from the carried wheels), but no nbdev / papermill / execnb / IPython / adabelief_pytorch. A module that imports one of
 those at top level cannot run there with plain `python -c`.
 
-It then resolves every dotted `torch.*` / `nn.*` / `F.*` name the package's source uses on the installed torch, so an
+It then resolves every dotted `torch.*` / `nn.*` / `F.*` name their source uses on the installed torch, so an
 API newer than the box's torch (2.11 there, 2.14 here) shows up before device time is spent (`bench/emulate_box.sh`
 runs this under torch 2.11)."""
 import ast, importlib, importlib.abc, pkgutil, sys
@@ -25,12 +26,13 @@ def main() -> int:
     sys.path.insert(0, str(root))
     import aavae_nb
     bad = 0
-    for m in sorted(i.name for i in pkgutil.walk_packages(aavae_nb.__path__, 'aavae_nb.')):   # aavae_nb.aavae.vae too
+    mods = sorted(i.name for i in pkgutil.walk_packages(aavae_nb.__path__, 'aavae_nb.'))   # aavae_nb.aavae.vae too
+    for m in mods + ['bench.speed']:   # the speed harness the GPU check runs (repository tooling, outside the package)
         try: importlib.import_module(m); print(f'ok      {m}')
         except Exception as e: bad += 1; print(f'FAILED  {m}: {type(e).__name__}: {e}')
-    missing = missing_torch_names(root/'aavae_nb')
+    missing = missing_torch_names(root/'aavae_nb', root/'bench'/'speed.py')
     every = 'every' if not missing else 'NOT every'
-    print(f"torch {__import__('torch').__version__}: {every} torch name the package uses resolves"
+    print(f"torch {__import__('torch').__version__}: {every} torch name the package and bench/speed.py use resolves"
           + (f"; missing: {missing}" if missing else ''))
     return 1 if bad or missing else 0
 
@@ -40,10 +42,11 @@ def _dotted(node):
     while isinstance(node, ast.Attribute): parts.append(node.attr); node = node.value
     return '.'.join([node.id] + parts[::-1]) if isinstance(node, ast.Name) and node.id in ('torch', 'nn', 'F') else None
 
-def missing_torch_names(pkg) -> list:
-    "The dotted torch names used in `pkg`'s modules that no attribute or submodule of the installed torch provides."
+def missing_torch_names(*paths) -> list:
+    "The dotted torch names used in the modules under `paths` (folders or files) that the installed torch lacks."
     import torch, torch.nn as nn, torch.nn.functional as F
-    names = {d for f in Path(pkg).rglob('*.py') for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
+    files = [f for p in map(Path, paths) for f in ([p] if p.is_file() else p.rglob('*.py'))]
+    names = {d for f in files for n in ast.walk(ast.parse(f.read_text())) if (d := _dotted(n))}
     # a name that is a prefix of a longer one is checked by the longer one
     names = {n for n in names if not any(m.startswith(n + '.') for m in names)}
     roots, out = {'torch': torch, 'nn': nn, 'F': F}, []

@@ -19,7 +19,7 @@ Time plan on the GPU (--budget 540 s; the device tool's 600 s limit leaves 60 s 
 | mem   | ResNet-50 AAVAE peak memory of the fast step (bf16, channels_last, fused Adam;  |        40 | 60                    |
 |       | eager: 4 cold compiles do not fit) at CIFAR bs 256, STL-10 96² bs 512, CIFAR bs |           |                       |
 |       | 1024, STL-10 bs 256 (1 warm-up + 2 measured steps each)                         |           |                       |
-| r18   | the ResNet-18 benchmark row (aavae_nb.aavae.benchmark.run_benchmark, preset gpu):     |       120 | 150                   |
+| r18   | the ResNet-18 benchmark row (bench/speed.py's run_benchmark, preset gpu):       |       120 | 150                   |
 |       | fp32 eager, official-style, fast (compiled); TORCH_LOGS=perf_hints,recompiles   |           |                       |
 | t1    | AAVAE Table 1 at `gpu`, AAVAE and AE side by side, epochs planned from r18   |      ~200 | the rest less LAVAE's |
 | lavae | LAVAE Table I: bench/lavae_plan.py picks the largest preset that fits (from     |      ~130 | the rest              |
@@ -250,7 +250,7 @@ def part_gen(a, res, d):
 def part_mem(a, res, d):
     "Peak memory of the ResNet-50 AAVAE fast step (eager) at the four batch shapes; an OOM is a row, not a failure."
     import torch
-    from aavae_nb.aavae.benchmark import fast_step_bench, bench_images, synthetic_images
+    from bench.speed import fast_step_bench, bench_images, synthetic_images
     dev, rows = _device(a), []
     arch, cases = ('tiny', (('cifar10', 8), ('cifar10', 16), ('stl10', 8), ('stl10', 16))) if a.dry_run else ('resnet50', MEM_CASES)
     for dataset, bs in cases:
@@ -273,8 +273,8 @@ def part_mem(a, res, d):
                                     f"eager, {'bf16' if r['bf16'] else 'fp32'}" if not r['error'] else r['error'][:150]) for r in rows])
 
 def part_r18(a, res, d):
-    "The ResNet-18 benchmark row through `aavae_nb.aavae.benchmark.run_benchmark`, with torch.compile's counters."
-    from aavae_nb.aavae.benchmark import run_benchmark
+    "The ResNet-18 benchmark row through `bench.speed.run_benchmark`, with torch.compile's counters."
+    from bench.speed import run_benchmark
     variants = R18_VARIANTS + (('fast_cg',) if a.cg else ())
     df = run_benchmark('smoke' if a.dry_run else 'gpu', _device(a), out_dir=d, configs=('tiny_32' if a.dry_run else 'r18_32',),
                        variants=variants, augment=False)

@@ -275,12 +275,10 @@ class _AsDict:
     "Stand-in for a dict subclass (Lightning's `AttributeDict`, `defaultdict`): made as a plain `dict`, which torch fills."
     def __new__(cls, *args, **kwargs): return {}
 
-def _numpy_globals() -> dict:
-    "The numpy globals of arrays and scalars, by the names pickles use (numpy 1 and 2)."
-    ma = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
-    out = {f'{m}.{f}': getattr(ma, f) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for f in ('_reconstruct', 'scalar')}
-    return {**out, 'numpy.ndarray': np.ndarray, 'numpy.dtype': np.dtype}
-_NUMPY = _numpy_globals()
+_MA = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+_NUMPY = {'numpy.ndarray': np.ndarray, 'numpy.dtype': np.dtype,   # arrays and scalars, as pickles name them (numpy 1, 2)
+          **{f'{m}.{f}': getattr(_MA, f) for m in ('numpy.core.multiarray', 'numpy._core.multiarray')
+             for f in ('_reconstruct', 'scalar')}}
 _NUMPY_DTYPES = [type(np.dtype(c)) for c in '?bhilqBHILQefdgFDG']   # numeric only: no object arrays
 _BUILTIN_TYPES = ('list', 'tuple', 'dict', 'int', 'float', 'str', 'bool', 'bytes', 'frozenset', 'slice', 'range')
 _PATHS = {f'{m}.{k}': v for m in ('pathlib', 'pathlib._local')   # (pathlib._local: Python 3.13)

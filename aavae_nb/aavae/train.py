@@ -17,20 +17,19 @@ from ..core import check_type
 from ..data import load_dataset
 from .augment import normalize, BatchSimCLR
 from .vae import VAE
-from .resnet import DATASET_CONFIGS
 from .config import TrainConfig, resolve_config
 from ..presets import AAVAE_TABLE1, AAVAE_CITED
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                              BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
-                             bn_window, check_job, NonFiniteLossError)
+                             bn_window, check_job)
 from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'GIB', 'check_resumable', 'default_out_dir', 'build_model',
-           'load_data', 'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
+__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
+           'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
            'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
-           'train_table1', 'saved_bytes', 'activation_memory', 'plan_memory', 'main']
+           'train_table1', 'main']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
 RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale',
@@ -396,67 +395,6 @@ def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> it
         print(f"{m:6s} top1={r['top1']:.2f}%  probe_val={r['top1_probe_val']:.2f}%  kNN={r['knn_top1']:.2f}%  "
               f"final loss={loss}  " + how)
     return res
-
-# %% ../../nbs/aavae/09_train.ipynb #c4e5a002
-def saved_bytes(fn,               # the computation to measure, e.g. a model's `step`
-                *args,            # its inputs
-                bf16:bool=False,  # run it under bf16 autocast on the inputs' device, as `pretrain` does on CUDA
-               ) -> int:
-    "Bytes autograd keeps for the backward of `fn(*args)`: the storages of the tensors it saves, each counted once."
-    seen = {}
-    def pack(t):
-        s = t.untyped_storage()
-        seen[s.data_ptr()] = s.nbytes()
-        return t
-    amp = torch.autocast(args[0].device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), amp:
-        out = fn(*args)   # held until every hook has run: no saved storage is freed and its address reused
-    del out
-    return sum(seen.values())
-
-# %% ../../nbs/aavae/09_train.ipynb #c4e5a006
-def activation_memory(cfg:TrainConfig,  # the run whose model to measure (e.g. the STL-10 paper preset)
-                      bs=(2, 4),        # two batch sizes (BatchNorm in train mode needs 2 images or more)
-                      bf16:bool=True,   # as `pretrain` on CUDA (`LEVER_DEFAULTS`)
-                     ) -> dict:
-    "Bytes autograd saves in `cfg`'s training step: `per_image` and `fixed`, from two batch sizes on the CPU."
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg).train().to(memory_format=torch.channels_last)
-    side = DATASET_CONFIGS[cfg.dataset]['input_height']
-    got = {}
-    for b in bs:
-        x_in, x_t = (torch.randn(b, 3, side, side).contiguous(memory_format=torch.channels_last) for _ in 'it')
-        got[b] = saved_bytes(model.step, x_in, x_t, bf16=bf16)
-    per = (got[bs[1]] - got[bs[0]]) / (bs[1] - bs[0])
-    return dict(per_image=per, fixed=got[bs[0]] - per * bs[0], saved={str(b): v for b, v in got.items()},
-                n_params=sum(p.numel() for p in model.parameters()), bf16=bf16)
-
-# %% ../../nbs/aavae/09_train.ipynb #c4e5a008
-GIB = 2**30
-
-def plan_memory(act:dict,                # `activation_memory` of the run's model
-                bs:int,                  # the global batch (§4.1: 512 for STL-10)
-                n_gpus:int=1,            # GPUs under DDP, each with bs/n_gpus images a step
-                accum_steps:int=1,       # micro-batches per optimiser step on each GPU
-                n_images:int=0,          # pretraining images resident on the devices, split over the GPUs
-                image_bytes:int=3*96*96, # bytes of one uint8 image
-                card_gib:float=24.,      # the card (RTX 3090: 24 GiB)
-                headroom:float=0.1,      # fraction of the card the plan keeps free
-               ) -> dict:
-    "The planned peak memory of one GPU, term by term, in GiB; `fits` whether it leaves `headroom` of the card."
-    if bs % (n_gpus * accum_steps):
-        raise ValueError(f"bs={bs} must be a multiple of n_gpus × accum_steps = {n_gpus * accum_steps}")
-    per_gpu = bs // n_gpus
-    micro = per_gpu // accum_steps
-    p = act['n_params'] * 4
-    terms = dict(weights=p, grads=p * (2 if n_gpus > 1 else 1), adam=2 * p, data=n_images * image_bytes / n_gpus,
-                 batch=per_gpu * image_bytes * 9,                      # uint8, then fp32 view and target: 1 + 4 + 4
-                 activations=act['fixed'] + act['per_image'] * micro)
-    out = dict(n_gpus=n_gpus, accum_steps=accum_steps, per_gpu_batch=per_gpu, micro_batch=micro,
-               **{f'{k}_gib': round(v / GIB, 3) for k, v in terms.items()})
-    out['total_gib'] = round(sum(terms.values()) / GIB, 3)
-    out['fits_24gib'] = bool(out['total_gib'] <= card_gib * (1 - headroom))
-    return out
 
 # %% ../../nbs/aavae/09_train.ipynb #d0d0b001
 def main(argv:list=None, # `name=value` strings (None: the command line's)

@@ -19,7 +19,7 @@ from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 __all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'flip_lr', 'flip_ud', 'rotate_cw',
            'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
            'mini_image', 'pair_names', 'check_authors', 'augment', 'make_views', 'check_pair', 'pair_keys',
-           'cached_views', 'rows_figure', 'show_augmentations']
+           'cached_views', 'rows_figure']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
 def _uniform(n, lo, hi, g, device):
@@ -47,14 +47,10 @@ def _gauss_kernels(sigma, k):
     w = torch.exp(-0.5 * (t[None] / sigma[:, None]) ** 2)
     return w / w.sum(1, keepdim=True)                                  # B×k
 
-def gaussian_blur(x:torch.Tensor,               # uint8 images B×C×H×W
-                  g:torch.Generator=None,       # random generator for σ
-                  kernel:int=7,                 # kernel size (odd)
-                  sigma_range=(0.1, 2.0),       # σ ~ U[lo, hi] per image
-                  sigma:torch.Tensor=None,      # explicit σ per image (B,), overrides the draw
-                  one_sigma:bool=False,         # one σ for the whole batch (the authors' code: one per dataset call)
-                 ) -> torch.Tensor:
-    "Gaussian blur with one random σ per image (LAVAE code: kernel 7, σ∈[0.1, 2])."
+def gaussian_blur(x:torch.Tensor, g:torch.Generator=None, kernel:int=7, sigma_range=(0.1, 2.0),
+                  sigma:torch.Tensor=None, one_sigma:bool=False) -> torch.Tensor:
+    """Gaussian blur of uint8 images `B×C×H×W`, σ ~ U[`sigma_range`] per image from `g` or the given `sigma` (B,) (LAVAE
+    code: `kernel` 7, σ∈[0.1, 2]); `one_sigma`: one σ for the batch (the authors' code: one per dataset call)."""
     B, C, H, W = x.shape
     s = (_uniform(1 if one_sigma else B, *sigma_range, g, x.device).expand(B) if sigma is None
          else sigma.to(x.device).float())
@@ -74,11 +70,8 @@ def edge_kernels(alpha:torch.Tensor) -> torch.Tensor:
     a = alpha.float().view(-1, 1, 1).cpu()
     return (1 - a) * delta + a * LAPLACE_EDGES
 
-def edge_detect(x:torch.Tensor,              # uint8 images B×C×H×W
-                g:torch.Generator=None,      # random generator for α
-                alpha:torch.Tensor=None,     # explicit α per image (B,)
-               ) -> torch.Tensor:
-    "Blend of identity and Laplacian edge kernel, α ~ U[0, 1] per image (LAVAE code / imgaug EdgeDetect)."
+def edge_detect(x:torch.Tensor, g:torch.Generator=None, alpha:torch.Tensor=None) -> torch.Tensor:
+    "Blend of identity and Laplacian edge kernel, α ~ U[0, 1] per image or `alpha` (B,) (imgaug EdgeDetect)."
     B, C, H, W = x.shape
     a = _uniform(B, 0., 1., g, 'cpu') if alpha is None else alpha
     k = edge_kernels(a).to(x.device).repeat_interleave(C, 0)[:, None]   # (B·C)×1×3×3
@@ -87,13 +80,10 @@ def edge_detect(x:torch.Tensor,              # uint8 images B×C×H×W
     return y.round().clamp(0, 255).to(torch.uint8)
 
 # %% ../../nbs/lavae/01_augment.ipynb #84077bbe
-def shear_x(x:torch.Tensor,                 # uint8 images B×C×H×W
-            g:torch.Generator=None,         # random generator for the angle
-            angle_range=(-50., -45.),       # shear angle in degrees ~ U[lo, hi] per image
-            angle:torch.Tensor=None,        # explicit angles in degrees (B,)
-            legacy:bool=False,              # scikit-image < 0.20's shear: also squash rows by cos(angle)
-           ) -> torch.Tensor:
-    "Shear along x by a random angle per image (LAVAE code's `shearX`: imgaug ShearX(-50..-45), bilinear, fill 0)."
+def shear_x(x:torch.Tensor, g:torch.Generator=None, angle_range=(-50., -45.), angle:torch.Tensor=None,
+            legacy:bool=False) -> torch.Tensor:
+    """Shear along x by a random angle per image in degrees, ~ U[`angle_range`] or `angle` (B,) (LAVAE code's `shearX`:
+    imgaug ShearX(-50..-45), bilinear, fill 0); `legacy`: scikit-image < 0.20's shear, also squashing rows by cos."""
     B, C, H, W = x.shape
     a = _uniform(B, *angle_range, g, 'cpu') if angle is None else angle.float().cpu()
     theta = torch.zeros(B, 2, 3)
@@ -115,11 +105,8 @@ def canny_params(n:int, g:torch.Generator=None) -> dict:
     ap = torch.tensor([3, 5, 7])[torch.multinomial(torch.tensor([.4, .4, .2]), n, replacement=True, generator=g)]
     return dict(low=low, high=high, aperture=ap)
 
-def canny(x:torch.Tensor,            # uint8 images B×1×H×W
-          g:torch.Generator=None,    # random generator for the parameters
-          params:dict=None,          # explicit `canny_params` output
-         ) -> torch.Tensor:
-    "Canny edges drawn black on white, one random parameter set per image (skimage, CPU)."
+def canny(x:torch.Tensor, g:torch.Generator=None, params:dict=None) -> torch.Tensor:
+    "Canny edges drawn black on white, one random parameter set per image or `params` (`canny_params`) (skimage, CPU)."
     B, C, H, W = x.shape
     p = canny_params(B, g) if params is None else params
     xs, out = x[:, 0].cpu().numpy(), np.empty((B, H, W), np.uint8)
@@ -131,10 +118,8 @@ def canny(x:torch.Tensor,            # uint8 images B×1×H×W
     return torch.from_numpy(out)[:, None].to(x.device)
 
 # %% ../../nbs/lavae/01_augment.ipynb #9fc28319
-def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8,
-               antialias:bool=True,   # False: torchvision < 0.17's tensor resize
-              ) -> torch.Tensor:
-    "Paste an 8×8 copy of each image into its top-left corner (LAVAE 'nested mini image')."
+def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8, antialias:bool=True) -> torch.Tensor:
+    "8×8 copy of each image pasted top-left (LAVAE 'nested mini image'); `antialias=False`: torchvision < 0.17's."
     y = x.clone()
     y[..., :size, :size] = TF.resize(x, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=antialias)
     return y
@@ -165,22 +150,16 @@ def augment(x:torch.Tensor, name:str, g:torch.Generator=None, authors=()) -> tor
     "Apply the augmentation `name` to a uint8 batch; its `AUTHORS_VERSIONS` one if `name` is in `authors`."
     return (AUTHORS_VERSIONS if name in authors else AUGMENTATIONS)[name](x, g)
 
-def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
-               pair,                      # (a1, a2) or a key of `PAIRS`
-               g:torch.Generator=None,    # random generator (all draws)
-               chunk:int=8192,            # images per batched call
-               authors=(),                # names of `AUTHORS_VERSIONS`, as `check_authors` returns them
-              ) -> torch.Tensor:
-    "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
+def make_views(x:torch.Tensor, pair, g:torch.Generator=None, chunk:int=8192, authors=()) -> torch.Tensor:
+    """The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 of uint8 images `x` (N×1×H×W) as a uint8 tensor
+    `4×N×1×H×W`; `pair`: (a1, a2) or a key of `PAIRS`, `chunk` images per call, `authors` as `check_authors` gives."""
     a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
     aug = partial(augment, g=g, authors=authors)
     for s in range(0, len(x), chunk):
-        xb = x[s:s + chunk]
-        out[0, s:s + chunk] = xb
-        out[1, s:s + chunk], out[2, s:s + chunk] = aug(xb, a1), aug(xb, a2)
-        out[3, s:s + chunk] = aug(aug(xb, a1), a2)                      # fresh draws for the compose view
+        xb = x[s:s + chunk]                                             # fresh draws for the compose view:
+        out[:, s:s + chunk] = torch.stack([xb, aug(xb, a1), aug(xb, a2), aug(aug(xb, a1), a2)])
     return out
 
 # %% ../../nbs/lavae/01_augment.ipynb #31d581b1
@@ -192,10 +171,8 @@ def check_pair(pair) -> tuple:
     for a in pair: check_one_of(a, AUGMENTATIONS, 'augmentation')
     return tuple(pair)
 
-def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` parameter) or a list of them
-              min_n:int=1 # how many pairs the result needs at least
-             ) -> list:
-    "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
+def pair_keys(pairs, min_n:int=1) -> list:
+    "Keys of `PAIRS` (comma-separated, as papermill gives them, or a list), checked: known, none twice, >= `min_n`."
     names = name_list(pairs, 'pairs', 'flips,shear_canny')
     for p in names: check_one_of(p, PAIRS, 'pair')
     if len(names) < min_n or len(set(names)) != len(names):
@@ -206,16 +183,11 @@ def pair_keys(pairs, # comma-separated keys of `PAIRS` (a papermill `pairs` para
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
 
-def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
-                 pair,                    # (a1, a2) or a key of `PAIRS`
-                 seed:int=0,              # seed of the random draws
-                 cache_dir:Path|None=None, # default RUNS_DIR/'lavae_views'; False to disable caching
-                 authors=(),              # `check_authors` names: those augmentations in their authors' version
-                ) -> torch.Tensor:
-    "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed, authors' versions)."
+def cached_views(x:torch.Tensor, pair, seed:int=0, cache_dir:Path|None=None, authors=()) -> torch.Tensor:
+    """`make_views(x, pair, authors=authors)` with a generator seeded `seed`, cached in `cache_dir` (default
+    RUNS_DIR/'lavae_views') by (pair, images, seed, authors' versions); `authors` is checked (`check_authors`)."""
     pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
-    if cache_dir is False: return views()
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
     f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}.pt"
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
@@ -229,9 +201,8 @@ def cached_views(x:torch.Tensor,          # uint8 images N×1×H×W
     return v
 
 # %% ../../nbs/lavae/01_augment.ipynb #912413f9
-def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
-                title:str=None, scale:float=0.55):
-    "One labelled row of images per entry of `rows`; returns the figure."
+def rows_figure(rows:dict, title:str=None, scale:float=0.55):
+    "One labelled row of images per entry of `rows` (label -> images B×1×H×W, uint8 or in [0, 1]); returns the figure."
     import matplotlib.pyplot as plt
     n = max(len(v) for v in rows.values())
     fig, axs = plt.subplots(len(rows), 1, figsize=(scale * n + 1.6, scale * len(rows) + (0.4 if title else 0)),
@@ -243,8 +214,3 @@ def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or 
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-def show_augmentations(x:torch.Tensor, seed:int=0):
-    "Figure: rows = augmentations (each drawn with a generator seeded `seed`), columns = images."
-    return rows_figure({'original': x, **{n: augment(x, n, torch.Generator().manual_seed(seed))
-                                          for n in AUGMENTATIONS}})

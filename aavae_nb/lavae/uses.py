@@ -11,19 +11,13 @@ from .augment import VIEW_NAMES, rows_figure
 from .model import LAVAE, compose, bce_sum
 
 # %% auto #0
-__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'reconstruct', 'augment_latent', 'latent_augment_rows', 'inverse_map',
-           'invert', 'inversion_errors', 'invert_rows', 'recursive', 'paths_figure', 'sample_latents', 'interpolate',
+__all__ = ['INVERSE_METHODS', 'SAMPLERS', 'PROJECTIONS', 'augment_latent', 'latent_augment_rows', 'inverse_map', 'invert',
+           'inversion_errors', 'invert_rows', 'recursive', 'paths_figure', 'sample_latents', 'interpolate',
            'sampling_figure', 'interpolation_figure', 'view_latents', 'project', 'geometry_figure', 'geometry_points',
            'heatmap_figure', 'heatmap_agreement', 'heatmap_findings']
 
 # %% ../../nbs/lavae/04_uses.ipynb #1ce29165
 def _mu(model, x, device): return model.encode(x.to(device))[0]
-
-@torch.no_grad()
-def reconstruct(model:LAVAE, views:torch.Tensor, head:int=0, device='auto') -> torch.Tensor:
-    "Each view decoded from its own latent, `4×B×1×28×28`."
-    device = def_device(device); model.to(device).eval()
-    return torch.stack([model.decode(_mu(model, v, device), head) for v in views])
 
 def _decode_maps(model, z, head):
     L1, L2 = model.maps
@@ -113,9 +107,8 @@ def paths_figure(imgs:torch.Tensor, zs:torch.Tensor, z_ref:torch.Tensor, seed:in
 SAMPLERS = ('box', 'gaussian')
 
 @torch.no_grad()
-def sample_latents(z_train:torch.Tensor,     # latents μ(E(x)) of training originals, N×d
-                   n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
-    "Draw `n` latents uniformly in the bounding box of `z_train` (paper, §V-A) or from a fitted diagonal Gaussian."
+def sample_latents(z_train:torch.Tensor, n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
+    "Draw `n` latents uniformly in the bounding box (paper, §V-A) or from a fitted diagonal Gaussian of `z_train`."
     z = z_train.detach().cpu()
     if method == 'box':
         lo, hi = z.min(0).values, z.max(0).values
@@ -157,10 +150,8 @@ def view_latents(model:LAVAE, views:torch.Tensor, n:int=None, device='auto') -> 
     z = torch.cat([_mu(model, v[:n], device).cpu() for v in views])
     return z, torch.arange(len(views)).repeat_interleave(n)
 
-def project(z:torch.Tensor, method:str='pca', seed:int=0,
-            tsne_iter:int=1000, # t-SNE iterations (sklearn's default; >= 250)
-           ) -> np.ndarray:
-    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE (Fig. 10)."
+def project(z:torch.Tensor, method:str='pca', seed:int=0, tsne_iter:int=1000) -> np.ndarray:
+    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE (Fig. 10; `tsne_iter` >= 250, sklearn's default 1000)."
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     z = z.numpy().astype(np.float64)
@@ -169,9 +160,8 @@ def project(z:torch.Tensor, method:str='pca', seed:int=0,
     return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3), max_iter=tsne_iter).fit_transform(z)
 
 # %% ../../nbs/lavae/04_uses.ipynb #c4c21dce
-def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from `view_latents`
-                    methods=PROJECTIONS, seed:int=0, tsne_iter:int=1000):
-    "Fig. 10: one row per pair, one column per projection, points coloured by view. Returns (fig, projections)."
+def geometry_figure(latents:dict, methods=PROJECTIONS, seed:int=0, tsne_iter:int=1000):
+    "Fig. 10 of `latents` (pair -> `view_latents`): row per pair, column per projection; returns (fig, projections)."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(len(latents), len(methods), figsize=(3.3 * len(methods), 3.0 * len(latents)), squeeze=False)
     proj = {}
@@ -185,21 +175,17 @@ def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from 
     fig.tight_layout()
     return fig, proj
 
-def geometry_points(latents:dict,   # pair label -> (latents, view labels), as given to `geometry_figure`
-                    proj:dict):     # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
-    """The points behind Fig. 10, one row per (pair, projection, latent): pair, method, view, index, x, y. `index` is
-    the latent's row in its pair's projection: with n images per view, view k holds rows k·n … (k+1)·n − 1, so the
-    image is `index` mod n."""
+def geometry_points(latents:dict, proj:dict):   # `geometry_figure`'s input and the projections it returns
+    """The points behind Fig. 10, a row per (pair, projection, latent): pair, method, view, index, x, y; `index` is the
+    latent's row in its pair's projection (with n images per view, view k holds rows k·n … (k+1)·n − 1)."""
     import pandas as pd
     return pd.concat([pd.DataFrame(dict(pair=lab, method=m, view=[VIEW_NAMES[k] for k in latents[lab][1]],
                                         index=np.arange(len(p)), x=p[:, 0], y=p[:, 1]))
                       for (lab, m), p in proj.items()], ignore_index=True)
 
 # %% ../../nbs/lavae/04_uses.ipynb #976a66eb
-def heatmap_figure(ours, paper, labels,
-                   ours_label:str='ours',                       # title of the left panel (say the preset/budget)
-                   paper_label:str="paper (authors' slides)"):  # title of the right panel
-    "Fig. 7 beside the paper's, total test BCE: rows = pair trained on, columns = pair evaluated."
+def heatmap_figure(ours, paper, labels, ours_label:str='ours', paper_label:str="paper (authors' slides)"):
+    "Fig. 7 beside the paper's (panel titles: the labels), total test BCE: rows = pair trained on, columns = evaluated."
     import matplotlib.pyplot as plt, seaborn as sns
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.4))
     for ax, m, t in ((axs[0], ours, ours_label), (axs[1], paper, paper_label)):
@@ -223,10 +209,9 @@ def heatmap_agreement(ours, paper) -> dict:
 
 # %% ../../nbs/lavae/04_uses.ipynb #437a3794
 def heatmap_findings(totals, names) -> dict:
-    """What a Fig. 7 matrix over the pairs `names` (keys of `PAIRS`; rows = pair trained on, columns = pair evaluated)
-    says: the best row of each column (`best_row`, row indices) and how many columns have their own pair best; and, if
-    both pairs are in it, the paper's headline (§V-B, Fig. 7): the mini_edge latent space with a transfer head for
-    shear_canny against shear_canny's own head 0, its two cells and whether it holds."""
+    """What a Fig. 7 matrix over the pairs `names` (rows = pair trained on) says: the best row of each column
+    (`best_row`) and how many columns have their own pair best; with both pairs, the paper's headline (§V-B,
+    Fig. 7), its two cells, whether it holds: mini_edge's space with a shear_canny head beats shear_canny's head 0."""
     n = len(names)
     best = [min(range(n), key=lambda r: totals[r][c]) for c in range(n)]
     out = dict(best_row=best, columns_best_own_pair=sum(b == c for c, b in enumerate(best)))

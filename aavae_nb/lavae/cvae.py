@@ -6,15 +6,15 @@
 from __future__ import annotations
 import torch
 from torch import nn
-import torch.nn.functional as F
 from ..core import def_device, atomic_path
 from .augment import VIEW_NAMES
-from .model import LATENT, LAVAE, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum, to_channels_last
-from .train import LAVAEConfig, fit_loop, ckpt_file, digest, noise_generator
+from pathlib import Path
+from .model import LATENT, LAVAE, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum
+from .train import LAVAEConfig, fit_loop, digest, noise_generator, view_bce
 from ..engine import RNG_LOCK
 
 # %% auto #0
-__all__ = ['CVAE_MODES', 'CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
+__all__ = ['CVAE', 'train_cvae', 'evaluate_cvae', 'fit_cvae', 'save_cvae', 'cvae_rows']
 
 # %% ../../nbs/lavae/05_cvae.ipynb #cf4d88f0
 class CVAE(nn.Module):
@@ -25,12 +25,11 @@ class CVAE(nn.Module):
         self.encoder = lavae_encoder()
         self.fc_mu, self.fc_logvar = nn.Linear(128 * 7 * 7 + n_cond, latent), nn.Linear(128 * 7 * 7 + n_cond, latent)
         self.decoder = LAVAEDecoder(latent + n_cond)
-        to_channels_last(self)
+        self.to(memory_format=torch.channels_last)
 
     def onehot(self, c, n:int, device):
-        """Condition rows for `n` items: the one-hot of `c` (an int or an integer tensor of view indices), or `c` itself
-        if it is a float vector of `n_cond` weights (e.g. the two-hot a1 + a2 of a view with no condition of its own);
-        no host sync, so CUDA-graph safe."""
+        """Condition rows for `n` items: the one-hot of `c` (an int or integer tensor of view indices), or the float
+        vector `c` of `n_cond` weights itself (e.g. a two-hot a1 + a2); no host sync, so CUDA-graph safe."""
         if torch.is_tensor(c) and c.is_floating_point():
             return c.to(device=device, dtype=torch.float).expand(n, self.n_cond)
         if not torch.is_tensor(c): c = torch.full((n,), c, device=device)
@@ -50,17 +49,12 @@ class CVAE(nn.Module):
     sample = LAVAE.sample                   # the reparameterisation, noise from `g` (None: the global generator)
 
 # %% ../../nbs/lavae/05_cvae.ipynb #3f7ff4b1
-CVAE_MODES = ('usual', 'lavae')
-
 def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto',
-               g:torch.Generator=None,
-               on_epoch=None,       # passed to `fit_loop` (called after each epoch)
-               ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
-               resume:bool=False,   # continue from it (`lavae.train.fit_loop`); False: train afresh, overwriting it
-              ) -> list:
+               g:torch.Generator=None, on_epoch=None, ckpt_dir=None, resume:bool=False) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
-    Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
-    ckpt = ckpt_file(ckpt_dir, f'cvae_{mode}.ckpt', resume)
+    Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions.
+    Checkpoint `ckpt_dir/cvae_<mode>.ckpt`; `on_epoch` and `resume` as `lavae.train.fit_loop`'s."""
+    ckpt = ckpt_dir and Path(ckpt_dir)/f'cvae_{mode}.ckpt'
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
@@ -86,25 +80,17 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
                     rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
 
 # %% ../../nbs/lavae/05_cvae.ipynb #b53863dc
-@torch.no_grad()
 def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') -> dict:
-    "Table I metric for a CVAE: z = μ(E(x_orig, orig)), decode with each view's condition (the first `model.n_cond` views); BCE-sum per image."
+    "Table I metric for a CVAE (`view_bce`): z = μ(E(x_orig, orig)) decoded with the condition of each of its views."
     device = def_device(device); model.to(device).eval()
-    tot = torch.zeros(model.n_cond, device=device)
-    for s in range(0, views.shape[1], bs):
-        v = views[:, s:s + bs].to(device)
+    def decoded(v):
         z = model.encode(v[0], 0)[0]
-        for k in range(model.n_cond): tot[k] += bce_sum(model.decode(z, k), v[k])
-    out = dict(zip(VIEW_NAMES, (tot / views.shape[1]).tolist()))
-    out['total'] = sum(out.values())
-    return out
+        return [model.decode(z, k) for k in range(model.n_cond)]
+    return view_bce(decoded, views, bs, device)
 
-def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0,
-             ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
-             resume:bool=False,   # reuse a finished run, continue an unfinished one; False: train afresh, overwriting it
-             on_epoch=None,       # called as on_epoch(epochs done, history so far) after each epoch
-            ) -> tuple:
-    "A fresh CVAE, one condition per view of `views`, trained in `mode`; returns (model, loss history)."
+def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0, ckpt_dir=None,
+             resume:bool=False, on_epoch=None) -> tuple:
+    "A fresh CVAE, one condition per view of `views`, trained by `train_cvae` in `mode`; returns (model, loss history)."
     with RNG_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         m = CVAE(n_cond=len(views))
@@ -120,8 +106,7 @@ def cvae_rows(model:CVAE, views:torch.Tensor, names=('flip_lr', 'flip_ud'), devi
     "Rows of Figs. 8/9: each true view next to D(z, c) for its condition."
     device = def_device(device); model.to(device).eval()
     z = model.encode(views[0].to(device), 0)[0]
-    labels = ('original', *names, 'compose')
     rows = {}
-    for k, lab in enumerate(labels):
+    for k, lab in enumerate(('original', *names, 'compose')):
         rows[lab] = views[k]; rows[f'D(z, c={VIEW_NAMES[k]})'] = model.decode(z, k).cpu()
     return rows

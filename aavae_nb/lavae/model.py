@@ -15,8 +15,8 @@ from ..engine import load_checkpoint_file, check_finite_weights
 from .augment import check_pair, pair_names
 
 # %% auto #0
-__all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'to_channels_last', 'LAVAE', 'bce_sum', 'kl_sum', 'involution_penalty',
-           'compose', 'save_lavae', 'load_lavae']
+__all__ = ['LATENT', 'lavae_encoder', 'LAVAEDecoder', 'LAVAE', 'bce_sum', 'kl_sum', 'involution_penalty', 'compose', 'save_lavae',
+           'load_lavae']
 
 # %% ../../nbs/lavae/02_model.ipynb #44e39974
 LATENT = 16
@@ -33,17 +33,10 @@ class LAVAEDecoder(nn.Module):
         self.deconv = nn.Sequential(nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(64, 1, 4, 2, 1))
     def forward(self, z): return torch.sigmoid(self.deconv(self.fc(z).view(-1, 128, 7, 7)).float())
 
-def to_channels_last(model:nn.Module) -> nn.Module:
-    "Convert the 4-D weights of `model` to channels_last in place (faster oneDNN/cuDNN kernels)."
-    return model.to(memory_format=torch.channels_last)
-
 # %% ../../nbs/lavae/02_model.ipynb #b535bf05
 class LAVAE(nn.Module):
     "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2): one encoder, a 16×16 map per augmentation."
-    def __init__(self,
-                 pair=('flip_lr', 'flip_ud'), # the augmentation pair the latent space is trained on
-                 latent:int=LATENT,           # latent dimension (16 in the paper)
-                ):
+    def __init__(self, pair=('flip_lr', 'flip_ud'), latent:int=LATENT):   # `pair`: the one the latent space learns
         super().__init__()
         self.pair, self.latent = pair_names(pair), latent
         self.head_pairs = [self.pair]                    # the pair each decoder head reconstructs
@@ -53,7 +46,7 @@ class LAVAE(nn.Module):
                                       for _ in self.pair])
         self.decoders = nn.ModuleList([LAVAEDecoder(latent)])
         self.register_buffer('stage', torch.tensor(0))
-        to_channels_last(self)
+        self.to(memory_format=torch.channels_last)
 
     def encode(self, x:torch.Tensor):
         "μ and log σ² of q(z|x), float32 (also under a bf16 autocast); `x` float in [0, 1] or uint8, `B×1×28×28`."
@@ -80,7 +73,7 @@ class LAVAE(nn.Module):
 @patch
 def add_head(self:LAVAE, pair) -> int:
     "Append a new decoder head for `pair` (stage 3, transfer) and return its index."
-    self.decoders.append(to_channels_last(LAVAEDecoder(self.latent).to(self.stage.device)))
+    self.decoders.append(LAVAEDecoder(self.latent).to(self.stage.device, memory_format=torch.channels_last))
     self.head_pairs.append(pair_names(pair))
     return len(self.decoders) - 1
 
@@ -88,11 +81,6 @@ def add_head(self:LAVAE, pair) -> int:
 def remove_head(self:LAVAE, head:int):
     "Remove the stage-3 head `head` (e.g. one whose training failed); later heads move down by one."
     del self.decoders[head]; self.head_pairs.pop(head)
-
-@patch
-def head_for(self:LAVAE, pair) -> int:
-    "Index of the head that reconstructs `pair`."
-    return self.head_pairs.index(pair_names(pair))
 
 # %% ../../nbs/lavae/02_model.ipynb #a993ee5c
 def bce_sum(xhat:torch.Tensor, x:torch.Tensor) -> torch.Tensor:
@@ -121,9 +109,9 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
     with atomic_path(path) as tmp: torch.save(ck, tmp)
     return Path(path)
 
-def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents already read (`load_checkpoint_file`)
-               map_location='cpu') -> LAVAE:
-    "Rebuild a LAVAE saved by `save_lavae`: the door for checkpoints, so a missing, corrupt or foreign file fails here."
+def load_lavae(path:str|Path|dict, map_location='cpu') -> LAVAE:
+    """Rebuild a LAVAE saved by `save_lavae` from its file `path` or its contents already read (`load_checkpoint_file`):
+    the door for checkpoints, so a missing, corrupt or foreign file fails here."""
     ck, what = (path, 'the given dict') if isinstance(path, dict) else (load_checkpoint_file(path), path)
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
         raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (state_dict, pair, latent, head_pairs)")

@@ -4,25 +4,26 @@
 
 # %% ../../nbs/lavae/03_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, time, hashlib
+import warnings, contextlib, time, hashlib, copy, ast, re
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
-from ..core import check_one_of, def_device, check_seed, check_fields, atomic_path
-from .augment import pair_names, VIEW_NAMES
+from ..core import check_one_of, check_type, def_device, check_seed, check_fields, RUNS_DIR, out_folder
+from .augment import pair_names, VIEW_NAMES, cached_views
+from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
-from ..presets import preset as lookup, LAVAE_TABLE1
-from ..engine import (RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard,
-                             load_checkpoint_file)
+from ..presets import preset as lookup
+from ..engine import RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard
+from ..levers import CudaGraphCB, side_by_side
 
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS',
            'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'noise_generator',
-           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'ckpt_file', 'bf16_autocast', 'stage1_loss',
-           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'start_maps', 'train_stage2', 'transfer_loss',
-           'train_transfer', 'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix', 'evaluate_matrix']
+           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss',
+           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
+           'view_bce', 'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
+           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -50,11 +51,9 @@ class LAVAEConfig:
 
     def __post_init__(self):
         "Every setting checked once, here, so presets, overrides and papermill parameters fail the same way."
-        check_fields(self, positive=('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'n_train', 'n_test', 'lr'),
+        check_fields(self, positive=('epochs1', 'epochs2', 'epochs3', 'bs', 'eval_bs', 'lr'),
                      non_negative=('lam_inv', 'kl_weight', 'recon_weight'))   # types from the annotations; 0 switches a term off
-        for k, n in MNIST_SIZES.items():                               # here, before any data is loaded
-            if getattr(self, k) is not None and getattr(self, k) > n:
-                raise ValueError(f"{k}={getattr(self, k)} is more than MNIST's {n:,} {k[2:]} images: use {k}<={n} (or None for all)")
+        for k, n in MNIST_SIZES.items(): check_type(getattr(self, k), 'int', k, True, 1, n)   # before loading any data
         check_one_of(self.stage2_init, STAGE2_INITS, 'stage2_init')
 
     @property
@@ -105,10 +104,9 @@ class AdaBeliefForeach(torch.optim.Optimizer):
             group['step'] = torch.as_tensor(group['step'], dtype=torch.float64).to(group['params'][0].device, copy=True)
 
 # %% ../../nbs/lavae/03_train.ipynb #cb3aa586
-def adabelief(params, lr:float,
-              foreach:bool=True,   # `AdaBeliefForeach` (fast, capturable); False: the `adabelief_pytorch` package itself
-             ):
-    "AdaBelief as the LAVAE code configures it (eps 1e-16, betas (0.9, 0.999), no decoupling, no rectification)."
+def adabelief(params, lr:float, foreach:bool=True):
+    """AdaBelief as the LAVAE code configures it (eps 1e-16, betas (0.9, 0.999), no decoupling, no rectification):
+    `AdaBeliefForeach` (fast, capturable), or with `foreach=False` the `adabelief_pytorch` package itself."""
     if foreach: return AdaBeliefForeach(params, lr=lr, betas=(0.9, 0.999), eps=1e-16)
     from adabelief_pytorch import AdaBelief
     with warnings.catch_warnings():
@@ -154,10 +152,7 @@ class _AfterEpoch(Callback):
 
 # %% ../../nbs/lavae/03_train.ipynb #ebdd2fc2
 def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per-step value to log)
-             params,                    # the parameters to train
-             n:int,                     # number of training items (indices 0..n-1)
-             epochs:int, bs:int, lr:float,
-             device:torch.device,
+             params, n:int, epochs:int, bs:int, lr:float, device:torch.device,
              g=None,                    # CPU generator for the shuffles
              on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
              foreach:bool=True,         # multi-tensor AdaBelief (`AdaBeliefForeach`); False: the package's
@@ -167,17 +162,15 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
              job:dict=None,             # what identifies this job besides what the loop sees (compared on resume)
             ) -> list:
-    "Minimise `loss_fn` over shuffled index batches on the engine's `Learner`; the mean logged value per epoch."
-    gens, params = [g], list(params)
+    "Minimise `loss_fn` over shuffled batches of `range(n)` on the engine's `Learner`; the mean logged value per epoch."
+    params = list(params)
     dl = DeviceLoader(torch.arange(n, device=device), bs, drop_last=False, generator=g or torch.default_generator)
     cbs = [IndexLossCB(loss_fn, n)]
-    if ckpt is not None:
-        cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, foreach, gens),
+    if ckpt:
+        cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, foreach, g),
                                 gens={f'x{i}': r for i, r in enumerate(rng)}, resume=resume, name=Path(ckpt).name,
                                 hints=_HINTS))
-    if graphs and foreach and device.type == 'cuda':
-        from aavae_nb.levers import CudaGraphCB
-        cbs.append(CudaGraphCB(rng))
+    if graphs and foreach and device.type == 'cuda': cbs.append(CudaGraphCB(rng))
     shaped = lambda h: [r[0] for r in h]
     said = [time.perf_counter()] * 2                                       # start, last progress line (see PROGRESS_S)
     def epoch_end(learn):
@@ -207,19 +200,13 @@ def part_digest(model:nn.Module, prefixes=('',)) -> str:
     "`digest` of the state-dict entries (names and values) of `model` whose names start with one of `prefixes`."
     return digest(*[x for k, v in model.state_dict().items() if k.startswith(tuple(prefixes)) for x in (k, v)])
 
-def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, gens:list) -> dict:
-    """What identifies a `fit_loop` job: the caller's `job` and what the loop sees; the seed as a fingerprint of the
-    shuffle generators' states at the start (without one, of the global generator's)."""
-    seed = [x.get_state() for x in gens if x is not None] or [torch.get_rng_state()]
+def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, g) -> dict:
+    "What identifies a `fit_loop` job: `job`, what the loop sees, and the start state of the shuffle generator `g`."
     return dict(job or {}, n=n, bs=bs, lr=lr, optimiser='AdaBeliefForeach' if foreach else 'adabelief_pytorch',
-                params=[list(p.shape) for p in params], start_rng=digest(*seed))
+                params=[list(p.shape) for p in params], start_rng=digest((g or torch.default_generator).get_state()))
 
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
-
-def ckpt_file(ckpt_dir, name:str, resume:bool):
-    "`ckpt_dir/name`, or None without a `ckpt_dir` (no checkpoints, and so nothing to resume)."
-    return None if ckpt_dir is None else Path(ckpt_dir)/name
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
 STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
@@ -235,17 +222,11 @@ def stage1_loss(model:LAVAE, x:torch.Tensor, cfg:LAVAEConfig, g=None) -> torch.T
         xhat = model.decode(model.sample(mu, logvar, g), 0)
     return cfg.recon_weight * bce_sum(xhat, x) + cfg.kl_weight * kl_sum(mu, logvar)
 
-def train_stage1(model:LAVAE,              # a fresh LAVAE
-                 views:torch.Tensor,        # uint8 views of the training images, 4×N×1×28×28
-                 cfg:LAVAEConfig,
-                 device='auto',
-                 g:torch.Generator=None,
-                 on_epoch=None,             # passed to `fit_loop` (called after each epoch)
-                 ckpt_dir=None,             # folder of the checkpoint `stage1.ckpt` (None: none)
-                 resume:bool=False,         # continue from it (`fit_loop`); False: train afresh, overwriting it
-                ) -> list:
-    "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
-    ckpt = ckpt_file(ckpt_dir, 'stage1.ckpt', resume)
+def train_stage1(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
+                 on_epoch=None, ckpt_dir=None, resume:bool=False) -> list:
+    """Stage 1 (§IV-B, eq. 5): train encoder + head 0 of a fresh `model` on all `views` (uint8, 4×N×1×28×28), BCE-sum
+    + KL; the loss/image per epoch. `on_epoch`, `resume` as `fit_loop`'s; the checkpoint is `ckpt_dir/stage1.ckpt`."""
+    ckpt = ckpt_dir and Path(ckpt_dir)/'stage1.ckpt'
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
     device = def_device(device); model.to(device).train()
@@ -270,11 +251,8 @@ def encode_all(model:LAVAE, x:torch.Tensor, bs:int=1000, device='auto'):
     model.train(was)
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
 
-def stage2_loss(Ls,              # the two maps L1, L2 (16×16 each)
-                z:torch.Tensor,  # latents of (orig, a1, a2), `3×B×d`
-                lam:float,       # weight of the involution penalty
-               ) -> torch.Tensor:
-    "The stage-2 loss (paper eq. 6, the code): Σᵢ MSE(z_orig·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
+def stage2_loss(Ls, z:torch.Tensor, lam:float) -> torch.Tensor:
+    "Stage-2 loss (eq. 6, the code) of maps `Ls` on latents `z` (orig, a1, a2): Σᵢ MSE(z₀·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
     return sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(Ls)) + lam * sum(involution_penalty(L) for L in Ls)
 
 @torch.no_grad()
@@ -282,28 +260,20 @@ def lstsq_maps(mu:torch.Tensor) -> list:
     "argmin_L ‖μ_orig·L − μ_i‖² for i = 1, 2 (ordinary least squares, in float64) from the means `mu` of (orig, a1, a2), `3×N×d`."
     return [torch.linalg.lstsq(mu[0].double(), mu[i].double()).solution.float() for i in (1, 2)]
 
-@torch.no_grad()
-def start_maps(model:LAVAE, mu:torch.Tensor, cfg:LAVAEConfig):
-    "The maps stage 2 starts from: as they are (`cfg.stage2_init='xavier'`, the code), or `lstsq_maps(mu)` ('lstsq')."
-    if cfg.stage2_init == 'lstsq':
-        for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
-
 # %% ../../nbs/lavae/03_train.ipynb #9c0bb6cd
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
-                 on_epoch=None,              # passed to `fit_loop` (called after each epoch)
-                 ckpt_dir=None,              # folder of the checkpoint `name` (None: none)
-                 resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
-                 name:str='stage2.ckpt',     # its file name (`refit_stage2` writes `refit_stage2.ckpt`)
-                ) -> list:
-    "Stage 2 (§IV-B, eq. 6): fit the latent maps (MSE + λ‖I − L²‖²) on the frozen latent space."
+                 on_epoch=None, ckpt_dir=None, resume:bool=False, name:str='stage2.ckpt') -> list:
+    "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space; checkpoint `ckpt_dir/name`."
     device = def_device(device); model.to(device)
-    ckpt = ckpt_file(ckpt_dir, name, resume)
+    ckpt = ckpt_dir and Path(ckpt_dir)/name
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
                stage2_init=cfg.stage2_init) if ckpt else None
     stats = [encode_all(model, v, cfg.eval_bs, device) for v in views[:3]]     # orig, a1, a2
     mu, sd = torch.stack([s[0] for s in stats]), torch.stack([(0.5 * s[1]).exp() for s in stats])
-    start_maps(model, mu, cfg)
+    if cfg.stage2_init == 'lstsq':                                              # 'xavier': the maps as they are
+        with torch.no_grad():
+            for L, L0 in zip(model.maps, lstsq_maps(mu)): L.copy_(L0)
     ng = noise_generator(g, device)
     def step(idx):
         z = mu[:, idx] + sd[:, idx] * torch.randn((3, len(idx), mu.shape[-1]), generator=ng, device=device) \
@@ -316,31 +286,18 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f
-def transfer_loss(dec:nn.Module,     # a decoder head
-                  z:torch.Tensor,    # the four latents z, z·L1, z·L2, z·L1·L2 of a batch, `4×B×d`
-                  v:torch.Tensor,    # the four target views as floats in [0, 1], `4×B×1×28×28`
-                 ) -> torch.Tensor:
-    "The stage-3 loss (paper eq. 7): BCE of decoding each latent against its view, summed view by view as the code does."
+def transfer_loss(dec:nn.Module, z:torch.Tensor, v:torch.Tensor) -> torch.Tensor:
+    """The stage-3 loss (paper eq. 7) of head `dec`: BCE of decoding each latent z, z·L1, z·L2, z·L1·L2 (`4×B×d`)
+    against its view (floats in [0, 1], `4×B×1×28×28`), summed view by view as the code does."""
     return sum(bce_sum(dec(zk), vk) for zk, vk in zip(z, v))
 
-@contextlib.contextmanager
-def _heads_dropped_on_error(added):   # [(model, head index)] added for this training
-    "Stage-3 heads added for a training that fails do not stay on their models (taken off last first)."
-    try: yield
-    except BaseException:
-        for m, h in sorted(added, key=lambda t: -t[1]): m.remove_head(h)
-        raise
-
-def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto',
-                   g:torch.Generator=None,
-                   on_epoch=None,              # passed to `fit_loop` (called after each epoch)
-                   ckpt_dir=None,              # folder of the checkpoint `transfer_<a1>+<a2>.ckpt` (None: none)
-                   resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
-                  ) -> tuple[int, list]:
+def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
+                   on_epoch=None, ckpt_dir=None, resume:bool=False) -> tuple[int, list]:
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
-    The head is added to `model` itself (`model.add_head`); returns its index and the loss history."""
+    The head is added to `model` itself (`model.add_head`), and taken off again if training fails; returns its index
+    and the loss history. Checkpoint `ckpt_dir/transfer_<a1>+<a2>.ckpt`; the rest as `train_stage1`."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
-    ckpt = ckpt_file(ckpt_dir, f"transfer_{'+'.join(pair)}.ckpt", resume)
+    ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
                views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.')),
                **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
@@ -352,31 +309,35 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     def step(idx):
         with bf16_autocast(cfg, device): loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
-    with _heads_dropped_on_error([(model, head)]):
-        hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, on_epoch,
-                        **cfg.speed, ckpt=ckpt, resume=resume, job=job)
+    try: hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, on_epoch,
+                         **cfg.speed, ckpt=ckpt, resume=resume, job=job)
+    except BaseException:
+        model.remove_head(head)
+        raise
     return head, hist
 
 # %% ../../nbs/lavae/03_train.ipynb #d4ed1d7f
 @torch.no_grad()
-def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto') -> dict:
-    "Per-view test BCE (sum over pixels, mean over images) and their total, decoding latent-space augmentations."
-    device = def_device(device); model.to(device).eval()
-    tot = torch.zeros(4, device=device)
+def view_bce(decoded, views:torch.Tensor, bs:int, device) -> dict:
+    "Per-view test BCE (sum over pixels, mean over images) and their total; `decoded(v)`: batch `v`'s views decoded."
+    tot = 0
     for s in range(0, views.shape[1], bs):
         v = views[:, s:s + bs].to(device)
-        Z = model.latent_views(model.encode(v[0])[0])
-        for k in range(4): tot[k] += bce_sum(model.decode(Z[k], head), v[k])
+        tot = tot + torch.stack([bce_sum(d, vk) for d, vk in zip(decoded(v), v)])
     out = dict(zip(VIEW_NAMES, (tot / views.shape[1]).tolist()))
     out['total'] = sum(out.values())
     return out
 
+def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto') -> dict:
+    "Table I's metric (`view_bce`): head `head` decodes the latent-space augmentations of the originals."
+    device = def_device(device); model.to(device).eval()
+    decoded = lambda v: [model.decode(z, head) for z in model.latent_views(model.encode(v[0])[0])]
+    return view_bce(decoded, views, bs, device)
+
 def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), device='auto', seed:int=0,
-              ckpt_dir=None,       # folder of the checkpoints `stage1.ckpt` and `stage2.ckpt` (None: none)
-              resume:bool=False,   # reuse finished stages, continue an unfinished one; False: train afresh, overwriting them
-              on_epoch=None,       # called as on_epoch(stage, epochs done, history so far), stage 'stage1' or 'stage2'
-             ) -> tuple:
-    "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
+              ckpt_dir=None, resume:bool=False, on_epoch=None) -> tuple:
+    """Stages 1 and 2 on `views` of `pair` (checkpoints and `resume` as theirs; `on_epoch(stage, epochs done, history)`
+    with stage 'stage1' or 'stage2'); returns (model, per-epoch histories)."""
     with RNG_LOCK:                                   # seeding + initial weights atomic when jobs run side by side
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         model = LAVAE(pair)
@@ -388,8 +349,7 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
 # %% ../../nbs/lavae/03_train.ipynb #1ed285a1
 @torch.no_grad()
 def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto',
-                   maps:list=None,  # two 16×16 maps to use instead of the model's (e.g. `least_squares_maps`)
-                  ) -> dict:
+                   maps:list=None) -> dict:   # two 16×16 maps to use instead of the model's (e.g. `least_squares_maps`)
     "Per augmented view: BCE from the view's own latent (`direct`) vs from the mapped original latent (`mapped`, Table I), `gap`, `latent_mse`."
     device = def_device(device); model.to(device).eval()
     maps = None if maps is None else [m.to(device) for m in maps]
@@ -410,11 +370,9 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
     return lstsq_maps(torch.stack([encode_all(model, v, bs, device)[0] for v in views[:3]]))
 
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0,
-                 ckpt_dir=None,      # folder of the checkpoint `refit_stage2.ckpt` (None: none); one folder per refit
-                 resume:bool=False,  # continue from it (`fit_loop`); False: train afresh, overwriting it
-                ) -> tuple:
-    "A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`; see above."
-    import copy
+                 ckpt_dir=None, resume:bool=False) -> tuple:
+    """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
+    (see above); checkpoint `ckpt_dir/refit_stage2.ckpt`, one folder per refit."""
     m = copy.deepcopy(model)
     with RNG_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
@@ -432,18 +390,13 @@ PAPER_HEATMAP = [  # rows: pair trained on; columns: pair evaluated (order of HE
 
 def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tuple:
     "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
-    from aavae_nb.core import RUNS_DIR, out_folder
     check_seed(seed)
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
-    dev = def_device(device)
-    return cfg, dev, out_folder(out_dir, RUNS_DIR/name)
+    return cfg, def_device(device), out_folder(out_dir, RUNS_DIR/name)
 
 def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=()) -> tuple:
-    """MNIST at `cfg`'s sizes and the cached views of each pair, as every LAVAE result uses them (training views seeded
-    `seed`, test views `seed + 1`; `authors`: augmentations in their authors' versions, see `augment.check_authors`);
-    returns (dataset, {pair: training views}, {pair: test views})."""
-    from ..data import load_dataset
-    from .augment import cached_views
+    """MNIST at `cfg`'s sizes and the cached views of each of `pairs` (training views seeded `seed`, test views
+    `seed + 1`, `authors` as `augment.check_authors`): (dataset, {pair: training views}, {pair: test views})."""
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     views = lambda x, s: {p: cached_views(x, p, s, authors=authors) for p in pairs}
     return ds, views(ds.pretrain.x, seed), views(ds.test.x, seed + 1)
@@ -453,21 +406,19 @@ STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs
 
 def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
     "Stage-2 variants `[(label, config)]` of a papermill string such as `'lam_inv:0; stage2_init:lstsq'` (see above)."
-    import ast, re
     out = []
     for entry in [e.strip() for e in (spec or '').split(';') if e.strip()]:
         over = {}
-        for kv in [x.strip() for x in entry.split(',') if x.strip()]:
-            m = re.fullmatch(r'(\w+)\s*[:=]\s*(.*)', kv)
-            if not m: raise ValueError(f"variant {entry!r}: expected name:value pairs, got {kv!r}")
-            k, v = m.group(1), m.group(2)
-            if k not in STAGE2_FIELDS:
-                raise ValueError(f"variant {entry!r}: {k!r} is not a stage-2 setting; a variant refits stage 2 only, so "
-                                 f"it takes {', '.join(STAGE2_FIELDS)}")
-            if k in over: raise ValueError(f"variant {entry!r} sets {k!r} twice")
-            try: over[k] = ast.literal_eval(v)
-            except (ValueError, SyntaxError): over[k] = v
-        try: vcfg = with_overrides(cfg, **over)
+        try:
+            for kv in [x.strip() for x in entry.split(',') if x.strip()]:
+                m = re.fullmatch(r'(\w+)\s*[:=]\s*(.*)', kv)
+                if not m: raise ValueError(f"expected name:value pairs, got {kv!r}")
+                k, v = m.groups()
+                check_one_of(k, STAGE2_FIELDS, 'stage-2 setting')   # a variant refits stage 2 only
+                if k in over: raise ValueError(f"{k!r} is set twice")
+                try: over[k] = ast.literal_eval(v)
+                except (ValueError, SyntaxError): over[k] = v
+            vcfg = with_overrides(cfg, **over)
         except ValueError as e: raise ValueError(f"variant {entry!r}: {e}") from None
         if vcfg in [c for _, c in out]: raise ValueError(f"variants repeats {entry!r}: give each variant once")
         out.append((f"LAVAE ({', '.join(f'{k}={v}' for k, v in over.items())})", vcfg))
@@ -480,10 +431,10 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     models_out:dict=None, # if given, filled with the trained model of each row
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`levers.side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
-                    ckpt_dir=None,        # folder of the checkpoints, one subfolder per row (None: none)
-                    resume:bool=False,    # reuse finished stages and heads, continue unfinished ones (`fit_lavae`)
+                    ckpt_dir=None, resume:bool=False,   # as `fit_lavae`'s, one subfolder of `ckpt_dir` per row
                    ) -> tuple:
-    "Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details, train seconds per row)."
+    """Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details by (row, column), train seconds per
+    row); the diagonal cells use head 0, the others the row's transfer head for the column."""
     names = list(views)
     row_dir = lambda r: None if ckpt_dir is None else Path(ckpt_dir)/str(r)
     def say(r, what, t0):
@@ -499,20 +450,12 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                                            row_dir(r), resume)[0]
             say(r, f'transfer head for {c} done', t0)
         return m, heads
-    from aavae_nb.levers import side_by_side
     done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)
     models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
     heads = {k: h for d in done.values() for k, h in d[0][1].items()}
     if models_out is not None: models_out.update(models)
-    return (*evaluate_matrix(models, heads, {n: views_test[n] for n in names}, cfg, device), secs)
-
-def evaluate_matrix(models:dict,     # row pair -> trained LAVAE
-                    heads:dict,      # (row, column) -> head index of the transfer head (the diagonal uses head 0)
-                    views_test:dict, # column pair -> test views
-                    cfg:LAVAEConfig, device='auto') -> tuple:
-    "Fig. 7 cells: (Total BCE matrix rows × columns, per-view details keyed by (row, column))."
     tot, detail = [], {}
     for r, m in models.items():
-        for c in views_test: detail[(r, c)] = evaluate_views(m, views_test[c], heads.get((r, c), 0), cfg.eval_bs, device)
-        tot.append([detail[(r, c)]['total'] for c in views_test])
-    return tot, detail
+        for c in names: detail[(r, c)] = evaluate_views(m, views_test[c], heads.get((r, c), 0), cfg.eval_bs, device)
+        tot.append([detail[(r, c)]['total'] for c in names])
+    return tot, detail, secs

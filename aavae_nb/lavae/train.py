@@ -4,7 +4,7 @@
 
 # %% ../../nbs/lavae/03_train.ipynb #aacfd008
 from __future__ import annotations
-import warnings, contextlib, time, hashlib, copy, ast, re
+import contextlib, time, hashlib, copy, ast, re
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
@@ -19,11 +19,11 @@ from ..levers import CudaGraphCB, side_by_side
 
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS',
-           'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'adabelief', 'noise_generator',
-           'IndexLossCB', 'fit_loop', 'digest', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss',
-           'train_stage1', 'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer',
-           'view_bce', 'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2',
-           'resolve_run', 'mnist_views', 'parse_variants', 'transfer_matrix']
+           'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'noise_generator', 'IndexLossCB',
+           'fit_loop', 'digest', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss', 'train_stage1',
+           'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'view_bce',
+           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run',
+           'mnist_views', 'parse_variants', 'transfer_matrix']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -45,8 +45,7 @@ class LAVAEConfig:
     kl_weight:float = 1.0     # weight of the KL term (stage 1; the code's effective weight is 1)
     recon_weight:float = 1.0  # weight of the BCE term (stage 1)
     eval_bs:int = 1000        # batch size for no-grad passes
-    foreach:bool = True       # speed: multi-tensor AdaBelief (`AdaBeliefForeach`); False: the adabelief_pytorch package
-    cuda_graphs:bool = False  # speed lever, CUDA only (`levers`): each step replayed as one CUDA graph (needs `foreach`)
+    cuda_graphs:bool = False  # speed lever, CUDA only (`levers`): each step replayed as one CUDA graph
     bf16:bool = False         # speed, opt-in: LAVAE stages 1 and 3 under bf16 autocast (AMX on CPU); False: float32, the code's numerics
 
     def __post_init__(self):
@@ -55,11 +54,6 @@ class LAVAEConfig:
                      non_negative=('lam_inv', 'kl_weight', 'recon_weight'))   # types from the annotations; 0 switches a term off
         for k, n in MNIST_SIZES.items(): check_type(getattr(self, k), 'int', k, True, 1, n)   # before loading any data
         check_one_of(self.stage2_init, STAGE2_INITS, 'stage2_init')
-
-    @property
-    def speed(self) -> dict:
-        "The speed switches as `fit_loop` keywords."
-        return dict(foreach=self.foreach, graphs=self.cuda_graphs)
 
 # %% ../../nbs/lavae/03_train.ipynb #eab01d05
 def get_config(preset:str='smoke', **overrides) -> LAVAEConfig:
@@ -74,7 +68,8 @@ def with_overrides(cfg:LAVAEConfig, **overrides) -> LAVAEConfig:
 
 # %% ../../nbs/lavae/03_train.ipynb #031925fb
 class AdaBeliefForeach(torch.optim.Optimizer):
-    "AdaBelief (Zhuang et al. 2020) as `adabelief_pytorch` 0.2.1 computes it for LAVAE, in multi-tensor ops (see above)."
+    """AdaBelief (Zhuang et al. 2020) as `adabelief_pytorch` 0.2.1 computes it, in multi-tensor ops (see above); the
+    defaults are the LAVAE code's (eps 1e-16, betas (0.9, 0.999), no decoupling, no rectification)."""
     def __init__(self, params, lr:float=1e-3, betas=(0.9, 0.999), eps:float=1e-16):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
         for group in self.param_groups:
@@ -102,17 +97,6 @@ class AdaBeliefForeach(torch.optim.Optimizer):
         super().load_state_dict(state_dict)
         for group in self.param_groups:
             group['step'] = torch.as_tensor(group['step'], dtype=torch.float64).to(group['params'][0].device, copy=True)
-
-# %% ../../nbs/lavae/03_train.ipynb #cb3aa586
-def adabelief(params, lr:float, foreach:bool=True):
-    """AdaBelief as the LAVAE code configures it (eps 1e-16, betas (0.9, 0.999), no decoupling, no rectification):
-    `AdaBeliefForeach` (fast, capturable), or with `foreach=False` the `adabelief_pytorch` package itself."""
-    if foreach: return AdaBeliefForeach(params, lr=lr, betas=(0.9, 0.999), eps=1e-16)
-    from adabelief_pytorch import AdaBelief
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return AdaBelief(params, lr=lr, eps=1e-16, betas=(0.9, 0.999), weight_decouple=False,
-                         rectify=False, print_change_log=False)
 
 # %% ../../nbs/lavae/03_train.ipynb #b6019539
 def noise_generator(g:torch.Generator|None, device:torch.device):
@@ -155,8 +139,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
              params, n:int, epochs:int, bs:int, lr:float, device:torch.device,
              g=None,                    # CPU generator for the shuffles
              on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
-             foreach:bool=True,         # multi-tensor AdaBelief (`AdaBeliefForeach`); False: the package's
-             graphs:bool=False,         # on CUDA: replay the whole step as one CUDA graph (`levers`; needs `foreach`)
+             graphs:bool=False,         # on CUDA: replay the whole step as one CUDA graph (`levers`)
              rng=(),                    # CUDA generators `loss_fn` draws from besides the default one (for the graph)
              ckpt=None,                 # checkpoint file, written atomically after every epoch (None: no checkpoint)
              resume:bool=False,         # continue from `ckpt` if it exists; False: train afresh, overwriting it
@@ -167,10 +150,10 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     dl = DeviceLoader(torch.arange(n, device=device), bs, drop_last=False, generator=g or torch.default_generator)
     cbs = [IndexLossCB(loss_fn, n)]
     if ckpt:
-        cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, foreach, g),
+        cbs.append(CheckpointCB(Path(ckpt).parent, 1, job=loop_job(job, params, n, bs, lr, g),
                                 gens={f'x{i}': r for i, r in enumerate(rng)}, resume=resume, name=Path(ckpt).name,
                                 hints=_HINTS))
-    if graphs and foreach and device.type == 'cuda': cbs.append(CudaGraphCB(rng))
+    if graphs and device.type == 'cuda': cbs.append(CudaGraphCB(rng))
     shaped = lambda h: [r[0] for r in h]
     said = [time.perf_counter()] * 2                                       # start, last progress line (see PROGRESS_S)
     def epoch_end(learn):
@@ -179,7 +162,7 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
             said[1] = time.perf_counter()
             print(f"{Path(ckpt).stem if ckpt else 'LAVAE training'}: epoch {learn.epoch + 1}/{epochs}, mean loss "
                   f"{', '.join(f'{v:.2f}' for v in learn.history[-1])} ({said[1] - said[0]:.0f} s)", flush=True)
-    learn = Learner(_Params(params), dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: adabelief(params, lr, foreach))
+    learn = Learner(_Params(params), dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: AdaBeliefForeach(params, lr))
     return shaped(learn.fit(epochs).history)
 
 
@@ -200,9 +183,9 @@ def part_digest(model:nn.Module, prefixes=('',)) -> str:
     "`digest` of the state-dict entries (names and values) of `model` whose names start with one of `prefixes`."
     return digest(*[x for k, v in model.state_dict().items() if k.startswith(tuple(prefixes)) for x in (k, v)])
 
-def loop_job(job:dict, params, n:int, bs:int, lr:float, foreach:bool, g) -> dict:
+def loop_job(job:dict, params, n:int, bs:int, lr:float, g) -> dict:
     "What identifies a `fit_loop` job: `job`, what the loop sees, and the start state of the shuffle generator `g`."
-    return dict(job or {}, n=n, bs=bs, lr=lr, optimiser='AdaBeliefForeach' if foreach else 'adabelief_pytorch',
+    return dict(job or {}, n=n, bs=bs, lr=lr, optimiser='AdaBeliefForeach',
                 params=[list(p.shape) for p in params], start_rng=digest((g or torch.default_generator).get_state()))
 
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
@@ -237,8 +220,8 @@ def train_stage1(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     params = [p for n, p in model.named_parameters() if n.startswith(STAGE1_PARTS)]
     def stage_done(ep, h):                                                 # the model is usable by stage 2 mid-run
         model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
-    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done, **cfg.speed,
-                    rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
+    hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done,
+                    graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
     return hist
 
@@ -281,7 +264,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
         loss = stage2_loss(model.maps, z, cfg.lam_inv)
         return loss, loss * len(idx)
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
-                    **cfg.speed, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
+                    graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
     return hist
 
@@ -310,7 +293,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
         with bf16_autocast(cfg, device): loss = transfer_loss(dec, Z[:, idx], V[:, idx].float() / 255)
         return loss, loss / 4
     try: hist = fit_loop(step, dec.parameters(), views.shape[1], cfg.epochs3, cfg.bs, cfg.lr, device, g, on_epoch,
-                         **cfg.speed, ckpt=ckpt, resume=resume, job=job)
+                         graphs=cfg.cuda_graphs, ckpt=ckpt, resume=resume, job=job)
     except BaseException:
         model.remove_head(head)
         raise
@@ -402,7 +385,7 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=()) -> tuple:
     return ds, views(ds.pretrain.x, seed), views(ds.test.x, seed + 1)
 
 # %% ../../nbs/lavae/03_train.ipynb #a8dadd9c
-STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'foreach', 'cuda_graphs')
+STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'cuda_graphs')
 
 def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
     "Stage-2 variants `[(label, config)]` of a papermill string such as `'lam_inv:0; stage2_init:lstsq'` (see above)."

@@ -142,6 +142,11 @@ def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig):
     if resume: check_resumable([(out/'runs'/r, c) for r, c in runs])
     return dev, out, load_data(cfg0)
 
+def _train(runs:list, train, shard:tuple=None) -> dict|None:
+    "`train(key, cfg)` for every run of a sweep; with `shard=(rank, world)` (`aavae_nb.sweep`) only this rank's, then None."
+    if shard is None: return {k: train(k, c) for k, c in runs}
+    for k, c in runs[shard[0]::shard[1]]: train(k, c)
+
 def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, dev, sw, seed, preset, **extra) -> dict:
     "Write a figure's table, plot and record (verdict, the paper's claim, `extra`, provenance): `run_fig*`'s result."
     rec = dict(figure=key, verdict=verdict, claim=PAPER_CLAIMS[key], note=SMOKE_NOTE if preset == 'smoke' else '',
@@ -264,18 +269,17 @@ def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:
     return dict(preset=preset, betas=betas, cfgs=cfgs, seed=seed)
 
 def run_fig3(preset:str='smoke', betas=None, device='auto', out_dir=None, seed:int=0, resume:bool=False,
-             epochs:int=None) -> dict:
+             epochs:int=None, shard:tuple=None) -> dict|None:
     "AAVAE Fig. 3: linear-probe (and kNN) accuracy vs β of an added β·KL term; writes CSV/PNG/JSON."
     sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
     cfg0, runs = plan['cfgs'][0], [(f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])]
     dev, out, data = _start('fig3_beta', out_dir, device, resume, runs, cfg0)
-    rows = []
-    for b, cfg in zip(plan['betas'], plan['cfgs']):
-        r = train_and_evaluate(cfg, data, dev, out/'runs'/f'beta_{b:g}', resume=resume)
-        rows.append(dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
-                         final_loss=r['final_loss'], preset=cfg.preset, dataset=cfg.dataset,
-                         paper_top1_beta0=PAPER_AAVAE[cfg.dataset], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))
-    df = pd.DataFrame(rows)
+    res = _train(runs, lambda k, cfg: train_and_evaluate(cfg, data, dev, out/'runs'/k, resume=resume), shard)
+    if res is None: return None
+    df = pd.DataFrame([dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
+                            final_loss=r['final_loss'], preset=cfg0.preset, dataset=cfg0.dataset,
+                            paper_top1_beta0=PAPER_AAVAE[cfg0.dataset], note=SMOKE_NOTE if cfg0.preset == 'smoke' else '')
+                       for b, r in zip(plan['betas'], res.values())])
     fig = plot_fig3(df, exp_title('AAVAE Fig. 3: accuracy vs β (AAVAE + β·KL)', cfg0, len(data.pretrain), dev))
     return _save('fig3', 'fig3_beta', out, df, fig, verdict_fig3(df), cfg0, data, dev, sw, seed, preset,
                  betas=plan['betas'], config=cfg0.to_dict())
@@ -340,17 +344,17 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
 # %% ../../nbs/aavae/10_experiments.ipynb #2531b7fe
 def run_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=None, log_scales=None,
              n_log_scales:int=None, panels=FIG4_PANELS, device='auto', out_dir=None, seed:int=0, resume:bool=False,
-             epochs:int=None) -> dict:
+             epochs:int=None, shard:tuple=None) -> dict|None:
     "AAVAE Fig. 4 (a-d): accuracy vs batch size, latent dim, decoder, log-scale; writes CSV/PNG/JSON."
     sw = Stopwatch()
     plan = plan_fig4(preset, batch_sizes, latent_dims, decoders, log_scales, n_log_scales, panels, seed, device, epochs)
     base, runs = plan['base'], [(k, r['cfg']) for k, r in plan['runs'].items()]
     dev, out, data = _start('fig4_sensitivity', out_dir, device, resume, runs, base)
-    res = {}
-    for key, r in plan['runs'].items():
-        set_seed(r['cfg'].seed)
-        res[key] = train_and_evaluate(r['cfg'], data, dev, out/'runs'/key, resume=resume,
-                                      model=build_model(r['cfg'], r['decoder']))
+    def train(key, cfg):
+        set_seed(cfg.seed)
+        return train_and_evaluate(cfg, data, dev, out/'runs'/key, resume=resume,
+                                  model=build_model(cfg, plan['runs'][key]['decoder']))
+    if (res := _train(runs, train, shard)) is None: return None
     df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
                             top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
                             note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])

@@ -14,7 +14,7 @@ from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'DEFAULT', 'COMMITTED', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result',
-           'committed', 'result_table', 'provenance_stamps', 'stamp', 'build_report', 'write_report']
+           'committed', 'result_table', 'provenance_stamps', 'stamp', 'official_table', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -218,10 +218,39 @@ def _runs(paths, preset:str) -> dict:
     order = lambda r: (not r.startswith('aavae'), rank(r), r)
     return {r: sorted(by[r], key=lambda x: x['prov'].get('seed') or 0) for r in sorted(by, key=order)}
 
+# %% ../nbs/05_report.ipynb #e6b8c7ac
+def official_table(csvs) -> tuple:
+    """The side-by-side CSVs `csvs` (`official_<paper>_*.csv`, each beside its results JSON) as one table, a row per
+    loop, img/s median (min) and the CSV's ratio; with each JSON loaded by `load_result` (for its stamp)."""
+    rows, runs = [], []
+    for f in map(Path, csvs):
+        paper, df = f.stem.split('_')[1].upper(), pd.read_csv(f)
+        key = df.columns[0]                                    # 'model' (AAVAE: r18, r50) or 'stage' (LAVAE: 1-3)
+        runs.append(load_result(f.with_suffix('.json')))
+        for r in df.to_dict('records'):
+            rows.append({'loop': f"{paper} {'stage ' if key == 'stage' else ''}{r[key]}",
+                         'official img/s, median (min)': f"{r['official_median']:g} ({r['official_min']:g})",
+                         'ours img/s, median (min)': f"{r['ours_median']:g} ({r['ours_min']:g})",
+                         'ours / official': f"{r['ratio']:.2f}"})
+    return pd.DataFrame(rows), runs
+
+def _official_section(csvs) -> tuple:
+    "The report's closing section on `csvs`: (Markdown lines, HTML parts), the table and a stamp line per JSON."
+    tab, runs = official_table(csvs)
+    intro = ("Ours against the authors' own code on the same machine, interleaved rounds (bench/official_*.py); "
+             "img/s median (min) over the rounds; ratio of the medians, ours / official (above 1: ours faster).")
+    lines = [f"{x['path'].name}: official code {x['prov'].get('official')} · unit: {x['prov'].get('unit')} · "
+             + ' · '.join(f'{k}: {v}' for k, v in stamp([x]).items())
+             + (f" · note: {x['rec']['note']}" if x['rec'].get('note') else '') for x in runs]
+    md = ['## Against the official code', '', intro, ''] + [l + '  ' for l in lines] + ['', _md_table(tab), '']
+    return md, ['<h2>Against the official code</h2>', f'<p>{html.escape(intro)}</p>',
+                '<p>' + '<br>'.join(map(html.escape, lines)) + '</p>', tab.to_html(index=False)]
+
 # %% ../nbs/05_report.ipynb #31979c96
-def build_report(paths, preset:str, base:str|Path='.') -> tuple:
+def build_report(paths, preset:str, base:str|Path='.', official=()) -> tuple:
     """The report of the results at `preset` among `paths` as (Markdown, self-contained HTML); the Markdown links its
-    figures relative to `base`, the folder it will be written to."""
+    figures relative to `base`, the folder it will be written to; `official`: side-by-side CSVs (`official_table`)
+    for a closing section "Against the official code" (none: no section)."""
     by, now = _runs(paths, preset), ('reduced budget' if preset != 'paper' else "the paper's budget")
     head = (f"Budget `{preset}` ({now}: see `aavae_nb.presets`). Each cell is ours, mean ± sd over the seeds, with "
             "the paper's number in brackets where the paper gives one; flags read yes/no per seed.")
@@ -236,17 +265,21 @@ def build_report(paths, preset:str, base:str|Path='.') -> tuple:
             md += [f'![{res}]({Path(os.path.relpath(png, base)).as_posix()})', '']
             h.append(f'<img alt="{res}" style="max-width:100%" src="data:image/png;base64,'
                      f'{base64.b64encode(png.read_bytes()).decode()}">')
+    if official:
+        m, x = _official_section(official)
+        md, h = md + m, h + x
     style = 'table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}'
     return '\n'.join(md), (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>Results at {preset}</title>'
                            f'<style>{style}</style></head><body>\n' + '\n'.join(h) + '\n</body></html>\n')
 
-def write_report(paths, preset:str, md_path) -> tuple:
+def write_report(paths, preset:str, md_path, official=()) -> tuple:
     "Write the report of `preset` as `md_path` and the same name in `.html`, atomically; return both paths."
     md_path = Path(md_path)
-    md, h = build_report(paths, preset, md_path.parent)
+    md, h = build_report(paths, preset, md_path.parent, official)
     for p, text in ((md_path, md + '\n'), (md_path.with_suffix('.html'), h)):
         with atomic_path(p) as tmp: tmp.write_text(text, encoding='utf-8')
     return md_path, md_path.with_suffix('.html')
 
-COMMITTED = dict(folders=('aavae', 'lavae', 'gpu'), budgets=('cpu', 'cpu_full', 'cpu_long', 'gpu'))  # figures/report_*
+COMMITTED = dict(folders=('aavae', 'lavae', 'gpu'), budgets=('cpu', 'cpu_full', 'cpu_long', 'gpu'),  # figures/report_*
+                 official=dict(cpu=('findings/official_aavae_cpu.csv', 'findings/official_lavae_cpu.csv')))
 

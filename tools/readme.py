@@ -8,7 +8,8 @@ import ast, contextlib, csv, io, json, posixpath, re, statistics, sys
 from pathlib import Path
 from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
 from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
-from aavae_nb.aavae.benchmark import EPOCH_IMAGES
+sys.path.insert(0, str(ROOT))   # bench/ is tooling beside tools/, not part of the package
+from bench.speed import EPOCH_IMAGES
 from aavae_nb.report import provenance_stamps
 
 def rebase(text:str, folder:str='nbs') -> str:
@@ -289,6 +290,7 @@ if __name__ == '__main__':
         if refresh_results(nb): print(nb, file=sys.stderr)
     from aavae_nb.report import write_report, COMMITTED
     for b in COMMITTED['budgets']:   # the reports of the committed budgets (nbs/05_report.ipynb)
-        write_report([FIGURES_DIR/n for n in COMMITTED['folders']], b, FIGURES_DIR/f'report_{b}.md')
+        write_report([FIGURES_DIR/n for n in COMMITTED['folders']], b, FIGURES_DIR/f'report_{b}.md',
+                     [FIGURES_DIR/f for f in COMMITTED['official'].get(b, ())])
     figures, readme = figures_readme_text(), readme_text()   # read every JSON before writing
     print(write(ROOT/'README.md', readme), write(FIGURES_DIR/'README.md', figures), file=sys.stderr)

@@ -17,6 +17,7 @@ __all__ = ['SWEEPS', 'name_values', 'sweep']
 SWEEPS = {  # notebook -> (module, function): the function trains a rank's share of the notebook's runs
     'reproduce_fig3_beta': ('aavae_nb.aavae.experiments', 'run_fig3'),
     'reproduce_fig4_sensitivity': ('aavae_nb.aavae.experiments', 'run_fig4'),
+    'reproduce_lavae_heatmap': ('aavae_nb.lavae.train', 'heatmap_rows'),
 }
 
 def name_values(argv:list) -> dict:

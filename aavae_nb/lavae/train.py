@@ -10,7 +10,7 @@ from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
 from ..core import check_one_of, check_type, def_device, check_seed, check_fields, RUNS_DIR, out_folder
-from .augment import pair_names, VIEW_NAMES, cached_views
+from .augment import pair_names, VIEW_NAMES, cached_views, check_pair, pair_keys, check_authors
 from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup
@@ -23,7 +23,7 @@ __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP
            'fit_loop', 'digest', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss', 'train_stage1',
            'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'view_bce',
            'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run',
-           'mnist_views', 'parse_variants', 'transfer_matrix']
+           'mnist_views', 'parse_variants', 'transfer_matrix', 'heatmap_plan', 'heatmap_rows']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -415,7 +415,8 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`levers.side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
                     ckpt_dir=None, resume:bool=False,   # as `fit_lavae`'s, one subfolder of `ckpt_dir` per row
-                   ) -> tuple:
+                    shard:tuple=None,     # (rank, world) of a sweep (`aavae_nb.sweep`): train only those rows, return None
+                   ) -> tuple|None:
     """Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details by (row, column), train seconds per
     row); the diagonal cells use head 0, the others the row's transfer head for the column."""
     names = list(views)
@@ -433,7 +434,9 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                                            row_dir(r), resume)[0]
             say(r, f'transfer head for {c} done', t0)
         return m, heads
-    done = side_by_side({r: (lambda r=r: row(r)) for r in names}, device, streams)
+    rows = names if shard is None else names[shard[0]::shard[1]]
+    done = side_by_side({r: (lambda r=r: row(r)) for r in rows}, device, streams)
+    if shard: return None
     models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
     heads = {k: h for d in done.values() for k, h in d[0][1].items()}
     if models_out is not None: models_out.update(models)
@@ -442,3 +445,19 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
         for c in names: detail[(r, c)] = evaluate_views(m, views_test[c], heads.get((r, c), 0), cfg.eval_bs, device)
         tot.append([detail[(r, c)]['total'] for c in names])
     return tot, detail, secs
+
+# %% ../../nbs/lavae/03_train.ipynb #82093a44
+def heatmap_plan(preset:str, device, seed, out_dir, pairs:str, authors:str='', **overrides) -> tuple:
+    "The heat map's parameters checked (Fig. 7): (config, device, folder, pair keys, their labels, authors' versions)."
+    cfg, dev, out = resolve_run(preset, device, seed, out_dir, 'reproduce_lavae_heatmap', **overrides)
+    names = pair_keys(pairs, min_n=2)
+    return cfg, dev, out, names, [','.join(check_pair(p)) for p in names], check_authors(authors)
+
+def heatmap_rows(preset:str='smoke', device='auto', seed:int=0, out_dir=None, pairs:str=','.join(HEATMAP_PAIRS),
+                 authors:str='', streams:bool=True, resume:bool=False, shard:tuple=None, **overrides):
+    "The heat-map notebook's runs for `aavae_nb.sweep`: its parameters; trains the rows of `shard` = (rank, world)."
+    cfg, dev, out, names, _, authors = heatmap_plan(preset, device, seed, out_dir, pairs, authors, **overrides)
+    check_type(streams, 'bool', 'streams')
+    _, views, views_test = mnist_views(cfg, names, seed, authors)
+    transfer_matrix(views, views_test, cfg, dev, seed, streams=streams, verbose=False, ckpt_dir=out/'checkpoints',
+                    resume=resume, shard=shard)

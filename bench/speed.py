@@ -20,11 +20,12 @@ from aavae_nb.core import (def_device, set_seed, check_seed, check_one_of, name_
 from aavae_nb.presets import preset as lookup
 from aavae_nb.engine import Callback, CancelFitException
 from aavae_nb.levers import PresampledAug
+from aavae_nb.aavae.augment import simclr_reference, normalize
 
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'STEP_LEVERS', 'BENCH_CONFIGS', 'AB_ARMS',
-           'step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench', 'StepTimerCB', 'fast_step_bench',
-           'augment_bench', 'reference_augment_rate', 'synthetic_images', 'bench_images', 'run_benchmark',
-           'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab', 'write_ab']
+           'SimCLRViews', 'step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench', 'StepTimerCB',
+           'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images', 'bench_images',
+           'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab', 'write_ab']
 
 STEP_GFLOPS = {  # (dataset, arch): (training path fwd+bwd, no-grad encoder pass) GFLOP per image, PERF.md
     ('cifar10', 'resnet18'): (4.64, 1.11), ('cifar10', 'resnet50'): (10.83, 2.61),
@@ -115,6 +116,16 @@ def timed_steps(step_fn,            # `step_fn() -> None`: one training step (lo
     for _ in range(steps): step_fn()
     return w.stop(warm, steps, (data_time() - d0) if data_time else 0.0)
 
+class SimCLRViews(torch.utils.data.Dataset):
+    """The official-style data pipeline: items `(augmented view, normalised original, label)` of uint8 images through the
+    per-sample reference transform (`augment.simclr_reference`); AAVAE encodes the view and reconstructs the original."""
+    def __init__(self, x:torch.Tensor, y:torch.Tensor=None, dataset:str='cifar10', backend:str='pil'):
+        self.x, self.y, self.dataset, self.tfm = x, y, dataset, simclr_reference(dataset, backend=backend)
+    def __len__(self): return len(self.x)
+    def __getitem__(self, i):
+        img = self.x[i]
+        return self.tfm(img), normalize(img[None], self.dataset)[0], (-1 if self.y is None else int(self.y[i]))
+
 def _cycle(dl):
     while True:
         for b in dl: yield b
@@ -140,7 +151,6 @@ def official_style_bench(dataset:str,        # 'cifar10' or 'stl10'
                          profile:bool=False, # profile the timed window
                         ) -> dict:
     "Time the official-style AAVAE step: PIL augmentation in DataLoader workers, fp32 eager, `.item()` every step."
-    from aavae_nb.aavae.augment import SimCLRViews
     dev = def_device(device)
     set_seed(seed)
     workers = (os.cpu_count() or 1) if workers is None else int(workers)
@@ -241,7 +251,6 @@ def augment_bench(dataset:str, x:torch.Tensor, bs:int=256, steps:int=50, warmup:
 
 def reference_augment_rate(dataset:str, x:torch.Tensor, n:int=256) -> float:
     "Images/s of the per-sample PIL reference transform on one CPU core (the official design's per-worker rate)."
-    from aavae_nb.aavae.augment import SimCLRViews
     ds = SimCLRViews(x[:n].cpu(), dataset=dataset, backend='pil')
     nt = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -12,9 +12,9 @@ from torchvision.transforms._functional_tensor import _rgb2hsv
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'SimCLRViews',
-           'sample_crop_params', 'jitter_ranges', 'resize_weights', 'rgb_to_gray', 'adjust_hue_batch', 'blend_batch',
-           'color_jitter_batch', 'gaussian_blur_batch', 'BatchSimCLR', 'BatchProbeAugment']
+__all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'sample_crop_params',
+           'jitter_ranges', 'resize_weights', 'rgb_to_gray', 'adjust_hue_batch', 'blend_batch', 'color_jitter_batch',
+           'gaussian_blur_batch', 'BatchSimCLR', 'BatchProbeAugment']
 
 # %% ../../nbs/aavae/01_augment.ipynb #ab8cb91b
 NORMS = {'cifar10': ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
@@ -59,21 +59,6 @@ def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': colour stren
     if blur: ops.append(T.RandomApply([T.GaussianBlur(blur_kernel_size(size), sigma=(0.1, 2.0))], p=0.5))
     ops = [T.ConvertImageDtype(torch.float32), *ops] if backend == 'tensor' else [T.ToPILImage(), *ops, T.ToTensor()]
     return T.Compose([*ops, T.Normalize(*NORMS[dataset])])
-
-# %% ../../nbs/aavae/01_augment.ipynb #d84b3670
-class SimCLRViews(torch.utils.data.Dataset):
-    "Items `(view, target, label)` from uint8 images with the per-sample reference transform (official-style)."
-    def __init__(self, x:torch.Tensor,      # uint8 images `N×3×H×W`
-                 y:torch.Tensor=None,       # labels (None: -1)
-                 dataset:str='cifar10',     # 'cifar10' or 'stl10'
-                 backend:str='pil',         # 'pil' as the official code, or 'tensor'
-                ):
-        self.x, self.y, self.dataset = x, y, dataset
-        self.tfm = simclr_reference(dataset, backend=backend)
-    def __len__(self): return len(self.x)
-    def __getitem__(self, i):
-        img = self.x[i]
-        return self.tfm(img), normalize(img[None], self.dataset)[0], (-1 if self.y is None else int(self.y[i]))
 
 # %% ../../nbs/aavae/01_augment.ipynb #ffc187d2
 def sample_crop_params(B:int, H:int, W:int,           # batch size, input height and width

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import ast, contextlib, json, os, sys
+import contextlib, json, os, sys
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -14,6 +14,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from ..core import check_type
+from ..sweep import name_values
 from ..data import load_dataset
 from .augment import normalize, BatchSimCLR
 from .vae import VAE
@@ -401,11 +402,7 @@ def main(argv:list=None, # `name=value` strings (None: the command line's)
         ):
     "Pretrain (and evaluate) one model: `[torchrun --standalone --nproc_per_node N] -m aavae_nb.aavae.train name=value ...`."
     kw = dict(preset='smoke', out_dir=None, resume=False, evaluate=True, device='auto')
-    for a in sys.argv[1:] if argv is None else argv:
-        k, eq, v = a.partition('=')
-        if not eq: raise ValueError(f"arguments are name=value, e.g. preset=paper dataset=stl10; got {a!r}")
-        try: kw[k] = ast.literal_eval(v)
-        except (ValueError, SyntaxError): kw[k] = v
+    kw.update(name_values(sys.argv[1:] if argv is None else argv))
     run = {k: kw.pop(k) for k in ('preset', 'out_dir', 'resume', 'evaluate', 'device')}
     for k in ('resume', 'evaluate'): check_type(run[k], 'bool', k)
     cfg, dev = resolve_config(run['preset'], **kw), def_device(run['device'])   # every field checked, before any work

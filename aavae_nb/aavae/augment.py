@@ -25,8 +25,10 @@ AUG_DEFAULTS = {'cifar10': dict(size=32, s=0.5, blur=False),
                 'stl10':   dict(size=96, s=1.0, blur=True)}
 "SimCLR settings per dataset (AAVAE §4.1): colour strength `s`, Gaussian blur on/off, native image side."
 
-def _mean_std(dataset, device):
-    return tuple(torch.tensor(v, device=device).view(1, 3, 1, 1) for v in NORMS[dataset])
+def _mean_std(dataset, device, dtype=torch.float32):
+    m, s = NORMS[dataset]
+    return (torch.tensor(m, dtype=dtype, device=device).view(1, 3, 1, 1),
+            torch.tensor(s, dtype=dtype, device=device).view(1, 3, 1, 1))
 
 _NORM_CACHE = {}  # (dataset, device) -> (mean, std): building them on a GPU each call is a host->device copy that syncs
 
@@ -45,13 +47,16 @@ def blur_kernel_size(size:int) -> int:
     k = int(0.1 * size)
     return k + 1 if k % 2 == 0 else k
 
-def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': colour strength, blur and normalisation
+def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': sets the defaults below and the normalisation
                      size:int=None,         # output side; None: the dataset's native side (32 / 96)
+                     s:float=None,          # colour-jitter strength; None: 0.5 for CIFAR-10, 1.0 for STL-10
+                     blur:bool=None,        # Gaussian blur with p=0.5; None: off for CIFAR-10, on for STL-10
                      backend:str='tensor'   # 'tensor' (float tensor ops: the test oracle) or 'pil' (official-style)
                     ) -> T.Compose:
     "Per-sample torchvision SimCLR transform (AAVAE §4.1): uint8 `3×H×W` tensor -> normalised float view."
     d = AUG_DEFAULTS[dataset]
-    size, s, blur = size or d['size'], d['s'], d['blur']
+    size, s = size or d['size'], d['s'] if s is None else s
+    blur = d['blur'] if blur is None else blur
     ops = [T.RandomResizedCrop(size, scale=(0.08, 1.0), ratio=(3/4, 4/3), antialias=True),
            T.RandomHorizontalFlip(p=0.5),
            T.RandomApply([T.ColorJitter(0.8 * s, 0.8 * s, 0.8 * s, 0.2 * s)], p=0.8),
@@ -65,9 +70,10 @@ def sample_crop_params(B:int, H:int, W:int,           # batch size, input height
                        scale=(0.08, 1.0),             # range of the crop area as a fraction of H·W
                        ratio=(3/4, 4/3),              # range of the aspect ratio w/h (log-uniform)
                        generator:torch.Generator=None, device=None,
+                       tries:int=10                   # torchvision's number of tries before the fallback
                       ) -> dict:
     "Per-sample `top, left, height, width` (int64, shape `B`) distributed as `RandomResizedCrop.get_params`."
-    u = torch.rand(B, 10, 2, generator=generator, device=device, dtype=torch.float64)
+    u = torch.rand(B, tries, 2, generator=generator, device=device, dtype=torch.float64)
     target = H * W * (scale[0] + (scale[1] - scale[0]) * u[..., 0])
     lr0, lr1 = math.log(ratio[0]), math.log(ratio[1])
     aspect = torch.exp(lr0 + (lr1 - lr0) * u[..., 1])
@@ -193,19 +199,30 @@ PARAM_KEYS = ('top', 'left', 'height', 'width', 'flip', 'jitter', 'order', 'fact
 
 class BatchSimCLR(nn.Module):
     "SimCLR augmentation of a whole uint8 batch on its device, parameters drawn per sample (AAVAE §4.1)."
-    p_flip, p_jitter, p_gray, p_blur = 0.5, 0.8, 0.2, 0.5     # SimCLR's probabilities (the blur's only where `blur`)
-    sigma, scale, ratio = (0.1, 2.0), (0.08, 1.0), (3/4, 4/3)  # blur σ, crop-area and crop aspect-ratio ranges
-    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10': colour strength `s`, blur and normalisation
+    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10': defaults below and normalisation
                  size:int=None,      # output side; None: the input's own `H×W` (the paper: CIFAR 32, STL 96)
+                 s:float=None,       # colour strength; None: 0.5 CIFAR-10 (small images), 1.0 STL-10 (SimCLR's)
+                 blur:bool=None,     # Gaussian blur p=0.5; None: off for CIFAR-10 (too small to blur), on for STL-10
+                 p_flip:float=0.5,   # horizontal flip probability
+                 p_jitter:float=0.8, # probability of applying the colour jitter
+                 p_gray:float=0.2,   # grayscale probability
+                 p_blur:float=0.5,   # blur probability (when `blur`)
+                 sigma=(0.1, 2.0),   # blur σ range
+                 scale=(0.08, 1.0),  # crop-area range; raise the minimum (e.g. 0.2) for milder crops on tiny images
+                 ratio=(3/4, 4/3),   # crop aspect-ratio range
                 ):
         super().__init__()
         d = AUG_DEFAULTS[dataset]
-        self.dataset, self.size, self.s, self.blur = dataset, size, d['s'], d['blur']
+        self.dataset, self.size = dataset, size
+        self.s = d['s'] if s is None else float(s)
+        self.blur = d['blur'] if blur is None else bool(blur)
+        self.p_flip, self.p_jitter, self.p_gray, self.p_blur = p_flip, p_jitter, p_gray, p_blur
+        self.sigma, self.scale, self.ratio = tuple(sigma), tuple(scale), tuple(ratio)
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
         self.register_buffer('ranges', jitter_ranges(self.s), persistent=False)
 
-    def extra_repr(self):   # every setting (the provenance of `figures/aavae/augmentations.json` quotes it)
+    def extra_repr(self):
         return (f"dataset={self.dataset!r}, size={self.size}, s={self.s}, blur={self.blur}, p_flip={self.p_flip}, "
                 f"p_jitter={self.p_jitter}, p_gray={self.p_gray}, p_blur={self.p_blur}, sigma={self.sigma}, "
                 f"scale={self.scale}, ratio={self.ratio}")
@@ -246,10 +263,14 @@ class BatchProbeAugment(nn.Module):
     "Batched linear-evaluation transforms (SimCLR protocol, AAVAE §4.1), per-sample random crops and flips."
     def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10'
                  train:bool=True,   # training transform (random) or evaluation transform (deterministic)
+                 size:int=None,     # output side; None: 32 for CIFAR-10, 96 for STL-10
+                 padding:int=4,     # CIFAR-10 train: reflect padding before the random crop
+                 eval_resize:int=106 # STL-10 eval: resize the shorter side to this before the centre crop
                 ):
         super().__init__()
-        self.dataset, self.train, self.size = dataset, bool(train), AUG_DEFAULTS[dataset]['size']   # 32 / 96
-        self.padding, self.eval_resize = 4, 106   # CIFAR-10 train: reflect padding; STL-10 eval: resize, centre crop
+        self.dataset, self.train = dataset, bool(train)
+        self.size = AUG_DEFAULTS[dataset]['size'] if size is None else int(size)
+        self.padding, self.eval_resize = padding, eval_resize
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
 

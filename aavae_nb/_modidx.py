@@ -644,5 +644,6 @@ d = { 'settings': { 'branch': 'main',
                                  'aavae_nb.report.result_table': ('report.html#result_table', 'aavae_nb/report.py'),
                                  'aavae_nb.report.stamp': ('report.html#stamp', 'aavae_nb/report.py'),
                                  'aavae_nb.report.write_report': ('report.html#write_report', 'aavae_nb/report.py')},
-            'aavae_nb.sweep': { 'aavae_nb.sweep.name_values': ('sweep.html#name_values', 'aavae_nb/sweep.py'),
+            'aavae_nb.sweep': { 'aavae_nb.sweep._barrier': ('sweep.html#_barrier', 'aavae_nb/sweep.py'),
+                                'aavae_nb.sweep.name_values': ('sweep.html#name_values', 'aavae_nb/sweep.py'),
                                 'aavae_nb.sweep.sweep': ('sweep.html#sweep', 'aavae_nb/sweep.py')}}}

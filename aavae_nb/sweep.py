@@ -8,7 +8,8 @@ import ast, datetime, importlib, os, sys
 from pathlib import Path
 import torch
 import torch.distributed as dist
-from .core import ROOT, RUNS_DIR, check_one_of, out_folder
+from functools import partial
+from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run
 
 # %% auto #0
 __all__ = ['SWEEPS', 'name_values', 'sweep']
@@ -32,6 +33,17 @@ def name_values(argv:list) -> dict:
     return out
 
 # %% ../nbs/06_sweep.ipynb #ec2f22c2
+def _barrier(rank:int, world:int, key:str):
+    """Wait for every rank: a gloo process group on `torchrun`'s store, under its own `key` (a group is not formed twice
+    under one name), a barrier, and the group left again (none while runs train: `pretrain` would take it for DDP)."""
+    if world == 1: return
+    wait = datetime.timedelta(days=30)                 # a rank may wait for hours of the others' runs
+    store = dist.TCPStore(os.environ['MASTER_ADDR'], int(os.environ['MASTER_PORT']), world, False, timeout=wait)
+    dist.init_process_group('gloo', store=dist.PrefixStore(f'aavae_nb.sweep/{key}', store), rank=rank, world_size=world,
+                            timeout=wait)
+    dist.barrier()
+    dist.destroy_process_group()
+
 def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
           **params,            # its papermill parameters; `resume` is always True, `device` defaults to this rank's GPU
          ) -> Path|None:
@@ -39,17 +51,24 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
     name = check_one_of(Path(notebook).stem, SWEEPS, 'notebook')
     rank, world, local = (int(os.environ.get(k, d)) for k, d in (('RANK', 0), ('WORLD_SIZE', 1), ('LOCAL_RANK', 0)))
-    if params.get('device', 'auto') == 'auto': params['device'] = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
+    if params.get('resume', True) is not True:
+        raise ValueError("a sweep always resumes its runs (resume=True): for a fresh one, give a new out_dir")
+    dev = params.get('device', 'auto')
+    if world > 1 and dev not in ('auto', 'cpu'):
+        raise ValueError(f"device={dev!r}: under torchrun each rank takes its own GPU; give device=auto (or cpu)")
+    if dev == 'auto': dev = params['device'] = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
+    if dev.startswith('cuda'): torch.cuda.set_device(torch.device(dev))
     out = out_folder(params.get('out_dir'), RUNS_DIR/name).resolve()   # the notebook runs in nbs/: no relative path
     params.update(out_dir=str(out), resume=True)
-    mod, fn = SWEEPS[name]
-    train = getattr(importlib.import_module(mod), fn)
-    train(**params, shard=(rank, world))   # checks every parameter before its first run; trains alone, not under DDP
-    if world > 1:                          # the barrier: joining the group waits for every rank (their runs done)
-        dist.init_process_group('gloo', timeout=datetime.timedelta(days=30))
-        dist.barrier()
-        dist.destroy_process_group()
+    train = partial(getattr(importlib.import_module(SWEEPS[name][0]), SWEEPS[name][1]), **params)
+    if rank == 0:
+        train(shard=())               # every parameter checked and the data fetched once, before any rank trains
+        claim = claim_run(out)        # the folder: writable, not in use, INCOMPLETE until the notebook finishes it
+    _barrier(rank, world, 'data')
+    train(shard=(rank, world))        # this rank's runs, each alone (no process group: not DDP)
+    _barrier(rank, world, 'runs')
     if rank: return None
+    claim.release()                   # the notebook (another process) claims the folder in its turn
     nb = out/f'{name}.ipynb'
     pm.execute_notebook(ROOT/'nbs'/f'{name}.ipynb', nb, params, cwd=ROOT/'nbs', progress_bar=False)
     return nb

@@ -23,7 +23,8 @@ from .config import TrainConfig, resolve_config, scale_with_batch
 from .density import density_metrics
 from .evaluate import eval_mode, knn_monitor
 from .checkpoints import load_model, check_loaded
-from .train import build_model, check_resumable, load_data, pretrain, evaluate_model, train_and_evaluate
+from .train import (build_model, check_resumable, load_data, pretrain, evaluate_model, train_and_evaluate,
+                                   finished_results)
 
 # %% auto #0
 __all__ = ['LOG_SCALE_RANGE', 'SMOKE_NOTE', 'PAPER_AAVAE', 'PAPER_CLAIMS', 'FIG4_PANELS', 'exp_config', 'draw_log_scales',
@@ -139,13 +140,15 @@ def _claim(fig, key):
 def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig):
     "A sweep's device, folder (default `RUNS_DIR/reproduce_<name>`) and data; `resume` checks each run first."
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir(name))
-    if resume: check_resumable([(out/'runs'/r, c) for r, c in runs])
+    if resume: check_resumable([(out/'runs'/r, c) for r, c in runs], results=True)
     return dev, out, load_data(cfg0)
 
-def _train(runs:list, train, shard:tuple=None) -> dict|None:
-    "`train(key, cfg)` for every run of a sweep; with `shard=(rank, world)` (`aavae_nb.sweep`) only this rank's, then None."
-    if shard is None: return {k: train(k, c) for k, c in runs}
-    for k, c in runs[shard[0]::shard[1]]: train(k, c)
+def _train(runs:list, train, out:Path, resume:bool, shard:tuple=None) -> dict|None:
+    """Each run `(key, cfg)` of a sweep: its record if it finished before (`resume`), else `train(key, cfg)`'s. Under
+    `aavae_nb.sweep`, `shard=(rank, world)` trains only this rank's runs, `shard=()` none (data loaded): None."""
+    done = lambda k, c: (resume and finished_results(out/'runs'/k, c)) or train(k, c)
+    if shard is None: return {k: done(k, c) for k, c in runs}
+    for k, c in runs[shard[0]::shard[1]] if shard else (): done(k, c)
 
 def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, dev, sw, seed, preset, **extra) -> dict:
     "Write a figure's table, plot and record (verdict, the paper's claim, `extra`, provenance): `run_fig*`'s result."
@@ -265,6 +268,7 @@ def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:
     "Check the Fig. 3 parameters and return the plan (one config per β); raises before any training."
     g = lookup(preset, 'fig3'); def_device(device)
     betas = _values(g['betas'] if betas is None else betas, float)
+    if len({f'{b:g}' for b in betas}) < len(betas): raise ValueError(f"betas {betas} repeat a value: give each β once")
     cfgs = [exp_config(preset, kl_coeff=b, seed=seed, **_given(epochs=epochs)) for b in betas]
     return dict(preset=preset, betas=betas, cfgs=cfgs, seed=seed)
 
@@ -274,12 +278,12 @@ def run_fig3(preset:str='smoke', betas=None, device='auto', out_dir=None, seed:i
     sw, plan = Stopwatch(), plan_fig3(preset, betas, seed, device, epochs)
     cfg0, runs = plan['cfgs'][0], [(f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])]
     dev, out, data = _start('fig3_beta', out_dir, device, resume, runs, cfg0)
-    res = _train(runs, lambda k, cfg: train_and_evaluate(cfg, data, dev, out/'runs'/k, resume=resume), shard)
-    if res is None: return None
+    train = lambda k, cfg: train_and_evaluate(cfg, data, dev, out/'runs'/k, resume=resume)
+    if (res := _train(runs, train, out, resume, shard)) is None: return None
     df = pd.DataFrame([dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
                             final_loss=r['final_loss'], preset=cfg0.preset, dataset=cfg0.dataset,
-                            paper_top1_beta0=PAPER_AAVAE[cfg0.dataset], note=SMOKE_NOTE if cfg0.preset == 'smoke' else '')
-                       for b, r in zip(plan['betas'], res.values())])
+                            paper_top1_beta0=PAPER_AAVAE[cfg0.dataset],
+                            note=SMOKE_NOTE if cfg0.preset == 'smoke' else '') for b, r in zip(plan['betas'], res.values())])
     fig = plot_fig3(df, exp_title('AAVAE Fig. 3: accuracy vs β (AAVAE + β·KL)', cfg0, len(data.pretrain), dev))
     return _save('fig3', 'fig3_beta', out, df, fig, verdict_fig3(df), cfg0, data, dev, sw, seed, preset,
                  betas=plan['betas'], config=cfg0.to_dict())
@@ -354,7 +358,7 @@ def run_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=No
         set_seed(cfg.seed)
         return train_and_evaluate(cfg, data, dev, out/'runs'/key, resume=resume,
                                   model=build_model(cfg, plan['runs'][key]['decoder']))
-    if (res := _train(runs, train, shard)) is None: return None
+    if (res := _train(runs, train, out, resume, shard)) is None: return None
     df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
                             top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
                             note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])

@@ -454,10 +454,14 @@ def heatmap_plan(preset:str, device, seed, out_dir, pairs:str, authors:str='', *
     return cfg, dev, out, names, [','.join(check_pair(p)) for p in names], check_authors(authors)
 
 def heatmap_rows(preset:str='smoke', device='auto', seed:int=0, out_dir=None, pairs:str=','.join(HEATMAP_PAIRS),
-                 authors:str='', streams:bool=True, resume:bool=False, shard:tuple=None, **overrides):
-    "The heat-map notebook's runs for `aavae_nb.sweep`: its parameters; trains the rows of `shard` = (rank, world)."
-    cfg, dev, out, names, _, authors = heatmap_plan(preset, device, seed, out_dir, pairs, authors, **overrides)
+                 n_train=None, n_test=None, epochs1=None, epochs2=None, epochs3=None, streams:bool=True,
+                 cuda_graphs=None, stage2_init=None, lam_inv=None, authors:str='', resume:bool=False, shard:tuple=()):
+    """The heat-map notebook's runs for `aavae_nb.sweep`, with its parameters: the rows of `shard` = (rank, world)
+    trained, or with `shard=()` none (the views made and cached)."""
+    cfg, dev, out, names, _, authors = heatmap_plan(
+        preset, device, seed, out_dir, pairs, authors, n_train=n_train, n_test=n_test, epochs1=epochs1,
+        epochs2=epochs2, epochs3=epochs3, cuda_graphs=cuda_graphs, stage2_init=stage2_init, lam_inv=lam_inv)
     check_type(streams, 'bool', 'streams')
     _, views, views_test = mnist_views(cfg, names, seed, authors)
-    transfer_matrix(views, views_test, cfg, dev, seed, streams=streams, verbose=False, ckpt_dir=out/'checkpoints',
-                    resume=resume, shard=shard)
+    if shard: transfer_matrix(views, views_test, cfg, dev, seed, streams=streams, ckpt_dir=out/'checkpoints',
+                              resume=resume, shard=shard)

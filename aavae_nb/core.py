@@ -15,7 +15,7 @@ __all__ = ['MAX_SEED', 'ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANC
            'check_type', 'check_fields', 'check_seed', 'set_seed', 'def_device', 'find_root', 'out_folder',
            'atomic_path', 'scratch_dir', 'save_json', 'RunClaim', 'claim_run', 'checkpoint_bytes', 'Stopwatch',
            'git_sha', 'device_name', 'cpu_info', 'versions', 'peak_memory_mb', 'provenance', 'missing_outputs',
-           'to_uint8', 'image_grid', 'show_grid', 'check_parameters']
+           'to_uint8', 'image_grid', 'show_grid', 'check_parameters', 'name_values']
 
 # %% ../nbs/00_core.ipynb #c28f2348
 def check_one_of(value, valid, what:str):
@@ -391,3 +391,16 @@ def check_parameters(history:list=None):   # the cells run so far (None: this IP
             near = difflib.get_close_matches(name, known, n=1)
             raise ValueError(f"unknown parameter -p {name}" + (f": did you mean {near[0]}?" if near else "")
                              + f" This notebook takes {', '.join(known)}.")
+
+# %% ../nbs/00_core.ipynb #f9354132
+def name_values(argv:list) -> dict:
+    "`name=value` arguments as a dict, each value a Python literal where it parses as one (else a string)."
+    import ast
+    out = {}
+    for a in argv:
+        k, eq, v = a.partition('=')
+        if not eq or not k.isidentifier(): raise ValueError(f"arguments are name=value, e.g. preset=paper; got {a!r}")
+        try: out[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError): out[k] = v
+        if isinstance(out[k], tuple): out[k] = list(out[k])   # `betas=0,0.1`: papermill passes lists, not tuples
+    return out

@@ -4,15 +4,15 @@
 
 # %% ../nbs/06_sweep.ipynb #5fdcbb29
 from __future__ import annotations
-import ast, datetime, importlib, os, sys
+import datetime, importlib, os, sys
 from pathlib import Path
 import torch
 import torch.distributed as dist
 from functools import partial
-from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run
+from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run, name_values
 
 # %% auto #0
-__all__ = ['SWEEPS', 'name_values', 'sweep']
+__all__ = ['SWEEPS', 'sweep']
 
 # %% ../nbs/06_sweep.ipynb #73023778
 SWEEPS = {  # notebook -> (module, function): the function trains a rank's share of the notebook's runs
@@ -20,17 +20,6 @@ SWEEPS = {  # notebook -> (module, function): the function trains a rank's share
     'reproduce_fig4_sensitivity': ('aavae_nb.aavae.experiments', 'run_fig4'),
     'reproduce_lavae_heatmap': ('aavae_nb.lavae.train', 'heatmap_rows'),
 }
-
-def name_values(argv:list) -> dict:
-    "`name=value` arguments as a dict, each value a Python literal where it parses as one (else a string)."
-    out = {}
-    for a in argv:
-        k, eq, v = a.partition('=')
-        if not eq or not k.isidentifier(): raise ValueError(f"arguments are name=value, e.g. preset=paper; got {a!r}")
-        try: out[k] = ast.literal_eval(v)
-        except (ValueError, SyntaxError): out[k] = v
-        if isinstance(out[k], tuple): out[k] = list(out[k])   # `betas=0,0.1`: papermill passes lists, not tuples
-    return out
 
 # %% ../nbs/06_sweep.ipynb #ec2f22c2
 def _barrier(rank:int, world:int, key:str):

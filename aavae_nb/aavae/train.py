@@ -13,8 +13,7 @@ from torch import nn
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
-from ..core import check_type
-from ..sweep import name_values
+from ..core import check_type, name_values
 from ..data import load_dataset
 from .augment import normalize, BatchSimCLR
 from .vae import VAE

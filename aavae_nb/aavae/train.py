@@ -4,7 +4,7 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import contextlib, json, os, sys
+import contextlib, datetime, json, os, sys
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -408,7 +408,8 @@ def main(argv:list=None, # `name=value` strings (None: the command line's)
     ddp = int(os.environ.get('WORLD_SIZE', 1)) > 1
     if ddp and dev.type == 'cuda':
         dev = torch.device('cuda', int(os.environ['LOCAL_RANK'])); torch.cuda.set_device(dev)
-    if ddp: dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+    if ddp: dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo',   # the others wait while rank 0 alone
+                                    timeout=datetime.timedelta(hours=1))         # downloads, monitors, checkpoints
     try:
         r = (train_and_evaluate if run['evaluate'] else pretrain)(cfg, device=dev, out_dir=run['out_dir'], resume=run['resume'])
         if dist_info()[0] == 0:

@@ -18,16 +18,21 @@ __all__ = ['MAX_SEED', 'ROOT', 'DATA_DIR', 'FIGURES_DIR', 'RUNS_DIR', 'PROVENANC
            'to_uint8', 'image_grid', 'show_grid', 'check_parameters', 'name_values']
 
 # %% ../nbs/00_core.ipynb #c28f2348
-def check_one_of(value, valid, what:str):
-    "Return `value` if it is in `valid` (any iterable), else a `ValueError` naming `what` (e.g. 'dataset') and `valid`."
+def check_one_of(value,        # the value the user gave
+                 valid,        # the allowed values (any iterable)
+                 what:str      # what the value names, e.g. 'dataset'
+                ):
+    "Return `value` if it is in `valid`, else raise a `ValueError` listing the valid choices."
     valid = list(valid)
     if value not in valid:
         raise ValueError(f"Unknown {what} {value!r}. Valid {what}s: {', '.join(map(str, valid))}.")
     return value
 
-def name_list(value, what:str, example:str) -> list:
-    """The stripped, non-empty names in `value`, a comma-separated string (papermill's `-p models ae,vae`) or a list of
-    strings; anything else (e.g. `-p models -3`) a `ValueError` naming the parameter `what` and a valid `example`."""
+def name_list(value,      # a comma-separated string (papermill's `-p models ae,vae`) or a list/tuple of strings
+              what:str,   # the parameter's name, for the error
+              example:str # a valid value, for the error
+             ) -> list:
+    "The stripped, non-empty names in `value`; a `ValueError` naming `what` for anything else (e.g. `-p models -3`)."
     if isinstance(value, str): value = value.split(',')
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ValueError(f"{what} must be comma-separated names such as {example!r}, got {value!r}")
@@ -43,9 +48,14 @@ def _is(value, kind:str) -> bool:
     if kind == 'float': return isinstance(value, numbers.Real) and math.isfinite(value)
     return isinstance(value, str)
 
-def check_type(value, kind:str, what:str, optional:bool=False, lo=None, hi=None):
-    """`value` if of `kind` ('bool', 'int', 'float': any finite real, or 'str'; None too if `optional`), for a number at
-    least `lo` ('positive': > 0) and at most `hi` (needs `lo`); else a `ValueError` naming `what`, saying it all."""
+def check_type(value,              # the value the user gave
+               kind:str,           # 'bool', 'int', 'float' (any finite real) or 'str'
+               what:str,           # the parameter's name, for the error
+               optional:bool=False,# None is allowed too
+               lo=None,            # for numbers: the smallest value allowed (inclusive), or 'positive' (> 0)
+               hi=None             # for numbers: the largest value allowed (inclusive; needs `lo`)
+              ):
+    "`value` if it is of `kind` (within `lo`..`hi`), else a `ValueError` naming `what` and the whole requirement."
     if value is None and optional: return value
     ok = _is(value, kind) and (lo is None or (value > 0 if lo == 'positive' else value >= lo))
     if not (ok and (hi is None or value <= hi)):
@@ -59,9 +69,11 @@ def check_type(value, kind:str, what:str, optional:bool=False, lo=None, hi=None)
     return int(value) if kind == 'int' else value
 
 # %% ../nbs/00_core.ipynb #a1c0e002
-def check_fields(obj, positive=(), non_negative=()):
-    """Check the `bool`/`int`/`float`/`str` fields of dataclass `obj` (frozen too) with `check_type`: their types, then
-    the ranges of the fields named `positive` (> 0) and `non_negative` (>= 0); None passes where annotated so."""
+def check_fields(obj,             # a dataclass instance (frozen ones too)
+                 positive=(),     # names of numeric fields that must be > 0 (None passes where annotated so)
+                 non_negative=()  # names of numeric fields that must be >= 0 (0 switches a term or a count off)
+                ):
+    "Check the `bool`/`int`/`float`/`str` fields of dataclass `obj` with `check_type`: their types, then the ranges named."
     for f in dataclasses.fields(obj):
         ann = f.type.__name__ if isinstance(f.type, type) else str(f.type)  # 'int | None' under __future__.annotations
         kind, *rest = [t.strip() for t in ann.split('|')]
@@ -78,9 +90,10 @@ def check_seed(seed) -> int:
     "`seed` as an `int`, or a clear error for anything but an integer in 0..`MAX_SEED` (e.g. `-p seed abc`)."
     return check_type(seed, 'int', 'seed', lo=0, hi=MAX_SEED)
 
-def set_seed(seed:int, deterministic:bool|None=None) -> int:
-    """Seed `random`, numpy and torch (CPU and all CUDA devices) and return the seed; `deterministic` sets the CUDA
-    kernel flags (see above; None leaves them as they are)."""
+def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (CPU and all CUDA devices)
+             deterministic:bool|None=None # True: deterministic cuDNN, no autotuning, no TF32; False: autotuned
+            ) -> int:                     # cuDNN and TF32 (fast); None: leave the flags as they are
+    "Seed every random number generator a run uses and return the seed."
     seed = check_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -93,7 +106,8 @@ def set_seed(seed:int, deterministic:bool|None=None) -> int:
     return seed
 
 # %% ../nbs/00_core.ipynb #7c5c1742
-def def_device(device:str|torch.device='auto') -> torch.device:   # or 'cpu', 'cuda', 'cuda:N', 'mps'
+def def_device(device:str|torch.device='auto' # 'auto', 'cpu', 'cuda', 'cuda:N', 'mps' or a `torch.device`
+              ) -> torch.device:
     "Resolve `device` to a `torch.device`; 'auto' means CUDA if available else CPU."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try: dev = torch.device(device)
@@ -125,9 +139,11 @@ if os.environ.get('IN_TEST'):   # under nbdev_test: a folder of this process, re
     RUNS_DIR = Path(tempfile.gettempdir())/'aavae_nb_scratch'/f'pid{os.getpid()}_runs'
     atexit.register(shutil.rmtree, RUNS_DIR, ignore_errors=True)
 
-def out_folder(out_dir, default:Path) -> Path:
-    """The output folder `out_dir` (None or '': `default`) as a `Path`, not created (the first write makes it, so a run
-    stopped by a bad parameter leaves nothing); an error now, not after a long run, if it or a parent is a file."""
+def out_folder(out_dir,       # the output folder a user gave (str or Path); None or '': `default`
+               default:Path   # the folder to use otherwise
+              ) -> Path:
+    """The output folder as a `Path`, not created (the first write makes it, so a run stopped by a bad parameter leaves
+    nothing); a clear error now, not after a long run, when it or a folder above it is a file."""
     if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
         raise ValueError(f"out_dir must be a folder name (a string) or None, got {out_dir!r}")
     out = Path(out_dir) if out_dir else Path(default)
@@ -144,7 +160,8 @@ def _umask() -> int:
     return m
 
 @contextlib.contextmanager
-def atomic_path(path:str|Path):
+def atomic_path(path:str|Path # the final file name
+               ):
     "Yield a temporary path next to `path`; on success rename it to `path`, on error delete it."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,9 +244,10 @@ def _holder(lock:Path):
     return info if alive or (info.get('host') and info.get('host') != platform.node()) else None
 
 # %% ../nbs/00_core.ipynb #9219e241
-def claim_run(out:str|Path, need_bytes:int=0) -> RunClaim:
-    """Claim the output folder `out` (made if missing) before any work (see above); a clear error if it cannot be
-    written, is in use, or its disk has less room than `need_bytes` (e.g. `checkpoint_bytes` of the largest model)."""
+def claim_run(out:str|Path,       # the run's output folder (made if missing)
+              need_bytes:int=0,   # room the disk must have (e.g. `checkpoint_bytes` of the largest model)
+             ) -> RunClaim:
+    "Claim `out` for this run before any work (see above); a clear error if it cannot be written, is full or is in use."
     out = Path(out)
     made = not out.exists()
     try:
@@ -323,13 +341,19 @@ def peak_memory_mb(device='auto') -> float|None:
     if dev.type == 'cuda':   # None where this process allocated nothing there (e.g. its runs were children)
         return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1) or None
     try: import resource
-    except ImportError: return None   # Windows
+    except ImportError:   # Windows
+        return None
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux, bytes on macOS
     return round(rss / (2**20 if sys.platform == 'darwin' else 2**10), 1)
 
-def provenance(seed:int=None, preset:str=None, device='auto', wall_time_s:float=None, **extra) -> dict:
-    """The stamp every result file carries, with `extra` (epochs, data size, β, ...); `git_sha` is the commit when
-    `aavae_nb` was imported (the code that ran), plus `git_sha_at_write` if the tree changed since; `peak_mem_mb`."""
+def provenance(seed:int=None,          # the seed of the run
+               preset:str=None,        # the preset name (e.g. 'smoke', 'subset', 'paper')
+               device='auto',          # the device the run used
+               wall_time_s:float=None, # wall time of the run in seconds
+               **extra                 # anything else worth keeping (epochs, data size, β, ...)
+              ) -> dict:
+    """The provenance stamp every result file carries; `git_sha` is the commit when `aavae_nb` was imported (the code
+    that ran), plus `git_sha_at_write` when the tree has changed since; `peak_mem_mb` the run's peak memory so far."""
     now = git_sha()
     extra = {**({'git_sha_at_write': now} if now != _IMPORT_SHA else {}), **extra}
     return dict(seed=seed, preset=preset, device=device_name(device), versions=versions(),
@@ -344,13 +368,17 @@ def missing_outputs(json_path:str|Path) -> list:
     return [o for o in (rec.get('outputs', []) if isinstance(rec, dict) else []) if not (p.parent/o).is_file()]
 
 # %% ../nbs/00_core.ipynb #b161ef0a
-def to_uint8(x:torch.Tensor, mean=None, std=None) -> torch.Tensor:
-    "Images `B×C×H×W` (or `B×H×W`) as uint8 `B×C×H×W`, undoing the per-channel normalisation `mean`, `std` if given."
+def to_uint8(x:torch.Tensor,   # images, `B×C×H×W` (or `B×H×W` grayscale)
+             mean=None, std=None # per-channel normalisation to undo, if the images are normalised
+            ) -> torch.Tensor:
+    "Convert a batch of images to uint8 `B×C×H×W`."
     x = torch.as_tensor(x).detach().cpu()
     if x.ndim == 3: x = x[:, None]
     if x.dtype == torch.uint8: return x
     x = x.float()
-    if mean is not None: x = x * torch.tensor(std).view(1, -1, 1, 1) + torch.tensor(mean).view(1, -1, 1, 1)
+    if mean is not None:
+        m, s = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1)
+        x = x * s + m
     return (x.clamp(0, 1) * 255).round().to(torch.uint8)
 
 def image_grid(x, nrow:int=8, padding:int=2, mean=None, std=None) -> np.ndarray:
@@ -377,7 +405,8 @@ def _assigned(code:str) -> list:
     except SyntaxError: return []
     return [t.id for s in body for t in getattr(s, 'targets', [getattr(s, 'target', None)]) if isinstance(t, ast.Name)]
 
-def check_parameters(history:list=None):   # the cells run so far (None: this IPython kernel's `In`)
+def check_parameters(history:list=None # the cells run so far (None: this IPython kernel's `In`)
+                    ):
     "Refuse a papermill parameter the notebook's `parameters` cell does not define (see above), before any work."
     import difflib
     if history is None:

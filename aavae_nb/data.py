@@ -55,16 +55,18 @@ class DataSplits:
         return f"DataSplits({self.name!r}, source={self.source!r}, sizes={self.sizes()}{note})"
 
 # %% ../nbs/01_data.ipynb #de0da068
-def sha256(path:Path) -> str:
+def sha256(path:Path, chunk:int=1<<20) -> str:
     "The sha256 hex digest of a file."
     h = hashlib.sha256()
     with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+        for b in iter(lambda: f.read(chunk), b''): h.update(b)
     return h.hexdigest()
 
 _verified = set()   # (path, mtime, size) of the files already verified in this process
-def shipped_path(name:str, data_dir:Path=None) -> Path:
-    "Path of the shipped file of dataset `name` (in `data_dir`, default `data/`), its sha256 checked once per version."
+def shipped_path(name:str,           # a key of `SHIPPED`
+                 data_dir:Path=None  # the folder of the shipped files (default `data/`)
+                ) -> Path:
+    "Path of the shipped file of dataset `name`, its sha256 verified (once per process and version of the file)."
     fname, digest, size = SHIPPED[name]
     p, fix = Path(data_dir or DATA_DIR)/fname, f"restore it with `git checkout -- data/{fname}`"
     if not p.exists(): raise FileNotFoundError(f"{p} is missing: {fix} (or use source='torchvision').")
@@ -77,7 +79,9 @@ def shipped_path(name:str, data_dir:Path=None) -> Path:
     return p
 
 # %% ../nbs/01_data.ipynb #9f483c16
-def split_indices(n:int, n_val:int, seed:int=SPLIT_SEED, val_last:bool=False) -> tuple[torch.Tensor, torch.Tensor]:
+def split_indices(n:int, n_val:int, seed:int=SPLIT_SEED,
+                  val_last:bool=False, # validation = the last `n_val` of the permutation, as Lightning's `random_split`
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """A fixed random partition of `range(n)` into `n - n_val` train and `n_val` validation indices. With `val_last` it
     is `random_split(range(n), [n - n_val, n_val], generator=torch.Generator().manual_seed(seed))` (the official
     datamodules' split); without, validation is the first `n_val` of the permutation (the shipped subset's split)."""
@@ -143,18 +147,23 @@ def _tv(name, root:Path, download:bool):
         return tuple(read_stl10_bin(folder, s) for s in ('train', 'test', 'unlabeled'))
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         what = 'could not be downloaded' if download else 'is not there (download=False)'
+        cls = dict(cifar10='CIFAR10', stl10='STL10', mnist='MNIST')[name]
         arg = "split='train'" if name == 'stl10' else 'train=True'
-        call = f"torchvision.datasets.{name.upper()}('{root}', {arg}, download=True)"
+        call = f"torchvision.datasets.{cls}('{root}', {arg}, download=True)"
         alt = " or use source='shipped' (data/, offline)" if name in SHIPPED else ''
         raise RuntimeError(f"The full {name} dataset is not under {root} and {what}: {e}. Download it on a machine "
                            f"with internet access with `{call}`{alt}.") from e
 
 # %% ../nbs/01_data.ipynb #c3d0e002
-def load_dataset(name:str, source:str='shipped', root:str|Path=None, download:bool=True,
-                 n_pretrain:int=None, n_val:int=None, n_test:int=None) -> DataSplits:
-    """Load 'cifar10', 'stl10' or 'mnist' as uint8 tensors with the papers' splits (see the tables above): `source`
-    'shipped' (data/, offline) or 'torchvision' (full; into `root`, default `data/`, downloaded if `download`), keeping
-    the first `n_pretrain`, `n_val`, `n_test` images of those splits (None: all)."""
+def load_dataset(name:str,                 # 'cifar10', 'stl10' or 'mnist'
+                 source:str='shipped',     # 'shipped' (data/, offline) or 'torchvision' (full, downloads)
+                 root:str|Path=None,       # torchvision data root (default `data/`)
+                 download:bool=True,       # let torchvision download a missing dataset
+                 n_pretrain:int=None,      # keep only the first n of the pretrain split (None: all)
+                 n_val:int=None,           # likewise for val
+                 n_test:int=None,          # likewise for test
+                ) -> DataSplits:
+    "Load a dataset as uint8 tensors with the papers' splits (see the tables above)."
     check_one_of(name, DATASETS, 'dataset')
     check_one_of(source, SOURCES, 'source')
     kw = {k: check_type(v, 'int', k, optional=True, lo=0) for k, v in

@@ -41,10 +41,11 @@ def side_stream(device):
     with torch.cuda.stream(side): yield side
     main.wait_stream(side)
 
-def capture_step(step, idx, rng=()) -> tuple:
-    """`step(idx)`, one whole training step (forward, backward, optimiser, logging), recorded (not run) as a CUDA graph
-    on the current stream for index batches shaped like `idx`, with the CUDA generators `rng` it draws from besides the
-    default one: (graph, static index tensor), or (None, None) if the capture fails."""
+def capture_step(step,        # step(idx): one whole training step (forward, backward, optimiser, logging)
+                 idx,         # an index batch shaped like every batch the graph will replay
+                 rng=(),      # CUDA generators `step` draws from besides the default one
+                ) -> tuple:
+    "`step` recorded (not run) as a CUDA graph on the current stream: (graph, static index tensor), or (None, None)."
     try:
         with RNG_LOCK:                                                     # one capture at a time, no reseeding meanwhile
             graph, static = torch.cuda.CUDAGraph(), idx.clone()
@@ -79,9 +80,11 @@ class CudaGraphCB(Callback):
         raise CancelBatchException()
 
 # %% ../nbs/04_levers.ipynb #d856b78e
-def side_by_side(jobs:dict, device='auto', on:bool=True) -> dict:
-    """Run independent training `jobs` (name -> zero-argument function): name -> (result, seconds); on CUDA in threads,
-    each on its own stream (see above), unless `on` is False."""
+def side_by_side(jobs:dict,       # name -> zero-argument training function (independent models)
+                 device='auto',
+                 on:bool=True,    # False: always one after another
+                ) -> dict:
+    "Run independent training jobs: name -> (result, seconds); on CUDA in threads, each on its own stream (see above)."
     device = def_device(device)
     def timed(fn):
         t = time.perf_counter(); r = fn()

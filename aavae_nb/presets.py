@@ -78,9 +78,10 @@ PRESETS['paper'] = dict(
     lavae=dict(n_train=None, n_test=None, epochs1=100, epochs2=60, epochs3=100))
 
 # %% ../nbs/03_presets.ipynb #6bce5ce7
-def preset(budget:str, *results:str) -> dict:
-    """A copy of `PRESETS[budget][result]` for the first of `results` (e.g. 'aavae', 'fig3', 'lavae') that `budget` (of
-    `BUDGETS` or `ALIASES`) defines; an unknown budget, or results without that budget, raise `ValueError`."""
+def preset(budget:str,  # one of `BUDGETS` (or `ALIASES`)
+           *results:str # what to run, e.g. 'aavae', 'fig3', 'lavae': the first one `budget` defines
+          ) -> dict:
+    "A copy of `PRESETS[budget][result]`; an unknown budget, or a result without that budget, raises `ValueError`."
     name = ALIASES.get(budget, budget) if isinstance(budget, str) else budget
     check_one_of(name, BUDGETS, 'preset')
     for r in results:

@@ -251,7 +251,7 @@ class BNStatsCB(Callback):
     def before_batch(self, learn):
         if self.mode == 'off': return
         if self.mode == 'before_eval' and not self.active(learn.step_count): return
-        with torch.no_grad(), learn.autocast(): (self.fn or learn.model.encoder)(learn.x_t)
+        with torch.no_grad(), learn.autocast(): (learn.model.encoder if self.fn is None else self.fn)(learn.x_t)
         self.calls += 1
 
 def bn_window(eval_steps,       # optimiser-step counts at which evaluated checkpoints are written

@@ -81,7 +81,7 @@ def lavae_table(figures_dir=None) -> str:
     `cpu_full` run (`lavae/table1_cpu_full.*`) and, where committed, `cpu_long`; the budgets."""
     root = Path(figures_dir or FIGURES_DIR)
     files = {f'`{p}`': root/'lavae'/f'table1_{p}' for p in ('cpu_full', 'cpu_long')}
-    files['`cpu_long` on CUDA'] = root/'gpu'/'lavae_table1_cuda_cpu_long'    # the GPU run, CUDA graphs
+    files['`gpu` on CUDA'] = root/'gpu'/'lavae_table1_cuda_gpu'    # the GPU run (bench/gpu_check.py), CUDA graphs
     runs = [k for k, f in files.items() if f.with_suffix('.csv').exists()]
     tot = {k: {r['model']: float(r['total']) for r in _csv(files[k].with_suffix('.csv'))
                if r['source'].startswith('ours')} for k in runs}

@@ -225,8 +225,9 @@ def spawn(python:str, args:list) -> dict:
     if p.returncode or not lines: raise RuntimeError(f"worker {args} failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
     return json.loads(lines[-1][7:])
 
-def summary(xs:list) -> dict:
-    return dict(min=round(min(xs), 2), median=round(statistics.median(xs), 2))
+def summary(xs:list, digits:int=2) -> dict:
+    "Min and median of the rounds `xs`, rounded to `digits` decimals (also `official_lavae.py`'s, at 1)."
+    return dict(min=round(min(xs), digits), median=round(statistics.median(xs), digits))
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])

@@ -28,7 +28,7 @@ official code is always float32) in the same rotation, `ours_bf16_*` and `ratio_
 has no bf16 path). `--table1-seeds K` then checks what bf16 costs in the result: our LAVAE row of Table I (head 0)
 at preset `cpu`, float32 and bf16 trained from the same seeds 0..K-1, in the JSON under `table1_bf16`.
 """
-import argparse, sys, time, types, warnings, statistics, csv
+import argparse, sys, time, types, warnings, csv
 from pathlib import Path
 import torch
 
@@ -36,6 +36,7 @@ REPO, COMMIT = 'https://github.com/SunayBhat1/Latent_Augmentation_VAE', 'c950411
 PAIR = ('flip_lr', 'flip_ud')
 BS = 64
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # this checkout's aavae_nb, whatever is installed
+from official_aavae import summary                              # bench/, this script's folder, is on sys.path
 
 def import_official(folder:Path):
     "The official `models` and `run_LAVAE` modules, imported from `folder` with the `utils` shim (module docstring)."
@@ -93,9 +94,6 @@ def ours_stage(k:int, views:torch.Tensor, bf16:bool=False) -> float:
     run()
     return (views.shape[1] * (4 if k == 1 else 1)) / (time.perf_counter() - t)
 
-def summary(xs:list) -> dict:
-    return dict(min=round(min(xs), 1), median=round(statistics.median(xs), 1))
-
 def table1_bf16(seeds:int) -> list:
     "Our LAVAE row of Table I at preset `cpu`, float32 then bf16 from the same seed, for seeds 0..seeds-1."
     from aavae_nb.lavae.train import get_config, with_overrides, fit_lavae, evaluate_views, mnist_views
@@ -136,9 +134,9 @@ def main(argv=None):
             print(f"round {r + 1} stage {k}: " + ', '.join(f'{m} {v[-1]:.1f}' for m, v in rounds[k].items()) + ' img/s', flush=True)
     rows = []
     for k in stages:
-        row, o = dict(stage=k), summary(rounds[k]['official'])['median']
+        row, o = dict(stage=k), summary(rounds[k]['official'], 1)['median']
         for m in ('official', 'ours', 'ours_bf16'):
-            u = summary(rounds[k][m]) if m in rounds[k] else dict(min=None, median=None)
+            u = summary(rounds[k][m], 1) if m in rounds[k] else dict(min=None, median=None)
             row.update({f'{m}_min': u['min'], f'{m}_median': u['median']})
             if m != 'official': row['ratio' + m[4:]] = u['median'] and round(u['median'] / o, 2)
         rows.append(row)

@@ -47,10 +47,14 @@ def _gauss_kernels(sigma, k):
     w = torch.exp(-0.5 * (t[None] / sigma[:, None]) ** 2)
     return w / w.sum(1, keepdim=True)                                  # B×k
 
-def gaussian_blur(x:torch.Tensor, g:torch.Generator=None, kernel:int=7, sigma_range=(0.1, 2.0),
-                  sigma:torch.Tensor=None, one_sigma:bool=False) -> torch.Tensor:
-    """Gaussian blur of uint8 images `B×C×H×W`, σ ~ U[`sigma_range`] per image from `g` or the given `sigma` (B,) (LAVAE
-    code: `kernel` 7, σ∈[0.1, 2]); `one_sigma`: one σ for the batch (the authors' code: one per dataset call)."""
+def gaussian_blur(x:torch.Tensor,               # uint8 images B×C×H×W
+                  g:torch.Generator=None,       # random generator for σ
+                  kernel:int=7,                 # kernel size (odd)
+                  sigma_range=(0.1, 2.0),       # σ ~ U[lo, hi] per image
+                  sigma:torch.Tensor=None,      # explicit σ per image (B,), overrides the draw
+                  one_sigma:bool=False,         # one σ for the whole batch (the authors' code: one per dataset call)
+                 ) -> torch.Tensor:
+    "Gaussian blur with one random σ per image (LAVAE code: kernel 7, σ∈[0.1, 2])."
     B, C, H, W = x.shape
     s = (_uniform(1 if one_sigma else B, *sigma_range, g, x.device).expand(B) if sigma is None
          else sigma.to(x.device).float())
@@ -70,8 +74,11 @@ def edge_kernels(alpha:torch.Tensor) -> torch.Tensor:
     a = alpha.float().view(-1, 1, 1).cpu()
     return (1 - a) * delta + a * LAPLACE_EDGES
 
-def edge_detect(x:torch.Tensor, g:torch.Generator=None, alpha:torch.Tensor=None) -> torch.Tensor:
-    "Blend of identity and Laplacian edge kernel, α ~ U[0, 1] per image or `alpha` (B,) (imgaug EdgeDetect)."
+def edge_detect(x:torch.Tensor,              # uint8 images B×C×H×W
+                g:torch.Generator=None,      # random generator for α
+                alpha:torch.Tensor=None,     # explicit α per image (B,), overrides the draw
+               ) -> torch.Tensor:
+    "Blend of identity and Laplacian edge kernel, α ~ U[0, 1] per image (LAVAE code / imgaug EdgeDetect)."
     B, C, H, W = x.shape
     a = _uniform(B, 0., 1., g, 'cpu') if alpha is None else alpha
     k = edge_kernels(a).to(x.device).repeat_interleave(C, 0)[:, None]   # (B·C)×1×3×3
@@ -80,10 +87,13 @@ def edge_detect(x:torch.Tensor, g:torch.Generator=None, alpha:torch.Tensor=None)
     return y.round().clamp(0, 255).to(torch.uint8)
 
 # %% ../../nbs/lavae/01_augment.ipynb #84077bbe
-def shear_x(x:torch.Tensor, g:torch.Generator=None, angle_range=(-50., -45.), angle:torch.Tensor=None,
-            legacy:bool=False) -> torch.Tensor:
-    """Shear along x by a random angle per image in degrees, ~ U[`angle_range`] or `angle` (B,) (LAVAE code's `shearX`:
-    imgaug ShearX(-50..-45), bilinear, fill 0); `legacy`: scikit-image < 0.20's shear, also squashing rows by cos."""
+def shear_x(x:torch.Tensor,                 # uint8 images B×C×H×W
+            g:torch.Generator=None,         # random generator for the angle
+            angle_range=(-50., -45.),       # shear angle in degrees ~ U[lo, hi] per image
+            angle:torch.Tensor=None,        # explicit angles in degrees (B,), overrides the draw
+            legacy:bool=False,              # scikit-image < 0.20's shear: also squash rows by cos(angle)
+           ) -> torch.Tensor:
+    "Shear along x by a random angle per image (LAVAE code's `shearX`: imgaug ShearX(-50..-45), bilinear, fill 0)."
     B, C, H, W = x.shape
     a = _uniform(B, *angle_range, g, 'cpu') if angle is None else angle.float().cpu()
     theta = torch.zeros(B, 2, 3)
@@ -105,8 +115,11 @@ def canny_params(n:int, g:torch.Generator=None) -> dict:
     ap = torch.tensor([3, 5, 7])[torch.multinomial(torch.tensor([.4, .4, .2]), n, replacement=True, generator=g)]
     return dict(low=low, high=high, aperture=ap)
 
-def canny(x:torch.Tensor, g:torch.Generator=None, params:dict=None) -> torch.Tensor:
-    "Canny edges drawn black on white, one random parameter set per image or `params` (`canny_params`) (skimage, CPU)."
+def canny(x:torch.Tensor,            # uint8 images B×1×H×W
+          g:torch.Generator=None,    # random generator for the parameters
+          params:dict=None,          # explicit `canny_params` output, overrides the draw
+         ) -> torch.Tensor:
+    "Canny edges drawn black on white, one random parameter set per image (skimage, CPU)."
     B, C, H, W = x.shape
     p = canny_params(B, g) if params is None else params
     xs, out = x[:, 0].cpu().numpy(), np.empty((B, H, W), np.uint8)
@@ -118,8 +131,10 @@ def canny(x:torch.Tensor, g:torch.Generator=None, params:dict=None) -> torch.Ten
     return torch.from_numpy(out)[:, None].to(x.device)
 
 # %% ../../nbs/lavae/01_augment.ipynb #9fc28319
-def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8, antialias:bool=True) -> torch.Tensor:
-    "8×8 copy of each image pasted top-left (LAVAE 'nested mini image'); `antialias=False`: torchvision < 0.17's."
+def mini_image(x:torch.Tensor, g:torch.Generator=None, size:int=8,
+               antialias:bool=True,   # False: torchvision < 0.17's tensor resize
+              ) -> torch.Tensor:
+    "Paste an 8×8 copy of each image into its top-left corner (LAVAE 'nested mini image')."
     y = x.clone()
     y[..., :size, :size] = TF.resize(x, [size, size], interpolation=InterpolationMode.BILINEAR, antialias=antialias)
     return y
@@ -150,9 +165,13 @@ def augment(x:torch.Tensor, name:str, g:torch.Generator=None, authors=()) -> tor
     "Apply the augmentation `name` to a uint8 batch; its `AUTHORS_VERSIONS` one if `name` is in `authors`."
     return (AUTHORS_VERSIONS if name in authors else AUGMENTATIONS)[name](x, g)
 
-def make_views(x:torch.Tensor, pair, g:torch.Generator=None, chunk:int=8192, authors=()) -> torch.Tensor:
-    """The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 of uint8 images `x` (N×1×H×W) as a uint8 tensor
-    `4×N×1×H×W`; `pair`: (a1, a2) or a key of `PAIRS`, `chunk` images per call, `authors` as `check_authors` gives."""
+def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
+               pair,                      # (a1, a2) or a key of `PAIRS`
+               g:torch.Generator=None,    # random generator (all draws)
+               chunk:int=8192,            # images per batched call
+               authors=(),                # names of `AUTHORS_VERSIONS`, as `check_authors` returns them
+              ) -> torch.Tensor:
+    "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
     a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
@@ -171,8 +190,10 @@ def check_pair(pair) -> tuple:
     for a in pair: check_one_of(a, AUGMENTATIONS, 'augmentation')
     return tuple(pair)
 
-def pair_keys(pairs, min_n:int=1) -> list:
-    "Keys of `PAIRS` (comma-separated, as papermill gives them, or a list), checked: known, none twice, >= `min_n`."
+def pair_keys(pairs,        # comma-separated keys of `PAIRS` (a papermill `pairs` parameter) or a list of them
+              min_n:int=1,  # how many pairs the result needs at least
+             ) -> list:
+    "Keys of `PAIRS`, checked: known, none repeated, at least `min_n`."
     names = name_list(pairs, 'pairs', 'flips,shear_canny')
     for p in names: check_one_of(p, PAIRS, 'pair')
     if len(names) < min_n or len(set(names)) != len(names):
@@ -183,9 +204,13 @@ def pair_keys(pairs, min_n:int=1) -> list:
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
 
-def cached_views(x:torch.Tensor, pair, seed:int=0, cache_dir:Path|None=None, authors=()) -> torch.Tensor:
-    """`make_views(x, pair, authors=authors)` with a generator seeded `seed`, cached in `cache_dir` (default
-    RUNS_DIR/'lavae_views') by (pair, images, seed, authors' versions); `authors` is checked (`check_authors`)."""
+def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
+                 pair,                     # (a1, a2) or a key of `PAIRS`
+                 seed:int=0,               # seed of the random draws
+                 cache_dir:Path|None=None, # folder of the cache (None: RUNS_DIR/'lavae_views')
+                 authors=(),               # augmentations in their authors' version, checked by `check_authors`
+                ) -> torch.Tensor:
+    "`make_views(x, pair)` with a seeded generator, cached on disk by (pair, images, seed, authors' versions)."
     pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
@@ -201,8 +226,9 @@ def cached_views(x:torch.Tensor, pair, seed:int=0, cache_dir:Path|None=None, aut
     return v
 
 # %% ../../nbs/lavae/01_augment.ipynb #912413f9
-def rows_figure(rows:dict, title:str=None, scale:float=0.55):
-    "One labelled row of images per entry of `rows` (label -> images B×1×H×W, uint8 or in [0, 1]); returns the figure."
+def rows_figure(rows:dict,          # row label -> images B×1×H×W (uint8, or float in [0, 1])
+                title:str=None, scale:float=0.55):
+    "One labelled row of images per entry of `rows`; returns the figure."
     import matplotlib.pyplot as plt
     n = max(len(v) for v in rows.values())
     fig, axs = plt.subplots(len(rows), 1, figsize=(scale * n + 1.6, scale * len(rows) + (0.4 if title else 0)),

@@ -50,10 +50,13 @@ class CVAE(nn.Module):
 
 # %% ../../nbs/lavae/05_cvae.ipynb #3f7ff4b1
 def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto',
-               g:torch.Generator=None, on_epoch=None, ckpt_dir=None, resume:bool=False) -> list:
+               g:torch.Generator=None,
+               on_epoch=None,       # passed to `fit_loop` (called after each epoch)
+               ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
+               resume:bool=False,   # continue from it (`lavae.train.fit_loop`); False: train afresh, overwriting it
+              ) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
-    Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions.
-    Checkpoint `ckpt_dir/cvae_<mode>.ckpt`; `on_epoch` and `resume` as `lavae.train.fit_loop`'s."""
+    Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
     ckpt = ckpt_dir and Path(ckpt_dir)/f'cvae_{mode}.ckpt'
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
@@ -88,8 +91,11 @@ def evaluate_cvae(model:CVAE, views:torch.Tensor, bs:int=1000, device='auto') ->
         return [model.decode(z, k) for k in range(model.n_cond)]
     return view_bce(decoded, views, bs, device)
 
-def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0, ckpt_dir=None,
-             resume:bool=False, on_epoch=None) -> tuple:
+def fit_cvae(views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual', device='auto', seed:int=0,
+             ckpt_dir=None,       # folder of the checkpoint `cvae_<mode>.ckpt` (None: none)
+             resume:bool=False,   # reuse a finished run, continue an unfinished one; False: train afresh, overwriting
+             on_epoch=None,       # called as on_epoch(epochs done, history so far) after each epoch
+            ) -> tuple:
     "A fresh CVAE, one condition per view of `views`, trained by `train_cvae` in `mode`; returns (model, loss history)."
     with RNG_LOCK:                                   # seeding + initial weights atomic under `side_by_side`
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)

@@ -36,7 +36,10 @@ class LAVAEDecoder(nn.Module):
 # %% ../../nbs/lavae/02_model.ipynb #b535bf05
 class LAVAE(nn.Module):
     "Latent Augmentation VAE (Pooladzandi et al. 2023, §IV-A, Fig. 2): one encoder, a 16×16 map per augmentation."
-    def __init__(self, pair=('flip_lr', 'flip_ud'), latent:int=LATENT):   # `pair`: the one the latent space learns
+    def __init__(self,
+                 pair=('flip_lr', 'flip_ud'), # the augmentation pair the latent space is trained on
+                 latent:int=LATENT,           # latent dimension (16 in the paper)
+                ):
         super().__init__()
         self.pair, self.latent = pair_names(pair), latent
         self.head_pairs = [self.pair]                    # the pair each decoder head reconstructs
@@ -109,9 +112,9 @@ def save_lavae(model:LAVAE, path:str|Path, **extra) -> Path:
     with atomic_path(path) as tmp: torch.save(ck, tmp)
     return Path(path)
 
-def load_lavae(path:str|Path|dict, map_location='cpu') -> LAVAE:
-    """Rebuild a LAVAE saved by `save_lavae` from its file `path` or its contents already read (`load_checkpoint_file`):
-    the door for checkpoints, so a missing, corrupt or foreign file fails here."""
+def load_lavae(path:str|Path|dict,   # a file from `save_lavae`, or its contents already read (`load_checkpoint_file`)
+               map_location='cpu') -> LAVAE:
+    "Rebuild a LAVAE saved by `save_lavae`: the door for checkpoints, so a missing, corrupt or foreign file fails here."
     ck, what = (path, 'the given dict') if isinstance(path, dict) else (load_checkpoint_file(path), path)
     if not isinstance(ck, dict) or not {'state_dict', 'pair', 'latent', 'head_pairs'} <= set(ck):
         raise ValueError(f"{what} is not a LAVAE checkpoint from save_lavae (state_dict, pair, latent, head_pairs)")

@@ -136,7 +136,9 @@ class _AfterEpoch(Callback):
 
 # %% ../../nbs/lavae/03_train.ipynb #ebdd2fc2
 def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per-step value to log)
-             params, n:int, epochs:int, bs:int, lr:float, device:torch.device,
+             params,                    # the parameters to train
+             n:int,                     # number of training items (indices 0..n-1)
+             epochs:int, bs:int, lr:float, device:torch.device,
              g=None,                    # CPU generator for the shuffles
              on_epoch=None,             # called as on_epoch(epochs done, history so far) after each epoch
              graphs:bool=False,         # on CUDA: replay the whole step as one CUDA graph (`levers`)
@@ -205,10 +207,14 @@ def stage1_loss(model:LAVAE, x:torch.Tensor, cfg:LAVAEConfig, g=None) -> torch.T
         xhat = model.decode(model.sample(mu, logvar, g), 0)
     return cfg.recon_weight * bce_sum(xhat, x) + cfg.kl_weight * kl_sum(mu, logvar)
 
-def train_stage1(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
-                 on_epoch=None, ckpt_dir=None, resume:bool=False) -> list:
-    """Stage 1 (§IV-B, eq. 5): train encoder + head 0 of a fresh `model` on all `views` (uint8, 4×N×1×28×28), BCE-sum
-    + KL; the loss/image per epoch. `on_epoch`, `resume` as `fit_loop`'s; the checkpoint is `ckpt_dir/stage1.ckpt`."""
+def train_stage1(model:LAVAE,              # a fresh LAVAE
+                 views:torch.Tensor,        # uint8 views of the training images, 4×N×1×28×28
+                 cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
+                 on_epoch=None,             # passed to `fit_loop` (called after each epoch)
+                 ckpt_dir=None,             # folder of the checkpoint `stage1.ckpt` (None: none)
+                 resume:bool=False,         # continue from it (`fit_loop`); False: train afresh, overwriting it
+                ) -> list:
+    "Stage 1 (§IV-B, eq. 5): train encoder + head 0 on all views with BCE-sum + KL. Returns loss/image per epoch."
     ckpt = ckpt_dir and Path(ckpt_dir)/'stage1.ckpt'
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
@@ -234,8 +240,11 @@ def encode_all(model:LAVAE, x:torch.Tensor, bs:int=1000, device='auto'):
     model.train(was)
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
 
-def stage2_loss(Ls, z:torch.Tensor, lam:float) -> torch.Tensor:
-    "Stage-2 loss (eq. 6, the code) of maps `Ls` on latents `z` (orig, a1, a2): Σᵢ MSE(z₀·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
+def stage2_loss(Ls,              # the two maps L1, L2 (16×16 each)
+                z:torch.Tensor,  # latents of (orig, a1, a2), `3×B×d`
+                lam:float,       # weight of the involution penalty
+               ) -> torch.Tensor:
+    "The stage-2 loss (paper eq. 6, the code): Σᵢ MSE(z_orig·Lᵢ, zᵢ) + λ Σᵢ ‖I − Lᵢ²‖²_F."
     return sum(nn.functional.mse_loss(z[0] @ L, z[i + 1]) for i, L in enumerate(Ls)) + lam * sum(involution_penalty(L) for L in Ls)
 
 @torch.no_grad()
@@ -245,8 +254,12 @@ def lstsq_maps(mu:torch.Tensor) -> list:
 
 # %% ../../nbs/lavae/03_train.ipynb #9c0bb6cd
 def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
-                 on_epoch=None, ckpt_dir=None, resume:bool=False, name:str='stage2.ckpt') -> list:
-    "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space; checkpoint `ckpt_dir/name`."
+                 on_epoch=None,              # passed to `fit_loop` (called after each epoch)
+                 ckpt_dir=None,              # folder of the checkpoint `name` (None: none)
+                 resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
+                 name:str='stage2.ckpt',     # its file name (`refit_stage2` writes `refit_stage2.ckpt`)
+                ) -> list:
+    "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/name
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
@@ -269,16 +282,21 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f
-def transfer_loss(dec:nn.Module, z:torch.Tensor, v:torch.Tensor) -> torch.Tensor:
-    """The stage-3 loss (paper eq. 7) of head `dec`: BCE of decoding each latent z, z·L1, z·L2, z·L1·L2 (`4×B×d`)
-    against its view (floats in [0, 1], `4×B×1×28×28`), summed view by view as the code does."""
+def transfer_loss(dec:nn.Module,     # a decoder head
+                  z:torch.Tensor,    # the four latents z, z·L1, z·L2, z·L1·L2 of a batch, `4×B×d`
+                  v:torch.Tensor,    # the four target views as floats in [0, 1], `4×B×1×28×28`
+                 ) -> torch.Tensor:
+    "The stage-3 loss (paper eq. 7): BCE of each decoded latent against its view, summed view by view as the code does."
     return sum(bce_sum(dec(zk), vk) for zk, vk in zip(z, v))
 
 def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, device='auto', g:torch.Generator=None,
-                   on_epoch=None, ckpt_dir=None, resume:bool=False) -> tuple[int, list]:
+                   on_epoch=None,              # passed to `fit_loop` (called after each epoch)
+                   ckpt_dir=None,              # folder of the checkpoint `transfer_<a1>+<a2>.ckpt` (None: none)
+                   resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
+                  ) -> tuple[int, list]:
     """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
     The head is added to `model` itself (`model.add_head`), and taken off again if training fails; returns its index
-    and the loss history. Checkpoint `ckpt_dir/transfer_<a1>+<a2>.ckpt`; the rest as `train_stage1`."""
+    and the loss history."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
@@ -318,9 +336,11 @@ def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, dev
     return view_bce(decoded, views, bs, device)
 
 def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), device='auto', seed:int=0,
-              ckpt_dir=None, resume:bool=False, on_epoch=None) -> tuple:
-    """Stages 1 and 2 on `views` of `pair` (checkpoints and `resume` as theirs; `on_epoch(stage, epochs done, history)`
-    with stage 'stage1' or 'stage2'); returns (model, per-epoch histories)."""
+              ckpt_dir=None,       # folder of the checkpoints `stage1.ckpt` and `stage2.ckpt` (None: none)
+              resume:bool=False,   # reuse finished stages, continue an unfinished one; False: train afresh
+              on_epoch=None,       # called as on_epoch(stage, epochs done, history so far), stage 'stage1' or 'stage2'
+             ) -> tuple:
+    "Stages 1 and 2 on `views` of `pair`; returns (model, dict of per-epoch histories)."
     with RNG_LOCK:                                   # seeding + initial weights atomic when jobs run side by side
         g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
         model = LAVAE(pair)
@@ -332,7 +352,8 @@ def fit_lavae(views:torch.Tensor, cfg:LAVAEConfig, pair=('flip_lr', 'flip_ud'), 
 # %% ../../nbs/lavae/03_train.ipynb #1ed285a1
 @torch.no_grad()
 def latent_map_gap(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto',
-                   maps:list=None) -> dict:   # two 16×16 maps to use instead of the model's (e.g. `least_squares_maps`)
+                   maps:list=None,  # two 16×16 maps to use instead of the model's (e.g. `least_squares_maps`)
+                  ) -> dict:
     "Per augmented view: BCE from the view's own latent (`direct`) vs from the mapped original latent (`mapped`, Table I), `gap`, `latent_mse`."
     device = def_device(device); model.to(device).eval()
     maps = None if maps is None else [m.to(device) for m in maps]
@@ -353,9 +374,10 @@ def least_squares_maps(model:LAVAE, views:torch.Tensor, bs:int=1000, device='aut
     return lstsq_maps(torch.stack([encode_all(model, v, bs, device)[0] for v in views[:3]]))
 
 def refit_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto', seed:int=0,
-                 ckpt_dir=None, resume:bool=False) -> tuple:
-    """A copy of `model` whose maps are re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg`
-    (see above); checkpoint `ckpt_dir/refit_stage2.ckpt`, one folder per refit."""
+                 ckpt_dir=None,      # folder of the checkpoint `refit_stage2.ckpt` (None: none); one folder per refit
+                 resume:bool=False,  # continue from it (`fit_loop`); False: train afresh, overwriting it
+                ) -> tuple:
+    "A copy of `model`, its maps re-drawn (Xavier-uniform, seeded) and fitted again by stage 2 under `cfg` (see above)."
     m = copy.deepcopy(model)
     with RNG_LOCK: g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     with torch.no_grad():
@@ -414,7 +436,8 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
                     models_out:dict=None, # if given, filled with the trained model of each row
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`levers.side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
-                    ckpt_dir=None, resume:bool=False,   # as `fit_lavae`'s, one subfolder of `ckpt_dir` per row
+                    ckpt_dir=None,        # folder of the checkpoints, one subfolder per row (None: none)
+                    resume:bool=False,    # reuse finished stages and heads, continue unfinished ones (`fit_lavae`)
                     shard:tuple=None,     # (rank, world) of a sweep (`aavae_nb.sweep`): train only those rows, return None
                    ) -> tuple|None:
     """Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details by (row, column), train seconds per

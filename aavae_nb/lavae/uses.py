@@ -107,8 +107,9 @@ def paths_figure(imgs:torch.Tensor, zs:torch.Tensor, z_ref:torch.Tensor, seed:in
 SAMPLERS = ('box', 'gaussian')
 
 @torch.no_grad()
-def sample_latents(z_train:torch.Tensor, n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
-    "Draw `n` latents uniformly in the bounding box (paper, §V-A) or from a fitted diagonal Gaussian of `z_train`."
+def sample_latents(z_train:torch.Tensor,     # latents μ(E(x)) of training originals, N×d
+                   n:int=16, method:str='box', g:torch.Generator=None) -> torch.Tensor:
+    "Draw `n` latents uniformly in the bounding box of `z_train` (paper, §V-A) or from a fitted diagonal Gaussian."
     z = z_train.detach().cpu()
     if method == 'box':
         lo, hi = z.min(0).values, z.max(0).values
@@ -150,8 +151,10 @@ def view_latents(model:LAVAE, views:torch.Tensor, n:int=None, device='auto') -> 
     z = torch.cat([_mu(model, v[:n], device).cpu() for v in views])
     return z, torch.arange(len(views)).repeat_interleave(n)
 
-def project(z:torch.Tensor, method:str='pca', seed:int=0, tsne_iter:int=1000) -> np.ndarray:
-    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE (Fig. 10; `tsne_iter` >= 250, sklearn's default 1000)."
+def project(z:torch.Tensor, method:str='pca', seed:int=0,
+            tsne_iter:int=1000, # t-SNE iterations (sklearn's default; >= 250)
+           ) -> np.ndarray:
+    "2-D projection of latents `N×d` by PCA, FastICA or t-SNE (Fig. 10)."
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
     z = z.numpy().astype(np.float64)
@@ -160,8 +163,9 @@ def project(z:torch.Tensor, method:str='pca', seed:int=0, tsne_iter:int=1000) ->
     return TSNE(2, random_state=seed, init='pca', perplexity=min(30, (len(z) - 1) / 3), max_iter=tsne_iter).fit_transform(z)
 
 # %% ../../nbs/lavae/04_uses.ipynb #c4c21dce
-def geometry_figure(latents:dict, methods=PROJECTIONS, seed:int=0, tsne_iter:int=1000):
-    "Fig. 10 of `latents` (pair -> `view_latents`): row per pair, column per projection; returns (fig, projections)."
+def geometry_figure(latents:dict,   # pair label -> (latents, view labels) from `view_latents`
+                    methods=PROJECTIONS, seed:int=0, tsne_iter:int=1000):
+    "Fig. 10: one row per pair, one column per projection, points coloured by view. Returns (fig, projections)."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(len(latents), len(methods), figsize=(3.3 * len(methods), 3.0 * len(latents)), squeeze=False)
     proj = {}
@@ -175,7 +179,8 @@ def geometry_figure(latents:dict, methods=PROJECTIONS, seed:int=0, tsne_iter:int
     fig.tight_layout()
     return fig, proj
 
-def geometry_points(latents:dict, proj:dict):   # `geometry_figure`'s input and the projections it returns
+def geometry_points(latents:dict,   # pair label -> (latents, view labels), as given to `geometry_figure`
+                    proj:dict):     # (pair label, method) -> N×2 projection, as `geometry_figure` returns it
     """The points behind Fig. 10, a row per (pair, projection, latent): pair, method, view, index, x, y; `index` is the
     latent's row in its pair's projection (with n images per view, view k holds rows k·n … (k+1)·n − 1)."""
     import pandas as pd
@@ -184,8 +189,10 @@ def geometry_points(latents:dict, proj:dict):   # `geometry_figure`'s input and 
                       for (lab, m), p in proj.items()], ignore_index=True)
 
 # %% ../../nbs/lavae/04_uses.ipynb #976a66eb
-def heatmap_figure(ours, paper, labels, ours_label:str='ours', paper_label:str="paper (authors' slides)"):
-    "Fig. 7 beside the paper's (panel titles: the labels), total test BCE: rows = pair trained on, columns = evaluated."
+def heatmap_figure(ours, paper, labels,
+                   ours_label:str='ours',                       # title of the left panel (say the preset/budget)
+                   paper_label:str="paper (authors' slides)"):  # title of the right panel
+    "Fig. 7 beside the paper's, total test BCE: rows = pair trained on, columns = pair evaluated."
     import matplotlib.pyplot as plt, seaborn as sns
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.4))
     for ax, m, t in ((axs[0], ours, ours_label), (axs[1], paper, paper_label)):

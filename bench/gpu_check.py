@@ -347,10 +347,10 @@ def part_lavae(a, res, d):
     notebook), with CUDA graphs on (`cuda_graphs=True`: the plan assumes them; 3.7x the eager notebook on the H200)."""
     dev = _device(a)
     left, buf = a.deadline - time.time(), io.StringIO()
-    with contextlib.redirect_stderr(buf): preset = _bench_module('lavae_plan').plan(left)
-    res.update(planned_preset=preset, plan_log=buf.getvalue(), seconds_left=round(left, 1))
+    with contextlib.redirect_stderr(buf): preset, head = _bench_module('lavae_plan').plan_head(left)
+    res.update(planned_preset=preset, self_head=head, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
-    extra = {}
+    extra = {} if head else dict(self_head=False)   # `paper` fits 585 s only without the stage-3 head on Flips
     if a.dry_run: preset, extra = 'smoke', dict(variants='', self_head=False, n_train=64, n_test=64, n_show=2)  # tiny, whatever the plan
     res['preset'] = preset
     print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; lavae_plan chose {res['planned_preset']})", flush=True)
@@ -391,8 +391,10 @@ class Check:
         self.work, self.out = Path(a.work), Path(a.out)
         self.names = [n for n in PLAN if n in a.parts]
         self.records, self.child = {}, None
+        for n in self.names:   # a lent box may keep runs/ from an earlier call: nothing stale is packed as new
+            shutil.rmtree(self.work/n, ignore_errors=True); (self.work/f'{n}.log').unlink(missing_ok=True)
         self.work.mkdir(parents=True, exist_ok=True); self.out.mkdir(parents=True, exist_ok=True)
-        self.logf = open(self.work/'gpu_check.log', 'a')
+        self.logf = open(self.work/'gpu_check.log', 'w')
 
     def left(self): return self.deadline - time.time()
 
@@ -462,10 +464,11 @@ class Check:
                     t1=self.work/'t1'/'table1'/'table1.csv', lavae=self.work/'lavae'/'lavae_table1.csv')
         files = []
         for k, src in srcs.items():
-            if src.exists(): shutil.copy(src, self.out/OUT_FILES[k]); files.append(OUT_FILES[k])
+            if k in self.names and src.exists(): shutil.copy(src, self.out/OUT_FILES[k]); files.append(OUT_FILES[k])
+        mine = lambda f: f.relative_to(self.work).parts[0] in {*self.names, *(f'{n}.log' for n in self.names), 'gpu_check.log'}
         with tarfile.open(self.out/'gpu_check.tar.gz', 'w:gz') as tf:
             for f in sorted(self.work.rglob('*')):
-                if f.is_file() and f.suffix not in ('.ckpt', '.pt', '.npz', '.tmp') and f.stat().st_size < 8 * 2**20:
+                if f.is_file() and mine(f) and f.suffix not in ('.ckpt', '.pt', '.npz', '.tmp') and f.stat().st_size < 8 * 2**20:
                     tf.add(f, arcname=str(f.relative_to(self.work)))
         files.append('gpu_check.tar.gz')
         summary = dict(budget_s=self.budget, dry_run=self.a.dry_run, parts_asked=self.names, wall_s=round(time.time() - self.t0, 1),

@@ -12,6 +12,7 @@ from functools import partial
 from operator import attrgetter
 import torch
 from torch import nn
+import torch.distributed as dist
 from fastcore.basics import patch
 from .core import atomic_path
 
@@ -227,18 +228,31 @@ class MetricsCB(Callback):
 def read(self:MetricsCB, learn):
     "Read the device sums (one host sync), append to `learn.history`; `nan_guard` on the first bad step."
     if self.sums is None or self.n == 0: return
-    k = len(self.names)                      # the bad step, its terms and the means in one copy to the host
-    got = torch.cat([self.bad.double().view(1), self.bad_terms.double(), self.sums.double() / self.n]).tolist()
+    k = len(self.names)                      # the bad step, its terms, the means and the images in one copy to the host
+    v = torch.cat([self.bad.double().view(1), self.bad_terms.double(), self.sums.double() / self.n,
+                   torch.full((1,), float(self.imgs), dtype=torch.float64, device=self.sums.device)])
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1: v = _across_ranks(v, k)
+    got = v.tolist()
     if got[0] >= 0: nan_guard(learn, int(got[0]), dict(zip(self.names, got[1:1 + k])))
     dt = time.perf_counter() - self.t0
-    row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, got[1 + k:])),
-               lr=learn.opt.param_groups[0]['lr'], img_s=self.imgs / max(dt, 1e-9))
+    row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, got[1 + k:-1])),
+               lr=learn.opt.param_groups[0]['lr'], img_s=got[-1] / max(dt, 1e-9))
     learn.history.append(row)
     if self.pbar is not None:
         self.pbar.update(self.n)
         self.pbar.set_postfix(loss=f"{row['loss']:.4g}", img_s=f"{row['img_s']:.0f}", epoch=learn.epoch)
     self.sums.zero_()
     self.n, self.imgs, self.t0 = 0, 0, time.perf_counter()
+
+def _across_ranks(v:torch.Tensor, k:int) -> torch.Tensor:
+    """Under DDP, `read`'s vector for the whole global batch: the first bad step of any rank with that rank's terms,
+    the means over the ranks (each rank's loss is the mean of its equal share), and the images of all ranks."""
+    big = float(2**52)
+    first = torch.where(v[:1] >= 0, v[:1], big); dist.all_reduce(first, dist.ReduceOp.MIN)
+    mine = (v[:1] == first).double()                               # this rank found the first bad step
+    s = torch.cat([mine, v[1:1 + k] * mine, v[1 + k:-1], v[-1:]]); dist.all_reduce(s)
+    bad = torch.where(first < big, first, -1.0)
+    return torch.cat([bad, s[1:1 + k] / s[:1].clamp(min=1), s[1 + k:-1] / dist.get_world_size(), s[-1:]])
 
 # %% ../nbs/02_engine.ipynb #69afc784
 class BNStatsCB(Callback):

@@ -245,12 +245,13 @@ def read(self:MetricsCB, learn):
     self.n, self.imgs, self.t0 = 0, 0, time.perf_counter()
 
 def _across_ranks(v:torch.Tensor, k:int) -> torch.Tensor:
-    """Under DDP, `read`'s vector for the whole global batch: the first bad step of any rank with that rank's terms,
-    the means over the ranks (each rank's loss is the mean of its equal share), and the images of all ranks."""
+    """Under DDP, `read`'s vector for the whole global batch: the first bad step of any rank with that rank's terms
+    (averaged over ranks that share it), the means over the ranks (each rank's loss is the mean of its equal share),
+    and the images of all ranks. A collective: every rank must read at the same steps, as `MetricsCB` does."""
     big = float(2**52)
     first = torch.where(v[:1] >= 0, v[:1], big); dist.all_reduce(first, dist.ReduceOp.MIN)
-    mine = (v[:1] == first).double()                               # this rank found the first bad step
-    s = torch.cat([mine, v[1:1 + k] * mine, v[1 + k:-1], v[-1:]]); dist.all_reduce(s)
+    mine = v[:1] == first                                          # this rank found the first bad step
+    s = torch.cat([mine.double(), torch.where(mine, v[1:1 + k], 0.), v[1 + k:-1], v[-1:]]); dist.all_reduce(s)
     bad = torch.where(first < big, first, -1.0)
     return torch.cat([bad, s[1:1 + k] / s[:1].clamp(min=1), s[1 + k:-1] / dist.get_world_size(), s[-1:]])
 

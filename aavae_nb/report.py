@@ -14,7 +14,8 @@ from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'DEFAULT', 'COMMITTED', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result',
-           'committed', 'result_table', 'provenance_stamps', 'stamp', 'official_table', 'build_report', 'write_report']
+           'short_sha', 'committed', 'result_table', 'provenance_stamps', 'stamp', 'official_table', 'build_report',
+           'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -142,6 +143,10 @@ def _rows(result:str, rec:dict, prov:dict) -> list:
             if isinstance(v, (bool, int, float)) or v is None]
 
 # %% ../nbs/05_report.ipynb #8e844391
+def short_sha(sha) -> str:
+    "A provenance `git_sha` as shown: 7 characters, and `-dirty` where the tree had uncommitted changes."
+    return str(sha)[:7] + ('-dirty' if str(sha).endswith('-dirty') else '')
+
 def committed(name:str, folder=None) -> dict:
     "A committed results JSON of `folder` (default `figures/findings/`), after one line of its provenance."
     rec = json.loads((Path(folder or FIGURES_DIR/'findings')/name).read_text(encoding='utf-8'))
@@ -149,7 +154,7 @@ def committed(name:str, folder=None) -> dict:
     what = [f"preset {p['preset']}" if p.get('preset') else None,
             f"seed {p['seed']}" if p.get('seed') is not None else None,
             f"{p['n_train']} training images" if p.get('n_train') else None, p['device'],
-            f"{p['wall_time_s'] / 60:.0f} min", f"commit {p['git_sha'][:7]}", p['timestamp'][:10]]
+            f"{p['wall_time_s'] / 60:.0f} min", f"commit {short_sha(p['git_sha'])}", p['timestamp'][:10]]
     print(f"{name}:", ', '.join(w for w in what if w))
     return rec
 
@@ -195,7 +200,7 @@ def stamp(runs:list) -> dict:
     ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
     return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
             'peak memory (largest process)': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),
-            'versions': uniq(ver), 'commit': uniq(str(p.get('git_sha'))[:12] for p in pv),
+            'versions': uniq(ver), 'commit': uniq(short_sha(p.get('git_sha')) for p in pv),
             'when': uniq(str(p.get('timestamp', '—'))[:10] for p in pv)}
 
 # %% ../nbs/05_report.ipynb #2961a041

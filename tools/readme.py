@@ -10,7 +10,7 @@ from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
 from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
 sys.path.insert(0, str(ROOT))   # bench/ is tooling beside tools/, not part of the package
 from bench.speed import EPOCH_IMAGES
-from aavae_nb.report import provenance_stamps
+from aavae_nb.report import provenance_stamps, short_sha
 
 def rebase(text:str, folder:str='nbs') -> str:
     "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
@@ -187,7 +187,7 @@ def _row(j:str, others:list, rec) -> str:
     n = main.get('n_train', main.get('n_pretrain'))
     if n is None and (m := re.search(r"'pretrain': (\d+)", str(main.get('data', '')))): n = int(m[1])  # DataSplits
     col = lambda k: ', '.join(sorted({str(s[k]) for s in sts if s[k] is not None}, key=lambda v: (len(v), v))) or '—'
-    shas = ', '.join(sorted({s['git_sha'][:7] + ('-dirty' if s['git_sha'].endswith('-dirty') else '') for s in sts}))
+    shas = ', '.join(sorted({short_sha(s['git_sha']) for s in sts}))
     devices = '; '.join(sorted({s['device'] for s in sts}))
     cells = [f'`{j}`', _compact(others) or '—', col('preset'), col('seed'), devices, '—' if n is None else f'{n:,}',
              _duration(wall) + ('' if top else f' ({len(sts)} runs)'),

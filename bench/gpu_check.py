@@ -297,6 +297,8 @@ def part_t1(a, res, d):
     left = a.deadline - time.time() - (5 if a.dry_run else 10)          # the assembly of the table at the end
     kw = dict(images=32, probe_images=32, probe_epochs=5, max_epochs=1) if a.dry_run else {}
     plan = plan_table1(left, runs=2, **sp, **kw)
+    r18 = Path(a.work)/'r18'/'benchmark.csv'   # this call's, or an earlier call's on a warm box: say which
+    plan['r18_csv'] = dict(path=str(r18), mtime=time.ctime(r18.stat().st_mtime)) if r18.exists() else None
     res['plan'] = plan
     (d/'t1_plan.json').write_text(json.dumps(plan, indent=1))
     print(f"PLAN Table 1: {plan['epochs']} epochs (preset {'smoke' if a.dry_run else 'gpu'}), expected "
@@ -350,14 +352,15 @@ def part_lavae(a, res, d):
     with contextlib.redirect_stderr(buf): preset, head = _bench_module('lavae_plan').plan_head(left)
     res.update(planned_preset=preset, self_head=head, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
-    extra = {} if head else dict(self_head=False)   # `paper` fits 585 s only without the stage-3 head on Flips
+    extra = {} if head else dict(self_head=False)   # `paper` fits ~570 s only without the stage-3 head on Flips
     if a.dry_run: preset, extra = 'smoke', dict(variants='', self_head=False, n_train=64, n_test=64, n_show=2)  # tiny, whatever the plan
     res['preset'] = preset
     print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; lavae_plan chose {res['planned_preset']})", flush=True)
+    out = d/f'lavae_t1_{preset}'   # resume=True: a run killed at the deadline continues in the next call on a warm box
     _bench_module('run_nb').run(str(ROOT/'nbs'/'reproduce_lavae_table1.ipynb'), preset=preset, device=dev,
-                                cuda_graphs=True, out_dir=str(d/'lavae_t1'), **extra)
-    j = json.loads((d/'lavae_t1'/'lavae_table1.json').read_text())
-    shutil.copy(d/'lavae_t1'/'lavae_table1.csv', d/'lavae_table1.csv')
+                                cuda_graphs=True, out_dir=str(out), resume=True, **extra)
+    j = json.loads((out/'lavae_table1.json').read_text())
+    shutil.copy(out/'lavae_table1.csv', d/'lavae_table1.csv')
     res.update(verdict=j.get('verdict'), train_seconds=j.get('train_seconds'),
                totals={m: r.get('total') for m, r in j.get('results', {}).items()},
                headline=[f"LAVAE Table I at {preset}: " + ', '.join(f"{m} {v:.1f}" for m, v in
@@ -381,6 +384,15 @@ def run_part(a) -> int:
     return 0 if status == 'ok' else 1
 
 # ---------------------------------------------------------------------------------------------- the orchestrator
+def _clear(folder:Path):
+    "Delete an earlier call's files of a part, but not its checkpoints (the LAVAE part resumes from them)."
+    if not folder.exists(): return
+    for f in sorted(folder.rglob('*'), key=lambda f: len(f.parts), reverse=True):   # files and folders, deepest first
+        if 'checkpoints' in f.relative_to(folder).parts: continue
+        if f.is_dir():
+            if not any(f.iterdir()): f.rmdir()
+        else: f.unlink()
+
 class Check:
     def __init__(self, a):
         self.a, self.t0 = a, time.time()
@@ -392,7 +404,7 @@ class Check:
         self.names = [n for n in PLAN if n in a.parts]
         self.records, self.child = {}, None
         for n in self.names:   # a lent box may keep runs/ from an earlier call: nothing stale is packed as new
-            shutil.rmtree(self.work/n, ignore_errors=True); (self.work/f'{n}.log').unlink(missing_ok=True)
+            _clear(self.work/n); (self.work/f'{n}.log').unlink(missing_ok=True)
         self.work.mkdir(parents=True, exist_ok=True); self.out.mkdir(parents=True, exist_ok=True)
         self.logf = open(self.work/'gpu_check.log', 'w')
 

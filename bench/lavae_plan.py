@@ -46,11 +46,11 @@ def plan(seconds_left:float, self_head:bool=True, files=CALIBRATION) -> str:
     return plan_head(seconds_left, files, (self_head,))[0]
 
 def plan_head(seconds_left:float, files=CALIBRATION, heads=(True, False)) -> tuple:
-    "(preset, self_head): the largest preset that fits, with the self head if it fits so, else without; ('cpu', False)."
+    "(preset, self_head): the largest preset that fits, with the self head if it fits so, else without; else `cpu`."
     from aavae_nb.presets import BUDGETS, preset as lookup
     try: cal = calibration(files)
     except Exception as e:
-        print(f"no usable calibration ({type(e).__name__}: {e}); choosing cpu", file=sys.stderr); return 'cpu', heads[-1]
+        print(f"no usable calibration ({type(e).__name__}: {e}); choosing cpu", file=sys.stderr); return 'cpu', heads[0]
     print(f"calibration ({', '.join(cal['files'])}, {cal['device']}): {cal['s_per_epoch']:.2f} s per stage-1 epoch "
           f"of 60k images ({cal['self_head_s_per_epoch']:.2f} s of it the self head), {cal['fixed_s']:.1f} s besides",
           file=sys.stderr)
@@ -60,6 +60,6 @@ def plan_head(seconds_left:float, files=CALIBRATION, heads=(True, False)) -> tup
             est = estimate(b, cal, head)
             print(f"{b}{'' if head else ' without the self head'}: ~{est:.0f} s ({seconds_left:.0f} s left)", file=sys.stderr)
             if est < seconds_left: return b, head
-    return 'cpu', heads[-1]
+    return 'cpu', heads[0]
 
 if __name__ == '__main__': print(plan(float(sys.argv[1]), len(sys.argv) < 3 or sys.argv[2] not in ('0', 'False')))

@@ -1,0 +1,85 @@
+"""How fast can LAVAE's stage 1 go in float32 on one CPU core? (issue 35, part 2: 1.5x the authors' code)
+
+    PYTHONPATH=. python bench/lavae_stage1_ceiling.py                  # ~1 min; writes figures/findings/lavae_stage1_ceiling_cpu.*
+    PYTHONPATH=. python bench/lavae_stage1_ceiling.py --out runs/x     # elsewhere
+
+At one thread and batch 64 (the setting of `bench/official_lavae.py`): the FLOPs of one stage-1 step (forward and
+backward of `lavae.train.stage1_loss`, counted by `torch.utils.flop_counter`), and the two layers that hold almost all
+of them (the encoder's 64->128 convolution and the decoder's 128->64 transposed one, both 4x4 stride 2) timed forward
+and backward through four implementations: oneDNN channels_last (what `LAVAE` uses), oneDNN NCHW, PyTorch's native
+kernels (oneDNN off) and unfold + matmul. Against the measured step rates of `figures/findings/official_lavae_cpu.csv`
+it gives the GFLOP/s each code reaches and what 1.5x the official's median would need."""
+import argparse, json, sys, time
+from pathlib import Path
+import torch, torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def timed(f, n:int=30, warmup:int=3) -> float:
+    "Mean milliseconds of `f()` over `n` calls after `warmup` untimed ones."
+    for _ in range(warmup): f()
+    t = time.perf_counter()
+    for _ in range(n): f()
+    return (time.perf_counter() - t) / n * 1e3
+
+def layer_rows(B:int=64) -> list:
+    "The two big layers of a stage-1 step, forward + backward (input and weight gradients), four ways each."
+    rows = []
+    for layer, (cin, cout, side, transposed) in {'encoder conv 64->128': (64, 128, 14, False),
+                                                 'decoder deconv 128->64': (128, 64, 7, True)}.items():
+        x = torch.randn(B, cin, side, side)
+        w = torch.randn(*((cin, cout) if transposed else (cout, cin)), 4, 4)
+        op = F.conv_transpose2d if transposed else F.conv2d
+        out_side = side * 2 if transposed else side // 2
+        flop = 3 * 2 * B * cin * cout * 16 * (side * side if transposed else out_side * out_side)   # fwd + 2 bwd GEMMs
+        def run(x, w, mkldnn=True):
+            x, w = x.detach().requires_grad_(), w.detach().requires_grad_()
+            with torch.backends.mkldnn.flags(enabled=mkldnn): op(x, w, None, 2, 1).sum().backward()
+        def unfold_mm():   # the same layer as explicit im2col + GEMM (conv) or GEMM + col2im (transposed conv)
+            xx, ww = x.detach().requires_grad_(), w.detach().requires_grad_()
+            if transposed:
+                cols = ww.view(cin, -1).t() @ xx.flatten(2)                                    # B, cout*16, side²
+                F.fold(cols, (out_side, out_side), 4, padding=1, stride=2).sum().backward()
+            else: (ww.view(cout, -1) @ F.unfold(xx, 4, padding=1, stride=2)).sum().backward()
+        cl = lambda t: t.contiguous(memory_format=torch.channels_last)
+        for kernel, f in {'oneDNN channels_last (ours)': lambda: run(cl(x), cl(w)), 'oneDNN NCHW': lambda: run(x, w),
+                          'native (oneDNN off)': lambda: run(x, w, False), 'unfold + matmul': unfold_mm}.items():
+            ms = timed(f)
+            rows.append(dict(layer=layer, kernel=kernel, batch=B, ms=round(ms, 3), gflop=round(flop / 1e9, 4),
+                             gflop_s=round(flop / ms / 1e6, 1)))
+    return rows
+
+def step_gflop(B:int=64) -> float:
+    "GFLOP of one stage-1 step (forward + backward of `stage1_loss`) on a batch of `B` images."
+    from torch.utils.flop_counter import FlopCounterMode
+    from aavae_nb.lavae.model import LAVAE
+    from aavae_nb.lavae.train import LAVAEConfig, stage1_loss
+    model, x = LAVAE(), torch.rand(B, 1, 28, 28)
+    with FlopCounterMode(display=False) as fc: stage1_loss(model, x, LAVAEConfig()).backward()
+    return fc.get_total_flops() / 1e9
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--out', default=str(ROOT/'figures'/'findings'), help='folder for lavae_stage1_ceiling_cpu.{csv,json}')
+    a = p.parse_args(argv)
+    import pandas as pd
+    from aavae_nb.core import provenance, save_json, atomic_path, Stopwatch
+    torch.set_num_threads(1); torch.manual_seed(0)
+    sw, B = Stopwatch(), 64
+    rows, gf = layer_rows(B), step_gflop(B)
+    off = pd.read_csv(ROOT/'figures'/'findings'/'official_lavae_cpu.csv').set_index('stage').loc[1]
+    best = {r['layer']: max(q['gflop_s'] for q in rows if q['layer'] == r['layer']) for r in rows}
+    need = 1.5 * off.official_median
+    summary = dict(step_gflop=round(gf, 4), gflop_per_image=round(gf / B * 1e3, 2),
+                   official_img_s=off.official_median, ours_img_s=off.ours_median,
+                   official_gflop_s=round(off.official_median / B * gf, 1), ours_gflop_s=round(off.ours_median / B * gf, 1),
+                   img_s_for_1_5x=round(need, 1), gflop_s_for_1_5x=round(need / B * gf, 1),
+                   best_layer_gflop_s=best)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out/'lavae_stage1_ceiling_cpu.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
+    save_json(dict(summary=summary, rows=rows, outputs=['lavae_stage1_ceiling_cpu.csv'],
+                   note='1 torch thread, batch 64, float32; step rates (img/s, medians) from official_lavae_cpu.csv',
+                   provenance=provenance(0, None, 'cpu', sw.elapsed, threads=1, batch=B)), out/'lavae_stage1_ceiling_cpu.json')
+    print(pd.DataFrame(rows).to_string(index=False)); print(json.dumps(summary, indent=1))
+
+if __name__ == '__main__': sys.exit(main())

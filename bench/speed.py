@@ -504,17 +504,21 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 width 1
            min_r:float=0.99,     # min Pearson r of the two loss curves
            verbose:bool=True,
            stem:str='ab_fastpath', # name of the files written (`<stem>.json`, `.csv`, `.png`, `<stem>_curves.csv`)
+           arms:tuple=AB_ARMS,   # (the arm under test, the reference): two keys of `STEP_LEVERS`
           ) -> dict:
-    "Pretrain AAVAE with the fast defaults and with every lever off; compare kNN and loss curves; write CSV/PNG/JSON."
+    "Pretrain AAVAE with the levers of two arms (default: the fast defaults, every lever off); compare kNN and loss curves."
     from aavae_nb.aavae.config import resolve_config
     from aavae_nb.aavae.train import load_data, _flags
+    if len(arms) != 2 or len(set(arms)) != 2 or not set(arms) <= set(STEP_LEVERS):
+        raise ValueError(f"arms must be two different keys of STEP_LEVERS {list(STEP_LEVERS)}, got {arms!r}")
     P, dev, out, sw, log = _start(preset, 'ab', device, out_dir, 'reproduce_ab_fastpath', verbose)
     arch, ab_epochs = P.pop('arch'), P.pop('epochs')   # epochs and seed are checked by the config
     epochs = ab_epochs if epochs is None else epochs
     check_type(tol_knn, 'float', 'tol_knn', lo=0)
     check_type(min_r, 'float', 'min_r', lo=-1, hi=1)
+    (a, b), names = arms, arms
     arms, hists, flags, data = {}, {}, {}, None
-    for arm in AB_ARMS:
+    for arm in names:
         cfg = resolve_config(preset, variant='aavae', arch='resnet18' if arch == 'tiny' else arch, epochs=epochs,
                              max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
                              progress=False, seed=seed, **{**P, **STEP_LEVERS[arm]})
@@ -523,28 +527,29 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 width 1
         log(f"{arm:10s} kNN {arms[arm]['knn_top1']:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  "
             f"{arms[arm]['pretrain_s']:.1f} s  flags {arms[arm]['flags']}")
         if dev.type == 'cuda': torch.cuda.empty_cache()
-    ag = curve_agreement(hists['fast'], hists['fp32_eager'])
-    d_knn = arms['fast']['knn_top1'] - arms['fp32_eager']['knn_top1']
+    ag = curve_agreement(hists[a], hists[b])
+    d_knn = arms[a]['knn_top1'] - arms[b]['knn_top1']
     verdict = dict(knn_delta=d_knn, knn_ok=abs(d_knn) <= tol_knn, pearson_r=ag['pearson_r'],
                    shape_ok=ag['pearson_r'] >= min_r, final_rel_gap=ag['final_rel_gap'], max_rel_gap=ag['max_rel_gap'],
-                   tol_knn=tol_knn, min_r=min_r,
-                   levers_tested=[k for k in FP32_EAGER if flags['fast'][k] != flags['fp32_eager'][k]])
+                   tol_knn=tol_knn, min_r=min_r, levers_tested=[k for k in flags[a] if flags[a][k] != flags[b][k]])
     log(f"levers that differ between the arms on {dev.type}: {', '.join(verdict['levers_tested']) or 'none'}")
     log(f"kNN delta {d_knn:+.2f} points ({'OK' if verdict['knn_ok'] else 'FAIL'} at {tol_knn}); loss curves "
         f"r={ag['pearson_r']:.5f} ({'OK' if verdict['shape_ok'] else 'FAIL'} at {min_r}); final relative gap "
         f"{ag['final_rel_gap']:.2%}")
-    write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed), stem)
+    write_ab(arms, ag, verdict, out, dict(preset=preset, seed=seed, device=dev, wall=sw.elapsed), stem, names)
     return dict(arms=arms, agreement=ag, verdict=verdict, out_dir=str(out))
 
-def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath') -> Path:
+ARM_LABELS = {'fp32_eager': 'fp32 eager', 'fast': 'fast defaults', 'fast_cg': 'fast + CUDA graphs, compiled extras'}
+
+def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath', names:tuple=AB_ARMS) -> Path:
     "Write `<stem>.csv` (the arms), `<stem>_curves.csv`, `<stem>.png` (the two loss curves), `<stem>.json` (listing them)."
     import pandas as pd, matplotlib.pyplot as plt
-    curves = pd.DataFrame(dict(step=ag['steps'], loss_fast=ag['a'], loss_fp32_eager=ag['b']))
+    (a, b), label = names, lambda k: f"{ARM_LABELS.get(k, k)} (kNN {arms[k]['knn_top1']:.1f}%)"
+    curves = pd.DataFrame({'step': ag['steps'], f'loss_{a}': ag['a'], f'loss_{b}': ag['b']})
     tested, smoke = verdict['levers_tested'], meta['preset'] == 'smoke'
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    ax.plot(curves.step, curves.loss_fp32_eager, lw=2.5, alpha=0.6,
-            label=f"fp32 eager (kNN {arms['fp32_eager']['knn_top1']:.1f}%)")
-    ax.plot(curves.step, curves.loss_fast, lw=1, label=f"fast defaults (kNN {arms['fast']['knn_top1']:.1f}%)")
+    ax.plot(curves.step, curves[f'loss_{b}'], lw=2.5, alpha=0.6, label=label(b))
+    ax.plot(curves.step, curves[f'loss_{a}'], lw=1, label=label(a))
     ax.set_xlabel('optimiser step')
     ax.set_ylabel('training loss (−log p(x|z), batch mean)')
     ax.set_title(f"A/B of the fast path ({meta['preset']}, {torch.device(meta['device']).type}; levers tested: "
@@ -552,7 +557,7 @@ def write_ab(arms:dict, ag:dict, verdict:dict, out, meta, stem:str='ab_fastpath'
                  + (' (smoke: meaningless)' if smoke else ''), fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    untested = [k for k in FP32_EAGER if k not in tested]
+    untested = [k for k in FP32_EAGER if k not in tested] if tuple(names) == AB_ARMS else []
     note = ('smoke preset: tiny model on the CPU, 2 epochs of 32 images; MEANINGLESS BY DESIGN' if smoke else
             'same seed, same data order and augmentation draws; only the speed levers differ: ' + (', '.join(tested)
             or 'none') + (f" (the others, {', '.join(untested)}, are NOT tested by this run)" if untested else ''))

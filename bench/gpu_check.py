@@ -349,7 +349,7 @@ def part_lavae(a, res, d):
     notebook), with CUDA graphs on (`cuda_graphs=True`: the plan assumes them; 3.7x the eager notebook on the H200)."""
     dev = _device(a)
     left, buf = a.deadline - time.time(), io.StringIO()
-    with contextlib.redirect_stderr(buf): preset, head = _bench_module('lavae_plan').plan_head(left)
+    with contextlib.redirect_stderr(buf): preset, head = _bench_module('lavae_plan').plan(left)
     res.update(planned_preset=preset, self_head=head, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
     extra = {} if head else dict(self_head=False)   # `paper` fits ~570 s only without the stage-3 head on Flips

@@ -1,6 +1,6 @@
 """Pick the largest LAVAE Table I preset that fits the seconds left, from whole runs of the notebook on the GPU.
 
-    python bench/lavae_plan.py 480      # prints paper, gpu, cpu_long, cpu_full or cpu
+    python bench/lavae_plan.py 480      # prints the preset (paper, gpu, cpu_long, cpu_full or cpu) and the self head
     python bench/lavae_plan.py 480 0    # the same for a run with self_head=False
     bash bench/gpu_check.sh --parts lavae --budget 585    # on the box: `paper` fits only so (its self head off)
 
@@ -41,12 +41,9 @@ def estimate(preset:str, cal:dict, self_head:bool=True) -> float:
     per_epoch = cal['s_per_epoch'] - (0 if self_head else cal['self_head_s_per_epoch'])
     return START_S + SAFETY * (cal['fixed_s'] + per_epoch * epochs)
 
-def plan(seconds_left:float, self_head:bool=True, files=CALIBRATION) -> str:
-    "The largest preset (most stage-1 work) whose estimate fits `seconds_left`; `cpu` if none does."
-    return plan_head(seconds_left, files, (self_head,))[0]
-
-def plan_head(seconds_left:float, files=CALIBRATION, heads=(True, False)) -> tuple:
-    "(preset, self_head): the largest preset that fits, with the self head if it fits so, else without; else `cpu`."
+def plan(seconds_left:float, heads=(True, False), files=CALIBRATION) -> tuple:
+    """(preset, self_head): the largest preset (most stage-1 work) whose estimate fits `seconds_left`, trying the
+    self head in the order of `heads` (default: with it if it fits so, else without); `cpu` if none fits."""
     from aavae_nb.presets import BUDGETS, preset as lookup
     try: cal = calibration(files)
     except Exception as e:
@@ -62,4 +59,4 @@ def plan_head(seconds_left:float, files=CALIBRATION, heads=(True, False)) -> tup
             if est < seconds_left: return b, head
     return 'cpu', heads[0]
 
-if __name__ == '__main__': print(plan(float(sys.argv[1]), len(sys.argv) < 3 or sys.argv[2] not in ('0', 'False')))
+if __name__ == '__main__': print(*plan(float(sys.argv[1]), (len(sys.argv) < 3 or sys.argv[2] not in ('0', 'False'),)))

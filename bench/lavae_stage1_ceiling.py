@@ -9,18 +9,17 @@ of them (the encoder's 64->128 convolution and the decoder's 128->64 transposed 
 and backward through four implementations: oneDNN channels_last (what `LAVAE` uses), oneDNN NCHW, PyTorch's native
 kernels (oneDNN off) and unfold + matmul. Against the measured step rates of `figures/findings/official_lavae_cpu.csv`
 it gives the GFLOP/s each code reaches and what 1.5x the official's median would need."""
-import argparse, json, sys, time
+import argparse, json, sys
 from pathlib import Path
 import torch, torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.speed import timed_steps
 
 def timed(f, n:int=30, warmup:int=3) -> float:
-    "Mean milliseconds of `f()` over `n` calls after `warmup` untimed ones."
-    for _ in range(warmup): f()
-    t = time.perf_counter()
-    for _ in range(n): f()
-    return (time.perf_counter() - t) / n * 1e3
+    "Mean milliseconds of `f()` over `n` calls after `warmup` untimed ones (`bench.speed.timed_steps` on the CPU)."
+    return timed_steps(f, n, warmup, 'cpu')['time_s'] / n * 1e3
 
 def layer_rows(B:int=64) -> list:
     "The two big layers of a stage-1 step, forward + backward (input and weight gradients), four ways each."

@@ -150,22 +150,16 @@ def official_rate(official:Path, arch:str, warmup:int, steps:int, workers:int, s
 def ours_rate(arch:str, warmup:int, steps:int, seed:int) -> dict:
     "img/s of ours: `aavae_nb.aavae.train.pretrain` at the CPU defaults on the shipped pretraining split."
     import torch
-    from aavae_nb.engine import Callback, CancelFitException
+    from bench.speed import StepTimerCB
     from aavae_nb.aavae.config import resolve_config
     from aavae_nb.aavae.train import pretrain, _flags
-    class Timer(Callback):
-        order = 95
-        def after_step(self, learn):
-            if learn.step_count == warmup: self.t0 = time.perf_counter()
-            if learn.step_count == warmup + steps:
-                self.s = time.perf_counter() - self.t0
-                raise CancelFitException()
     cfg = resolve_config('cpu', arch=ARCHS[arch][0], width=64, bs=BS, lr=2.5e-4, warmup_epochs=10, epochs=1,
                          eval_epochs=(1,), kl_coeff=0.0, knn_every=0, density_every=0, checkpoints=False,
                          progress=False, seed=seed)
-    timer = Timer()
+    timer = StepTimerCB(warmup, steps, 'cpu')
     with tempfile.TemporaryDirectory() as tmp: pretrain(cfg, device='cpu', out_dir=tmp, cbs=[timer])
-    return dict(img_s=BS * steps / timer.s, time_s=timer.s, threads=torch.get_num_threads(),
+    s = timer.result['time_s']
+    return dict(img_s=BS * steps / s, time_s=s, threads=torch.get_num_threads(),
                 flags=_flags(cfg, torch.device('cpu')), config=cfg.to_dict())
 
 def check_step(official:Path, arch:str, bs:int, beta:float, seed:int) -> dict:

@@ -9,10 +9,6 @@ of a cell is evaluated and, if not None, its repr is printed (shortened). Exit s
 import ast, json, sys, time, traceback
 from pathlib import Path
 
-def _value(s):
-    try: return ast.literal_eval(s)
-    except (ValueError, SyntaxError): return s
-
 def _skip(src:str, flags:set=frozenset()) -> bool:
     "Whether a cell is not to run: `#| eval: false`, an nbdev export call, or one of `flags` (e.g. `#| gpu`) on its first lines."
     lines = [l.strip().replace(' ', '') for l in src.splitlines()]
@@ -51,7 +47,7 @@ def run(nb_path, **params) -> dict:
 
 if __name__ == '__main__':
     if len(sys.argv) < 2: raise SystemExit(__doc__)
-    kw = dict(a.split('=', 1) for a in sys.argv[2:])
-    try: run(sys.argv[1], **{k: _value(v) for k, v in kw.items()})
+    from aavae_nb.core import name_values   # `name=value` read as `aavae_nb.sweep` and `aavae.train.main` read it
+    try: run(sys.argv[1], **name_values(sys.argv[2:]))
     except SystemExit: raise
     except Exception: traceback.print_exc(); sys.exit(1)

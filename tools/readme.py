@@ -102,12 +102,11 @@ def speed_table(figures_dir=None) -> str:
     """Ours against the authors' own code (`bench/official_*.py`, the CSVs of `report.COMMITTED['official']`), then a
     line each for LAVAE's opt-in bf16 and for the H200 (`figures/aavae/benchmark_gpu.csv`: our imitation of the
     official step, not the authors' code)."""
-    from aavae_nb.report import COMMITTED, official_table, _md_table
+    from aavae_nb.report import COMMITTED, official_table, stamp, _md_table
     root = Path(figures_dir or FIGURES_DIR)
     tab, runs = official_table([root/f for f in COMMITTED['official']['cpu']])
-    dev = lambda r: r['prov']['device'].split(', ', 1)[-1].rstrip(')')   # 'cpu (Intel..., 2 cores, 1 torch threads)'
-    where = '; '.join(f"{x['path'].stem.split('_')[1].upper()}: {dev(x)}, commit {short_sha(x['prov']['git_sha'])}"
-                      for x in runs)
+    where = '; '.join(f"{x['path'].stem.split('_')[1].upper()}: {s['device']}, commit {s['commit']}"
+                      for x in runs for s in [stamp([x])])
     bf = {int(r['stage']): float(r['ratio_bf16']) for r in _csv(root/'findings'/'official_lavae_cpu.csv') if r['ratio_bf16']}
     g = {r['variant']: float(r['img_s']) for r in _csv(root/'aavae'/'benchmark_gpu.csv') if r['img_s']}
     return (_md_table(tab) + f"\n\nOne CPU, interleaved rounds ({where}). LAVAE's stages 1 and 3 under the opt-in bf16: "

@@ -16,9 +16,9 @@ from torchvision.transforms import InterpolationMode
 from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 
 # %% auto #0
-__all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'flip_lr', 'flip_ud', 'rotate_cw',
-           'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params', 'canny',
-           'mini_image', 'pair_names', 'check_authors', 'augment', 'make_views', 'check_pair', 'pair_keys',
+__all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'VIEWS_VERSION', 'flip_lr', 'flip_ud',
+           'rotate_cw', 'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params',
+           'canny', 'mini_image', 'pair_names', 'check_authors', 'augment', 'make_views', 'check_pair', 'pair_keys',
            'cached_views', 'rows_figure']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
@@ -171,14 +171,17 @@ def make_views(x:torch.Tensor,            # uint8 images N×1×H×W
                chunk:int=8192,            # images per batched call
                authors=(),                # names of `AUTHORS_VERSIONS`, as `check_authors` returns them
               ) -> torch.Tensor:
-    "The four views (orig, a1(x), a2(x), a2(a1(x))) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
+    "The four views (orig, a1(x), a2(x), a2 of that a1 view) of LAVAE Fig. 1 as a uint8 tensor `4×N×1×H×W`."
     a1, a2 = pair_names(pair)
     out = torch.empty((4, *x.shape), dtype=torch.uint8, device=x.device)
     if 'gaussian_blur' in authors and 'gaussian_blur' in (a1, a2): chunk = len(x)   # one σ per view of the set
+    one_call = 'gaussian_blur' in authors and a2 == 'gaussian_blur'   # one σ for the a2 and compose views
     aug = partial(augment, g=g, authors=authors)
     for s in range(0, len(x), chunk):
-        xb = x[s:s + chunk]                                             # fresh draws for the compose view:
-        out[:, s:s + chunk] = torch.stack([xb, aug(xb, a1), aug(xb, a2), aug(aug(xb, a1), a2)])
+        xb = x[s:s + chunk]
+        v1 = aug(xb, a1)                                                # drawn once: compose is a2 of this view
+        v2, v3 = aug(torch.cat([xb, v1]), a2).chunk(2) if one_call else (aug(xb, a2), aug(v1, a2))
+        out[:, s:s + chunk] = torch.stack([xb, v1, v2, v3])
     return out
 
 # %% ../../nbs/lavae/01_augment.ipynb #31d581b1
@@ -202,6 +205,8 @@ def pair_keys(pairs,        # comma-separated keys of `PAIRS` (a papermill `pair
 
 
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
+VIEWS_VERSION = 1   # bump whenever make_views draws differently: older cache files are then never read
+
 def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
 
 def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
@@ -214,7 +219,7 @@ def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
     pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
-    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}.pt"
+    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
         try: v = torch.load(f, weights_only=True)
         except Exception: v = None

@@ -219,7 +219,8 @@ def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
     pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
-    f = Path(cache_dir or RUNS_DIR/'lavae_views')/f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
+    name = f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
+    f = Path(cache_dir or RUNS_DIR/'lavae_views')/name
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
         try: v = torch.load(f, weights_only=True)
         except Exception: v = None

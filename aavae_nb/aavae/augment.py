@@ -265,7 +265,7 @@ class BatchProbeAugment(nn.Module):
                  train:bool=True,   # training transform (random) or evaluation transform (deterministic)
                  size:int=None,     # output side; None: 32 for CIFAR-10, 96 for STL-10
                  padding:int=4,     # CIFAR-10 train: reflect padding before the random crop
-                 eval_resize:int=106 # STL-10 eval: resize the shorter side to this before the centre crop
+                 eval_resize:int=105 # STL-10 eval: resize the shorter side to this before the centre crop
                 ):
         super().__init__()
         self.dataset, self.train = dataset, bool(train)

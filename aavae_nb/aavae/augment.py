@@ -14,7 +14,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'sample_crop_params',
            'jitter_ranges', 'resize_weights', 'rgb_to_gray', 'adjust_hue_batch', 'blend_batch', 'color_jitter_batch',
-           'gaussian_blur_batch', 'BatchSimCLR', 'BatchProbeAugment']
+           'gaussian_blur_batch', 'BatchSimCLR', 'BatchProbeAugment', 'original_view']
 
 # %% ../../nbs/aavae/01_augment.ipynb #ab8cb91b
 NORMS = {'cifar10': ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
@@ -35,7 +35,7 @@ _NORM_CACHE = {}  # (dataset, device) -> (mean, std): building them on a GPU eac
 def normalize(x:torch.Tensor, # uint8 images `B×3×H×W`, any device
               dataset:str     # 'cifar10' or 'stl10': whose mean/std to use
              ) -> torch.Tensor:
-    "Float32 normalised images `(x/255 - mean)/std`, same device: the AAVAE reconstruction target."
+    "Float32 normalised images `(x/255 - mean)/std`, same device (for CIFAR-10 this is `original_view`)."
     key = (dataset, x.device)
     if key not in _NORM_CACHE: _NORM_CACHE[key] = _mean_std(dataset, x.device)
     m, s = _NORM_CACHE[key]
@@ -304,3 +304,9 @@ def forward(self:BatchProbeAugment, x:torch.Tensor, generator:torch.Generator=No
     "The (random, if `train`) probe view of every image of the uint8 batch `x`."
     p = self.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device) if self.train else None
     return self.apply(x, p)
+
+# %% ../../nbs/aavae/01_augment.ipynb #224e7301
+def original_view(dataset:str # 'cifar10' or 'stl10'
+                 ) -> BatchProbeAugment:
+    "The un-augmented image as every model sees it: official `OriginalTransform` (= `LinearEvalValidTransform`)."
+    return BatchProbeAugment(dataset, train=False)

@@ -110,8 +110,8 @@ def probe_lr(bs:int) -> float:
     return 0.1 * bs / 256
 
 def _probe_tfs(dataset):
-    from aavae_nb.aavae.augment import BatchProbeAugment
-    return BatchProbeAugment(dataset, train=True), BatchProbeAugment(dataset, train=False)
+    from aavae_nb.aavae.augment import BatchProbeAugment, original_view
+    return BatchProbeAugment(dataset, train=True), original_view(dataset)
 
 def _acc(head, feats, y) -> float:
     with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()

@@ -15,7 +15,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
 from ..core import check_type, name_values
 from ..data import load_dataset
-from .augment import normalize, BatchSimCLR
+from .augment import original_view, BatchSimCLR
 from .vae import VAE
 from .config import TrainConfig, resolve_config
 from ..presets import AAVAE_TABLE1, AAVAE_CITED
@@ -197,7 +197,7 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
              out_dir=None,         # checkpoints + pretrain.json (None: `default_out_dir(cfg)`)
              resume:bool=False,    # continue from `out_dir/last.ckpt` if it exists
              cbs=(),               # extra callbacks
-             norm=None, aug=None,  # override `normalize` / `BatchSimCLR` (tests, other datasets)
+             norm=None, aug=None,  # override `original_view` / `BatchSimCLR` (tests, other datasets)
             ):
     "Pretrain an autoencoder of Table 1 (AAVAE §4.1); returns `(model, history)`."
     if isinstance(cfg, str): cfg = resolve_config(cfg)
@@ -211,8 +211,9 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     model.to(dev)
     if fl['channels_last']: model.to(memory_format=torch.channels_last)
     if norm is None or (aug is None and getattr(model, 'augments', False)):
-        norm, aug = norm or partial(normalize, dataset=cfg.dataset), aug or BatchSimCLR(cfg.dataset)
-    if isinstance(aug, nn.Module): aug.to(dev)
+        norm, aug = norm or original_view(cfg.dataset), aug or BatchSimCLR(cfg.dataset)
+    for tf in (norm, aug):
+        if isinstance(tf, nn.Module): tf.to(dev)   # their mean/std buffers: no host copy per step
     out_dir = out_folder(out_dir, default_out_dir(cfg))
     dl = DeviceLoader(_shard(data.pretrain.x, rank, world).to(dev), cfg.bs // world, seed=cfg.seed)
     spe = len(dl)
@@ -240,7 +241,7 @@ def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=N
                    train_tf=None, eval_tf=None) -> dict:
     "kNN, linear probe and (for sampling models) density metrics of a pretrained model, as a dict."
     dev = def_device(device); model.to(dev)
-    norm = norm or partial(normalize, dataset=cfg.dataset)
+    norm = norm or original_view(cfg.dataset)
     sw = Stopwatch()
     if cfg.probe_precompute:   # one pass of feature extraction serves the kNN monitor and the probe
         if eval_tf is None: eval_tf = _probe_tfs(cfg.dataset)[1]

@@ -17,7 +17,7 @@ from ..core import (check_one_of, check_type, def_device, set_seed, atomic_path,
                            Stopwatch, RUNS_DIR, out_folder, to_uint8, image_grid)
 from ..presets import preset as lookup, AAVAE_TABLE1
 from ..engine import Callback
-from .augment import NORMS, normalize, BatchSimCLR
+from .augment import NORMS, original_view, BatchSimCLR
 from .resnet import ARCHS
 from .config import TrainConfig, resolve_config, scale_with_batch
 from .density import density_metrics
@@ -168,7 +168,7 @@ class CurveCB(Callback):
     def after_epoch(self, learn):
         e = learn.epoch + 1
         if e % self.every and e not in self.probe_at: return
-        m, norm = learn.model, partial(normalize, dataset=self.cfg.dataset)
+        m, norm = learn.model, original_view(self.cfg.dataset)
         d = density_metrics(m, self.data.val.x[:self.n_density], norm, self.K)
         row = dict(epoch=e, step=learn.step_count, log_scale=float(m.log_scale.detach().float().cpu()[0]),
                    val_elbo=d['elbo'], val_log_px=d['log_px'], val_elbo_bpd=d['elbo_bpd'], val_bpd=d['bpd'])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from dataclasses import replace
-from functools import partial
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt

@@ -25,7 +25,7 @@ from aavae_nb.aavae.augment import simclr_reference, normalize
 __all__ = ['STEP_GFLOPS', 'PEAK_TFLOPS', 'EPOCH_IMAGES', 'FP32_EAGER', 'STEP_LEVERS', 'BENCH_CONFIGS', 'AB_ARMS',
            'SimCLRViews', 'step_gflops', 'profile_summary', 'timed_steps', 'official_style_bench', 'StepTimerCB',
            'fast_step_bench', 'augment_bench', 'reference_augment_rate', 'synthetic_images', 'bench_images',
-           'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'run_ab', 'write_ab']
+           'check_benchmark', 'run_benchmark', 'plot_benchmark', 'write_benchmark', 'curve_agreement', 'check_ab', 'run_ab', 'write_ab']
 
 STEP_GFLOPS = {  # (dataset, arch): (training path fwd+bwd, no-grad encoder pass) GFLOP per image, PERF.md
     ('cifar10', 'resnet18'): (4.64, 1.11), ('cifar10', 'resnet50'): (10.83, 2.61),
@@ -338,10 +338,27 @@ def _augment_rows(c, x, xd, P, dev, seed, preset, log) -> list:
     except Exception as e: rows.append(dict(base, error=str(e)[:300]))
     return rows
 
-def _start(preset, kind, device, out_dir, name, verbose):
-    "What both runners start with: the budget's `kind` entry, the device, the output folder, a stopwatch, a logger."
-    P = lookup(preset, kind)
-    return P, def_device(device), out_folder(out_dir, RUNS_DIR/name), Stopwatch(), print if verbose else (lambda *a: None)
+def _start(out_dir, name, verbose):
+    "What both runners start with after their checks: the output folder, a stopwatch, a logger."
+    return out_folder(out_dir, RUNS_DIR/name), Stopwatch(), print if verbose else (lambda *a: None)
+
+def check_benchmark(preset:str='smoke', device='auto', seed:int=0, steps:int=None, warmup_steps:int=None,
+                    configs=None, variants=None, profile:bool=False, workers:int=None) -> tuple:
+    """Every parameter of `run_benchmark` checked, nothing measured: `(budget P with the overrides, device, seed, configs,
+    variants)`. The notebook calls it before it claims its folder, `run_benchmark` before any variant."""
+    P, dev, seed = lookup(preset, 'bench'), def_device(device), check_seed(seed)
+    check_type(profile, 'bool', 'profile')
+    P.update({k: v for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants,
+                                     workers=workers).items() if v is not None})
+    if steps is not None: P['official_steps'] = max(2, steps // 2)
+    cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
+    vars_ = [check_one_of(v, ('official', *STEP_LEVERS), 'variant')
+             for v in name_list(P['variants'], 'variants', 'official,fast')]
+    if not cfgs or not vars_: raise ValueError(f"configs and variants need at least one name each, got {cfgs}, {vars_}")
+    check_type(P['steps'], 'int', 'steps', lo=1)
+    check_type(P['warmup_steps'], 'int', 'warmup_steps', lo=0)
+    check_type(P['workers'], 'int', 'workers', optional=True, lo=0)   # None: one per core
+    return P, dev, seed, cfgs, vars_
 
 def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 on a CPU) or 'gpu' (the real one)
                   device='auto',        # device
@@ -358,17 +375,9 @@ def run_benchmark(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 
                  ):
     "Measure the official-style and the fast step in one run; write benchmark.csv/.json/.png; return the DataFrame."
     # every parameter checked here, before any variant: a variant's errors become rows of the table
-    P, dev, out, sw, log = _start(preset, 'bench', device, out_dir, 'benchmark', verbose)
-    seed = check_seed(seed)
-    P.update({k: v for k, v in dict(steps=steps, warmup_steps=warmup_steps, configs=configs, variants=variants,
-                                     workers=workers).items() if v is not None})
-    if steps is not None: P['official_steps'] = max(2, steps // 2)
-    cfgs = [check_one_of(c, BENCH_CONFIGS, 'config') for c in name_list(P['configs'], 'configs', 'r18_32,r50_32')]
-    vars_ = [check_one_of(v, ('official', *STEP_LEVERS), 'variant')
-             for v in name_list(P['variants'], 'variants', 'official,fast')]
-    check_type(P['steps'], 'int', 'steps', lo=1)
-    check_type(P['warmup_steps'], 'int', 'warmup_steps', lo=0)
-    check_type(P['workers'], 'int', 'workers', optional=True, lo=0)   # None: one per core
+    P, dev, seed, cfgs, vars_ = check_benchmark(preset, device, seed, steps, warmup_steps, configs, variants, profile,
+                                                workers)
+    out, sw, log = _start(out_dir, 'benchmark', verbose)
     log(f"benchmark preset={preset} device={device_name(dev)} configs={cfgs} variants={vars_} bs={P['bs']} "
         f"steps={P['steps']}")
     rows, aug_rows, profiles = [], [], {}
@@ -495,6 +504,23 @@ def _ab_arm(arm:str, cfg, data, arch:str, seed:int, dev, flags:dict) -> tuple:
                flags=str(flags), arch=arch, epochs=cfg.epochs, n_pretrain=len(data.pretrain), bs=cfg.bs)
     return row, hist
 
+def check_ab(preset:str='smoke', device='auto', seed:int=0, epochs:int=None, tol_knn:float=1.5, min_r:float=0.99,
+             arms:tuple=AB_ARMS) -> tuple:
+    """Every parameter of `run_ab` checked, nothing trained: `(device, arch, {arm: its TrainConfig})`. The notebook calls
+    it before it claims its folder, `run_ab` before the first arm."""
+    if not isinstance(arms, (list, tuple)) or len(arms) != 2 or len(set(arms)) != 2 or not set(arms) <= set(STEP_LEVERS):
+        raise ValueError(f"arms must be two different keys of STEP_LEVERS {list(STEP_LEVERS)}, got {arms!r}")
+    from aavae_nb.aavae.config import resolve_config
+    P, dev = lookup(preset, 'ab'), def_device(device)
+    check_type(tol_knn, 'float', 'tol_knn', lo=0)
+    check_type(min_r, 'float', 'min_r', lo=-1, hi=1)
+    arch, ab_epochs = P.pop('arch'), P.pop('epochs')   # epochs and seed are checked by the configs
+    epochs = ab_epochs if epochs is None else epochs
+    cfgs = {arm: resolve_config(preset, variant='aavae', arch='resnet18' if arch == 'tiny' else arch, epochs=epochs,
+                                max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
+                                progress=False, seed=seed, **{**P, **STEP_LEVERS[arm]}) for arm in arms}
+    return dev, arch, cfgs
+
 def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 width 16) or 'gpu' (ResNet-18, 50 epochs)
            device='auto',        # device
            seed:int=0,           # seed of both arms
@@ -507,21 +533,12 @@ def run_ab(preset:str='smoke',   # 'smoke' (CPU, tiny), 'cpu' (ResNet-18 width 1
            arms:tuple=AB_ARMS,   # (the arm under test, the reference): two keys of `STEP_LEVERS`
           ) -> dict:
     "Pretrain AAVAE with the levers of two arms (default: the fast defaults, every lever off); compare kNN and loss curves."
-    from aavae_nb.aavae.config import resolve_config
     from aavae_nb.aavae.train import load_data, _flags
-    if len(arms) != 2 or len(set(arms)) != 2 or not set(arms) <= set(STEP_LEVERS):
-        raise ValueError(f"arms must be two different keys of STEP_LEVERS {list(STEP_LEVERS)}, got {arms!r}")
-    P, dev, out, sw, log = _start(preset, 'ab', device, out_dir, 'reproduce_ab_fastpath', verbose)
-    arch, ab_epochs = P.pop('arch'), P.pop('epochs')   # epochs and seed are checked by the config
-    epochs = ab_epochs if epochs is None else epochs
-    check_type(tol_knn, 'float', 'tol_knn', lo=0)
-    check_type(min_r, 'float', 'min_r', lo=-1, hi=1)
+    dev, arch, cfgs = check_ab(preset, device, seed, epochs, tol_knn, min_r, arms)
+    out, sw, log = _start(out_dir, 'reproduce_ab_fastpath', verbose)
     (a, b), names = arms, arms
     arms, hists, flags, data = {}, {}, {}, None
-    for arm in names:
-        cfg = resolve_config(preset, variant='aavae', arch='resnet18' if arch == 'tiny' else arch, epochs=epochs,
-                             max_steps=None, eval_epochs=(epochs,), knn_every=0, density_every=0, checkpoints=False,
-                             progress=False, seed=seed, **{**P, **STEP_LEVERS[arm]})
+    for arm, cfg in cfgs.items():
         data, flags[arm] = data or load_data(cfg), _flags(cfg, dev)
         arms[arm], hists[arm] = _ab_arm(arm, cfg, data, arch, seed, dev, flags[arm])
         log(f"{arm:10s} kNN {arms[arm]['knn_top1']:6.2f}%  final loss {arms[arm]['final_loss']:.5g}  "

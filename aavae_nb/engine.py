@@ -417,14 +417,14 @@ def read_checkpoint(path_or_state,   # a file path, a Lightning-style dict, or a
 
 def check_finite_weights(sd:dict, # a state dict
                          what,    # the checkpoint's name, for the error
+                         todo:str="Use an earlier checkpoint of that run, or train again (e.g. with a lower lr).", # remedy
                         ) -> dict:
     "`sd` if every floating-point tensor in it is finite; else a `ValueError` naming the bad keys (a diverged run)."
     bad = [k for k, v in sd.items() if isinstance(v, torch.Tensor) and v.is_floating_point() and v.device.type != 'meta'
            and not bool(torch.isfinite(v).all())]
     if bad:
         raise ValueError(f"checkpoint {what} holds NaN or inf weights in {len(bad)} tensor(s) ({', '.join(bad[:4])}"
-                         f"{', ...' if len(bad) > 4 else ''}): the run that saved it diverged. Use an earlier checkpoint "
-                         "of that run, or train again (e.g. with a lower lr).")
+                         f"{', ...' if len(bad) > 4 else ''}): the run that saved it diverged. {todo}")
     return sd
 
 # %% ../nbs/02_engine.ipynb #d0b9d422
@@ -503,6 +503,8 @@ def before_fit(self:CheckpointCB, learn):
     learn.last_ckpt = None
     if self.resume and self.last.exists():
         ck = load_checkpoint_file(self.last, CKPT_FORMAT); self.check(ck, learn.n_epochs)
+        check_finite_weights(ck['state_dict'], self.last, "Resuming it would train on NaN: resume from an earlier "
+                             "checkpoint (copy an epoch=N.ckpt of this run over it), or run with resume=False.")
         learn.model.load_state_dict(ck['state_dict']); learn.opt.load_state_dict(ck['optimizer'])
         if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
         set_rng_state(ck['rng'], self.gens)

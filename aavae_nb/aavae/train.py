@@ -5,6 +5,7 @@
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
 import contextlib, datetime, json, os, sys
+from dataclasses import fields
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -26,24 +27,35 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['RESUME_KEYS', 'LEVER_DEFAULTS', 'RESULT_IGNORED', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
+__all__ = ['RESULT_IGNORED', 'RESUME_FREE', 'LEVER_DEFAULTS', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
            'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
            'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
            'train_table1', 'main']
 
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
-RESUME_KEYS = ('dataset', 'data_source', 'n_pretrain', 'arch', 'width', 'variant', 'latent_dim', 'learn_log_scale',
-               'bs', 'seed')
+RESULT_IGNORED = ('progress', 'log_every', 'checkpoints', 'ckpt_every',    # logging and checkpoint cadence
+                  'knn_every', 'density_every',                            # monitors (eval mode, own generators)
+                  'channels_last', 'fused_adam', 'compile_mode')           # other kernels, the same maths
+RESUME_FREE = RESULT_IGNORED + ('epochs', 'max_steps', 'eval_epochs',      # how long: a resume may extend the run
+                                'n_val', 'n_test', 'knn_k', 'knn_t', 'n_knn', 'density_k', 'n_density',   # evaluation
+                                'probe_epochs', 'probe_bs', 'probe_precompute')
 
-_JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step, absent = 1; BatchNorm sees other batches',
+_JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step; BatchNorm sees other batches',
               'world_size': 'DDP processes, absent = 1; each holds another share of the data'}
+_DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
 
 def _job(cfg:TrainConfig, world:int=1) -> dict:
-    "What a checkpoint's run must share with its resumer: `RESUME_KEYS`; `accum_steps`, DDP's world size unless 1."
-    job = {k: getattr(cfg, k) for k in RESUME_KEYS}
-    if cfg.accum_steps != 1: job['accum_steps'] = cfg.accum_steps
-    if world != 1: job.update(world_size=world, sync_bn=cfg.sync_bn)
+    "What a checkpoint's run must share with its resumer: every field but `RESUME_FREE`; DDP's world size unless 1."
+    job = {k: v for k, v in cfg.to_dict().items() if k not in RESUME_FREE}
+    if world != 1: job['world_size'] = world
     return job
+
+class _RunCheckpointCB(CheckpointCB):
+    "`CheckpointCB` reading a field an older file's `job` lacks from its `config`, else `TrainConfig`'s default."
+    def check(self, ck:dict, n_epochs:int=None):
+        cfg = ck.get('config') or {}
+        old = {k: cfg.get(k, _DEFAULTS[k]) for k in self.job if k in _DEFAULTS} if cfg else {}
+        super().check({**ck, 'job': {**old, **(ck.get('job') or {})}}, n_epochs)
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
@@ -51,8 +63,8 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
-        cb = CheckpointCB(folder, job=_job(cfg), resume=True, hints=_JOB_HINTS)
-        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT))
+        cb = _RunCheckpointCB(folder, job=_job(cfg), resume=True, hints=_JOB_HINTS)
+        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
 LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)
@@ -157,7 +169,7 @@ class RankSeedCB(Callback):
         a, b = np.random.SeedSequence((self.seed, self.rank, learn.step_count)).generate_state(2)
         self.gen.manual_seed(int(a)); torch.manual_seed(int(b))
 
-class _ResumeOnlyCB(CheckpointCB):
+class _ResumeOnlyCB(_RunCheckpointCB):
     "The checkpoint callback of a DDP rank but 0: it resumes from `last.ckpt` as rank 0 does, and writes nothing."
     after_epoch = after_cancel_fit = None
 
@@ -219,8 +231,8 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     spe = len(dl)
     total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
-    ck = (_ResumeOnlyCB if rank else CheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world), dict(aug=gen),
-                                                   resume, cfg.to_dict(), hints=_JOB_HINTS)
+    ck = (_ResumeOnlyCB if rank else _RunCheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world),
+                                                       dict(aug=gen), resume, cfg.to_dict(), hints=_JOB_HINTS)
     cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs),
                      rank, world)
     opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
@@ -362,8 +374,6 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
     return dict(df=df, fig=fig, paths={k: str(v) for k, v in paths.items()})
 
 # %% ../../nbs/aavae/09_train.ipynb #b8d5f0c2
-RESULT_IGNORED = ('progress', 'log_every', 'ckpt_every', 'checkpoints')   # fields that do not change a run's numbers
-
 def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                      cfg:TrainConfig, # the settings the caller would train it with
                     ) -> dict|None:

@@ -381,11 +381,15 @@ def load_checkpoint_file(path:str|Path, # a checkpoint file
     "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt, refused and foreign files."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
-    try: ck = load_safely(path)
+    try:
+        if zipfile.is_zipfile(path):        # torch.load does not check the CRCs: a flipped byte would load as a weight
+            with zipfile.ZipFile(path) as z:
+                if (bad := z.testzip()) is not None: raise zipfile.BadZipFile(f"bad CRC of member {bad}")
+        ck = load_safely(path)
     except UnsafeCheckpointError: raise
     except Exception as e:
-        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read by "
-                         f"torch.load ({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
+        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read "
+                         f"({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
                          "checkpoint, or damaged: delete it, or download or save it again.") from e
     got = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
     if fmt is not None and got != fmt:

@@ -15,6 +15,7 @@ from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup
 from ..engine import RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard
+from ..engine import load_checkpoint_file, CKPT_FORMAT
 from ..levers import CudaGraphCB, side_by_side
 
 # %% auto #0
@@ -193,6 +194,18 @@ def loop_job(job:dict, params, n:int, bs:int, lr:float, g) -> dict:
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
 
+def _resume(model:nn.Module, ckpt, resume:bool, epochs:int=None) -> bool:
+    """`resume` for a stage of `model` checkpointed in `ckpt`; False if a stage it builds on trained in this call
+    (`model.retrained`): its checkpoint is stale and trained afresh, with a line saying so. With `epochs` (the stage's
+    own), `model.retrained` also records whether this stage trains in this call, not reusing a finished checkpoint."""
+    stale = resume and getattr(model, 'retrained', False)
+    if stale and ckpt and Path(ckpt).exists(): print(f"{ckpt} is stale (an earlier stage trained in this call): "
+                                                      "training it afresh", flush=True)
+    resume = resume and not stale
+    if epochs is not None: model.retrained = getattr(model, 'retrained', False) or not (
+        resume and ckpt and Path(ckpt).exists() and load_checkpoint_file(ckpt, CKPT_FORMAT)['epoch'] >= epochs)
+    return resume
+
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
 STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
 
@@ -218,7 +231,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     ckpt = ckpt_dir and Path(ckpt_dir)/'stage1.ckpt'
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
-    device = def_device(device); model.to(device).train()
+    device, resume = def_device(device), _resume(model, ckpt, resume, cfg.epochs1); model.to(device).train()
     X, ng = views.reshape(-1, *views.shape[2:]).to(device), noise_generator(g, device)   # (4N)×1×28×28 uint8
     def step(idx):
         loss = stage1_loss(model, X[idx].float() / 255, cfg, ng)
@@ -262,6 +275,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/name
+    resume = _resume(model, ckpt, resume, cfg.epochs2)                          # afresh if stage 1 trained in this call
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
                stage2_init=cfg.stage2_init) if ckpt else None
@@ -299,6 +313,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     and the loss history."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
+    resume = _resume(model, ckpt, resume)                                       # afresh if stage 1 or 2 trained in this call
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
                views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.')),
                **({'bf16': True} if cfg.bf16 else {})) if ckpt else None

@@ -14,7 +14,7 @@ from torch import nn
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 from ..core import def_device, set_seed, atomic_path, save_json, provenance, Stopwatch, RUNS_DIR, out_folder
-from ..core import check_type, name_values
+from ..core import check_type, name_values, claim_run, RunClaim
 from ..data import load_dataset
 from .augment import original_view, BatchSimCLR
 from .vae import VAE
@@ -59,11 +59,12 @@ class _RunCheckpointCB(CheckpointCB):
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
+                    world:int=1,        # DDP processes that will train them
                    ):
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
-        cb = _RunCheckpointCB(folder, job=_job(cfg), resume=True, hints=_JOB_HINTS)
+        cb = _RunCheckpointCB(folder, job=_job(cfg, world), resume=True, hints=_JOB_HINTS)
         if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
@@ -201,6 +202,14 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
         cbl.append(DensityCB(data.val.x[:cfg.n_density], norm, cfg.density_every, cfg.density_k))
     return cbl
 
+# %% ../../nbs/aavae/09_train.ipynb #c1a5e0d2
+def _claim(out_dir:Path, cfg:TrainConfig, resume:bool, world:int=1):
+    "`core.claim_run(out_dir)` after `resume`'s checks; none if this process holds it or a folder above (a notebook)."
+    if dist_info()[0] or any(RunClaim(p)._ours() for p in (out_dir.absolute(), *out_dir.absolute().parents)):
+        return contextlib.nullcontext()      # DDP ranks but 0 write nothing; a notebook or sweep claimed it already
+    if resume: check_resumable([(out_dir, cfg)], world=world)   # before the claim marks the folder INCOMPLETE
+    return claim_run(out_dir)
+
 # %% ../../nbs/aavae/09_train.ipynb #824f4f44
 def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
              data=None,            # `DataSplits` (None: `load_data(cfg)`)
@@ -227,25 +236,26 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     for tf in (norm, aug):
         if isinstance(tf, nn.Module): tf.to(dev)   # their mean/std buffers: no host copy per step
     out_dir = out_folder(out_dir, default_out_dir(cfg))
-    dl = DeviceLoader(_shard(data.pretrain.x, rank, world).to(dev), cfg.bs // world, seed=cfg.seed)
-    spe = len(dl)
-    total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
-    gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
-    ck = (_ResumeOnlyCB if rank else _RunCheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world),
-                                                       dict(aug=gen), resume, cfg.to_dict(), hints=_JOB_HINTS)
-    cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total, [ck] * (cfg.checkpoints or resume) + list(cbs),
-                     rank, world)
-    opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
-    learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))
-    learn.total_steps = total
-    learn.fit(cfg.epochs)
-    rec = dict(config=cfg.to_dict(), flags=fl, world_size=world, steps=learn.step_count, steps_per_epoch=spe,
-               warmup_steps=int(round(cfg.warmup_epochs * spe)), resumed_from=getattr(learn, 'resumed_from', None),
-               last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=learn.history,
-               bn_stats_passes=next(c for c in cbl if isinstance(c, BNStatsCB)).calls,
-               provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, n_pretrain=len(data.pretrain),
-                                     data=repr(data)))
-    if rank == 0: save_json(rec, out_dir/'pretrain.json')
+    with _claim(out_dir, cfg, resume, world):   # not in use by another run (`core.claim_run`)
+        dl = DeviceLoader(_shard(data.pretrain.x, rank, world).to(dev), cfg.bs // world, seed=cfg.seed)
+        spe = len(dl)
+        total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
+        gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
+        ck = (_ResumeOnlyCB if rank else _RunCheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world),
+                                                           dict(aug=gen), resume, cfg.to_dict(), hints=_JOB_HINTS)
+        cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total,
+                         [ck] * (cfg.checkpoints or resume) + list(cbs), rank, world)
+        opt_kw = dict(weight_decay=cfg.weight_decay, **(dict(fused=True) if fl['fused_adam'] else {}))
+        learn = Learner(model, dl, cfg.lr, cbl, partial(torch.optim.Adam, **opt_kw))
+        learn.total_steps = total
+        learn.fit(cfg.epochs)
+        rec = dict(config=cfg.to_dict(), flags=fl, world_size=world, steps=learn.step_count, steps_per_epoch=spe,
+                   warmup_steps=int(round(cfg.warmup_epochs * spe)), resumed_from=getattr(learn, 'resumed_from', None),
+                   last_ckpt=str(getattr(learn, 'last_ckpt', None) or ''), history=learn.history,
+                   bn_stats_passes=next(c for c in cbl if isinstance(c, BNStatsCB)).calls,
+                   provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, n_pretrain=len(data.pretrain),
+                                         data=repr(data)))
+        if rank == 0: save_json(rec, out_dir/'pretrain.json')
     return model, learn.history
 
 # %% ../../nbs/aavae/09_train.ipynb #b9ffbded
@@ -289,21 +299,22 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     check_ddp(cfg, dist_info()[1], dev)                                        # before the data loads
     data = load_data(cfg) if data is None else data
     out_dir = out_folder(out_dir, default_out_dir(cfg))
-    pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
-    model, hist = pretrain(cfg, data, model, dev, out_dir, resume, **pkw)
-    if dist_info()[0]: return None            # DDP: rank 0 alone evaluates and writes
-    t_pre = sw.elapsed
-    ev = evaluate_model(model, data, cfg, dev, norm=pkw.get('norm'), **kw)
-    losses = [r['loss'] for r in hist if 'loss' in r]
-    rec = dict(variant=cfg.variant, dataset=cfg.dataset, arch=cfg.arch,
-               kl_coeff=getattr(model, 'kl_coeff', cfg.kl_coeff), top1=ev['linear']['top1'],
-               top1_probe_val=ev['linear']['top1_probe_val'], knn_top1=ev['knn_top1'],
-               final_loss=losses[-1] if losses else None, eval=ev, pretrain_s=t_pre, config=cfg.to_dict(),
-               smoke=cfg.preset == 'smoke',
-               note=('smoke preset: numbers are MEANINGLESS BY DESIGN (a few steps on a few hundred images); '
-                     'they only show that the pipeline runs end to end') if cfg.preset == 'smoke' else '',
-               provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, data=repr(data)))
-    save_json(rec, out_dir/'results.json')
+    with _claim(out_dir, cfg, resume, dist_info()[1]):
+        pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
+        model, hist = pretrain(cfg, data, model, dev, out_dir, resume, **pkw)
+        if dist_info()[0]: return None            # DDP: rank 0 alone evaluates and writes
+        t_pre = sw.elapsed
+        ev = evaluate_model(model, data, cfg, dev, norm=pkw.get('norm'), **kw)
+        losses = [r['loss'] for r in hist if 'loss' in r]
+        rec = dict(variant=cfg.variant, dataset=cfg.dataset, arch=cfg.arch,
+                   kl_coeff=getattr(model, 'kl_coeff', cfg.kl_coeff), top1=ev['linear']['top1'],
+                   top1_probe_val=ev['linear']['top1_probe_val'], knn_top1=ev['knn_top1'],
+                   final_loss=losses[-1] if losses else None, eval=ev, pretrain_s=t_pre, config=cfg.to_dict(),
+                   smoke=cfg.preset == 'smoke',
+                   note=('smoke preset: numbers are MEANINGLESS BY DESIGN (a few steps on a few hundred images); '
+                         'they only show that the pipeline runs end to end') if cfg.preset == 'smoke' else '',
+                   provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, data=repr(data)))
+        save_json(rec, out_dir/'results.json')
     return rec
 
 # %% ../../nbs/aavae/09_train.ipynb #374c8097

@@ -222,13 +222,16 @@ def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
     name = f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
     f = Path(cache_dir or RUNS_DIR/'lavae_views')/name
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
-        try: v = torch.load(f, weights_only=True)
-        except Exception: v = None
-        if isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (4, *x.shape): return v
-        warnings.warn(f"rebuilding the view cache {f}: unreadable, or not the 4 uint8 views of these images")
+        try: c = torch.load(f, weights_only=True)
+        except Exception: c = None
+        c = c if isinstance(c, dict) else {}                           # a bare tensor: the older format
+        v = c.get('views')
+        if (isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (4, *x.shape)
+                and c.get('digest') == _fingerprint(v)): return v
+        warnings.warn(f"rebuilding the view cache {f}: unreadable, damaged, or not the 4 uint8 views of these images")
         f.unlink()
     v = views()
-    with atomic_path(f) as tmp: torch.save(v, tmp)
+    with atomic_path(f) as tmp: torch.save(dict(views=v, digest=_fingerprint(v)), tmp)
     return v
 
 # %% ../../nbs/lavae/01_augment.ipynb #912413f9

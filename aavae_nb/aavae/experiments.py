@@ -136,11 +136,11 @@ def _paper_line(ax, dataset, label):
 def _claim(fig, key):
     fig.text(0.01, -0.02, PAPER_CLAIMS[key], fontsize=7, va='top', wrap=True)
 
-def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig):
-    "A sweep's device, folder (default `RUNS_DIR/reproduce_<name>`) and data; `resume` checks each run first."
+def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig, data=None):
+    "A sweep's device, folder (default `RUNS_DIR/reproduce_<name>`) and data (loaded unless given); `resume` checks each run first."
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir(name))
     if resume: check_resumable([(out/'runs'/r, c) for r, c in runs], results=True)
-    return dev, out, load_data(cfg0)
+    return dev, out, load_data(cfg0) if data is None else data
 
 def _train(runs:list, train, out:Path, resume:bool, shard:tuple=None) -> dict|None:
     """Each run `(key, cfg)` of a sweep: its record if it finished before (`resume`), else `train(key, cfg)`'s. Under
@@ -395,8 +395,8 @@ def verdict_fig4(df) -> dict:
 # %% ../../nbs/aavae/10_experiments.ipynb #f76735d1
 def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_images:int=None, n_views:int=None,
               dataset:str=None, seed:int=0, device='auto', epochs:int=None) -> dict:
-    "Check the Fig. 5 parameters and return the plan; raises before any training or loading."
-    g = lookup(preset, 'fig5'); def_device(device)
+    "Check the Fig. 5 parameters, read every checkpoint, load the data: the plan; raises before any training or writing."
+    g = lookup(preset, 'fig5'); dev = def_device(device)
     models = _values(models, str.lower)
     ckpt = {k.lower(): v for k, v in (ckpt or {}).items() if v}
     for k, p in ckpt.items():
@@ -412,18 +412,22 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
     n_test = next(iter(cfgs.values())).n_test
     if n_test is not None and n_images > n_test:
         raise ValueError(f"n_images={n_images} exceeds the {n_test} test images of preset {preset!r}")
-    return dict(preset=preset, models=models, ckpt=ckpt, n_images=n_images, n_views=n_views, cfgs=cfgs, seed=seed)
+    loaded = {m: check_loaded(load_model(p, device=dev), p, (m,), cfgs[m].dataset) for m, p in ckpt.items()}
+    data = load_data(next(iter(cfgs.values())))   # not shipped, or offline: the loader's own error, here
+    return dict(preset=preset, models=models, ckpt=ckpt, n_images=n_images, n_views=n_views, cfgs=cfgs, seed=seed,
+                loaded=loaded, data=data)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #85674d6c
 def run_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_images:int=None, n_views:int=None,
-             dataset:str=None, device='auto', out_dir=None, seed:int=0, resume:bool=False, epochs:int=None) -> dict:
+             dataset:str=None, device='auto', out_dir=None, seed:int=0, resume:bool=False, epochs:int=None,
+             plan:dict=None, # `plan_fig5` of these parameters, already made (None: made here)
+            ) -> dict:
     "AAVAE Fig. 5: cosine-similarity matrices of augmented views per model, the image grid, within − between."
-    sw, plan = Stopwatch(), plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
-    cfg0 = next(iter(plan['cfgs'].values()))
-    loaded = {m: check_loaded(load_model(p, device=def_device(device)), p, (m,), cfg0.dataset)   # every checkpoint
-              for m, p in plan['ckpt'].items()}                                    # read and checked before anything
+    sw = Stopwatch()
+    plan = plan or plan_fig5(preset, models, ckpt, n_images, n_views, dataset, seed, device, epochs)
+    cfg0, loaded = next(iter(plan['cfgs'].values())), dict(plan['loaded'])
     runs = [(m, c) for m, c in plan['cfgs'].items() if m not in loaded]
-    dev, out, data = _start('fig5_similarity', out_dir, device, resume, runs, cfg0)
+    dev, out, data = _start('fig5_similarity', out_dir, device, resume, runs, cfg0, plan['data'])
     x = data.test.x[:plan['n_images']]
     views = augmented_views(x, plan['n_views'], cfg0.dataset, seed).cpu()
     sims, rows, src = {}, [], {}

@@ -391,7 +391,11 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
     "The record in `out_dir/results.json` if that run finished with the settings of `cfg`; None if there is none."
     p = Path(out_dir)/'results.json'
     if not p.exists(): return None
-    rec = json.loads(p.read_text())
+    try: rec = json.loads(p.read_text())
+    except ValueError: rec = None                 # truncated, not JSON, not UTF-8
+    if not isinstance(rec, dict) or not isinstance(rec.get('config'), dict):
+        raise ValueError(f"{p} is not a results.json of `train_and_evaluate` (truncated, or another file): delete it "
+                         "(that run then trains again) or run with resume=False, which overwrites it")
     now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
     old = {k: v for k, v in rec['config'].items() if k in now and k not in RESULT_IGNORED}   # older files: fewer fields
     check_job(old, {k: now[k] for k in old}, p)

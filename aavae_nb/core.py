@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0e45e69a
 from __future__ import annotations
-import os, sys, json, math, time, random, atexit, shutil, numbers, platform, subprocess, tempfile, contextlib, datetime
+import os, re, sys, json, math, time, random, atexit, shutil, numbers, platform, subprocess, tempfile, contextlib, datetime
 import dataclasses
 from pathlib import Path
 import numpy as np
@@ -159,13 +159,28 @@ def _umask() -> int:
     os.umask(m)
     return m
 
+def _alive(pid:int) -> bool:
+    try: os.kill(pid, 0)                      # signal 0: only asks whether the process exists (POSIX)
+    except (ProcessLookupError, OverflowError): return False   # (no such pid; one too large to be a pid)
+    except PermissionError: pass
+    return True
+
+_TEMP = re.compile(r'\.(.+)\.pid(\d+)\.[^.]+\.tmp')   # atomic_path's temporaries: .<target>.pid<writer>.<random>.tmp
+
+def _dead_temps(folder:Path, pattern:str='.*.tmp', target:str=None) -> list:
+    "The temporaries of `atomic_path` in `folder` (`pattern`; '**/.*.tmp': subfolders too) whose writer is gone."
+    if os.name != 'posix': return []          # (on Windows, os.kill(pid, 0) would end the process)
+    return [t for t in Path(folder).glob(pattern) if (m := _TEMP.fullmatch(t.name))
+            and (target is None or m[1] == target) and not _alive(int(m[2]))]
+
 @contextlib.contextmanager
 def atomic_path(path:str|Path # the final file name
                ):
     "Yield a temporary path next to `path`; on success rename it to `path`, on error delete it."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    for t in _dead_temps(path.parent, target=path.name): t.unlink(missing_ok=True)   # of killed writes of `path`
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.pid{os.getpid()}.', suffix='.tmp')
     os.close(fd)
     tmp = Path(tmp)
     os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it owner-only (0600); give it the mode open() would
@@ -176,12 +191,6 @@ def atomic_path(path:str|Path # the final file name
         if tmp.exists(): tmp.unlink()
 
 # %% ../nbs/00_core.ipynb #b2c0e003
-def _alive(pid:int) -> bool:
-    try: os.kill(pid, 0)                      # signal 0: only asks whether the process exists (POSIX)
-    except ProcessLookupError: return False
-    except PermissionError: pass
-    return True
-
 def scratch_dir() -> Path:
     "A new temporary folder for this process, deleted at exit (and by a later call once the process is gone)."
     root = Path(tempfile.gettempdir())/'aavae_nb_scratch'

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/aavae/09_train.ipynb #17e99fa3
 from __future__ import annotations
-import contextlib, datetime, json, os, sys
+import contextlib, datetime, json, os, sys, textwrap
 from dataclasses import fields
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,7 @@ from ..data import load_dataset
 from .augment import original_view, BatchSimCLR
 from .vae import VAE
 from .config import TrainConfig, resolve_config
-from ..presets import AAVAE_TABLE1, AAVAE_CITED
+from ..presets import AAVAE_TABLE1, AAVAE_CITED, BUDGETS
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
                              BNStatsCB, MaxStepsCB, CheckpointCB, CKPT_FORMAT, load_checkpoint_file, warmup_constant,
                              bn_window, check_job)
@@ -27,8 +27,8 @@ from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, prob
 from .density import DensityCB, density_metrics
 
 # %% auto #0
-__all__ = ['RESULT_IGNORED', 'RESUME_FREE', 'LEVER_DEFAULTS', 'check_resumable', 'default_out_dir', 'build_model', 'load_data',
-           'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
+__all__ = ['RESULT_IGNORED', 'RESUME_FREE', 'LEVER_DEFAULTS', 'USAGE', 'check_resumable', 'default_out_dir', 'build_model',
+           'load_data', 'compile_step', 'AccumTrainCB', 'dist_info', 'check_ddp', 'ddp_step', 'RankSeedCB', 'pretrain',
            'evaluate_model', 'train_and_evaluate', 'table1_frame', 'plot_table1', 'save_table1', 'finished_results',
            'train_table1', 'main']
 
@@ -423,11 +423,24 @@ def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> it
     return res
 
 # %% ../../nbs/aavae/09_train.ipynb #d0d0b001
+USAGE = f"""usage: python -m aavae_nb.aavae.train name=value ...
+   or: torchrun --standalone --nproc_per_node N -m aavae_nb.aavae.train name=value ...   (DDP, one process a GPU)
+Pretrain (and evaluate) one model; each value is a Python literal where it parses as one, else a string.
+  preset=smoke   the budget: {', '.join(BUDGETS)}
+  out_dir=None   the run folder (None: runs/pretrain/<preset>_<variant>_<arch>_seed<seed>)
+  resume=False   continue from out_dir/last.ckpt (a run of the same settings)
+  evaluate=True  then the kNN and linear probe, written to out_dir/results.json
+  device=auto    'auto', 'cpu', 'cuda', ...
+and any TrainConfig field (aavae_nb.aavae.config), overriding the preset's:
+""" + textwrap.fill(', '.join(k for k in _DEFAULTS if k != 'preset'), 100, initial_indent='  ', subsequent_indent='  ')
+
 def main(argv:list=None, # `name=value` strings (None: the command line's)
         ):
     "Pretrain (and evaluate) one model: `[torchrun --standalone --nproc_per_node N] -m aavae_nb.aavae.train name=value ...`."
+    argv = sys.argv[1:] if argv is None else argv
+    if {'-h', '--help'} & set(argv): return print(USAGE)
     kw = dict(preset='smoke', out_dir=None, resume=False, evaluate=True, device='auto')
-    kw.update(name_values(sys.argv[1:] if argv is None else argv))
+    kw.update(name_values(argv))
     run = {k: kw.pop(k) for k in ('preset', 'out_dir', 'resume', 'evaluate', 'device')}
     for k in ('resume', 'evaluate'): check_type(run[k], 'bool', k)
     cfg, dev = resolve_config(run['preset'], **kw), def_device(run['device'])   # every field checked, before any work

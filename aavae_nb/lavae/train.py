@@ -414,11 +414,13 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     return cfg, def_device(device), out_folder(out_dir, RUNS_DIR/name)
 
-def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=()) -> tuple:
+def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=(),
+                cache_dir=None,   # folder of the view cache: a run's own `out/'views'` (None: `cached_views`' default)
+               ) -> tuple:
     """MNIST at `cfg`'s sizes and the cached views of each of `pairs` (training views seeded `seed`, test views
     `seed + 1`, `authors` as `augment.check_authors`): (dataset, {pair: training views}, {pair: test views})."""
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
-    views = lambda x, s: {p: cached_views(x, p, s, authors=authors) for p in pairs}
+    views = lambda x, s: {p: cached_views(x, p, s, cache_dir, authors) for p in pairs}
     return ds, views(ds.pretrain.x, seed), views(ds.test.x, seed + 1)
 
 # %% ../../nbs/lavae/03_train.ipynb #a8dadd9c
@@ -500,6 +502,6 @@ def heatmap_rows(preset:str='smoke', device='auto', seed:int=0, out_dir=None, pa
         preset, device, seed, out_dir, pairs, authors, n_train=n_train, n_test=n_test, epochs1=epochs1,
         epochs2=epochs2, epochs3=epochs3, cuda_graphs=cuda_graphs, stage2_init=stage2_init, lam_inv=lam_inv)
     check_type(streams, 'bool', 'streams')
-    _, views, views_test = mnist_views(cfg, names, seed, authors)
+    _, views, views_test = mnist_views(cfg, names, seed, authors, out/'views')   # the run's folder holds its views
     if shard: transfer_matrix(views, views_test, cfg, dev, seed, streams=streams, ckpt_dir=out/'checkpoints',
                               resume=resume, shard=shard)

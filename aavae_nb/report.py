@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
 from .core import ROOT, RUNS_DIR, RunClaim, atomic_path, check_one_of, check_seed, git_sha, missing_outputs
-from .core import name_list, save_json, FIGURES_DIR, PROVENANCE_KEYS
+from .core import name_list, save_json, out_folder, FIGURES_DIR, PROVENANCE_KEYS
 from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
@@ -76,13 +76,13 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
     already done by this code, then write `out_dir/<preset>/report.{md,html}`; `params`: extra parameters by result."""
     import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
     preset, seeds, results = check_args(preset, seeds, results)
+    out = out_folder(out_dir, RUNS_DIR/'all').resolve()   # a file there stops here; the notebooks run in nbs/: absolute
     nbs, params = {r: ROOT/'nbs'/f'{NOTEBOOKS[r][0]}.ipynb' for r in results}, params or {}
     for r, p in params.items():
         names = pm.inspect_notebook(str(nbs[check_one_of(r, results, 'result')]))
         for k in p:
             if k in ('preset', 'seed', 'out_dir'): raise ValueError(f"{k} is set by reproduce_all, not in params")
             check_one_of(k, names, f'parameter of {r}')
-    out = Path(out_dir).resolve() if out_dir else RUNS_DIR/'all'   # the notebooks run in nbs/: no relative paths
     todo = plan(preset, seeds, results, out, sha, params)
     log(todo.drop(columns='folder').to_string(index=False))
     failed = []

@@ -12,7 +12,7 @@ from functools import partial
 from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run, name_values
 
 # %% auto #0
-__all__ = ['SWEEPS', 'sweep']
+__all__ = ['SWEEPS', 'USAGE', 'sweep', 'main']
 
 # %% ../nbs/06_sweep.ipynb #73023778
 SWEEPS = {  # notebook -> (module, function): the function trains a rank's share of the notebook's runs
@@ -39,6 +39,7 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     "Train this rank's share of `notebook`'s runs, wait for every rank, then (rank 0) execute the notebook: its path."
     import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
     name = check_one_of(Path(notebook).stem, SWEEPS, 'notebook')
+    for k in params: check_one_of(k, pm.inspect_notebook(str(ROOT/'nbs'/f'{name}.ipynb')), 'parameter')
     rank, world, local = (int(os.environ.get(k, d)) for k, d in (('RANK', 0), ('WORLD_SIZE', 1), ('LOCAL_RANK', 0)))
     if params.get('resume', True) is not True:
         raise ValueError("a sweep always resumes its runs (resume=True): for a fresh one, give a new out_dir")
@@ -62,5 +63,19 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     pm.execute_notebook(ROOT/'nbs'/f'{name}.ipynb', nb, params, cwd=ROOT/'nbs', progress_bar=False)
     return nb
 
-if __name__ == '__main__' and '__file__' in globals():   # `python -m aavae_nb.sweep NOTEBOOK name=value ...`
-    if nb := sweep(sys.argv[1], **name_values(sys.argv[2:])): print('wrote', nb)   # rank 0
+USAGE = f"""usage: torchrun --standalone --nproc_per_node N -m aavae_nb.sweep NOTEBOOK name=value ...
+       python -m aavae_nb.sweep NOTEBOOK name=value ...      (one process: the one-GPU run)
+NOTEBOOK: one of {', '.join(SWEEPS)}
+name=value: the notebook's papermill parameters, e.g. preset=paper betas=0,0.1,1 out_dir=runs/fig3"""
+
+def main(argv:list=None # the arguments (None: `sys.argv[1:]`)
+        ) -> int:
+    "`python -m aavae_nb.sweep NOTEBOOK name=value ...`: the sweep; the usage for no arguments (exit 2) or `--help` (0)."
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ('-h', '--help'):
+        print(USAGE, file=sys.stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    if nb := sweep(argv[0], **name_values(argv[1:])): print('wrote', nb)   # rank 0
+    return 0
+
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

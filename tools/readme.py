@@ -303,6 +303,9 @@ def write(path, text:str) -> Path:
     return Path(path)
 
 if __name__ == '__main__':
+    if sys.argv[1:]:   # it takes no arguments: `--help` (or anything else) prints what it does and writes nothing
+        print(__doc__)
+        sys.exit(0 if sys.argv[1:] in (['-h'], ['--help']) else 2)
     for nb in results_notebooks():
         if refresh_results(nb): print(nb, file=sys.stderr)
     from aavae_nb.report import write_report, COMMITTED

@@ -412,7 +412,11 @@ def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tup
     "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
     check_seed(seed)
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
-    return cfg, def_device(device), out_folder(out_dir, RUNS_DIR/name)
+    dev = def_device(device)
+    if cfg.cuda_graphs and dev.type != 'cuda':       # else a run on the CPU would record a lever that never ran
+        raise ValueError(f"cuda_graphs=True needs a CUDA device, got device {str(dev)!r}: leave cuda_graphs unset "
+                         "(or False), or run on CUDA")
+    return cfg, dev, out_folder(out_dir, RUNS_DIR/name)
 
 def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=(),
                 cache_dir=None,   # folder of the view cache: a run's own `out/'views'` (None: `cached_views`' default)

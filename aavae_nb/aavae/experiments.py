@@ -41,12 +41,16 @@ def exp_config(preset:str='smoke', **overrides) -> TrainConfig:
     "The pretraining config of the figures at budget `preset` (the default AAVAE: β = 0, log-scale 0)."
     return resolve_config(preset, **{'variant': 'aavae', **lookup(preset, 'figures'), **overrides})
 
-def _values(v, cast) -> list:
-    "Papermill's comma-separated string (or a list, or one value) as a list of `cast` values; the config checks them."
+def _values(v, cast, what:str='values') -> list:
+    """Papermill's comma-separated string (or a list, or one value) as a list of `cast` values; the config checks their
+    ranges. `what`, the parameter's name, is in the error for a value `cast` refuses or an empty list."""
     if isinstance(v, str): v = [s.strip() for s in v.replace(';', ',').split(',') if s.strip()]
-    v = [cast(x) for x in (list(v) if hasattr(v, '__iter__') else [v])]
-    if not v: raise ValueError("an empty list of values: give at least one")
-    return v
+    out = []
+    for x in (list(v) if hasattr(v, '__iter__') else [v]):
+        try: out.append(cast(x))
+        except (TypeError, ValueError): raise ValueError(f"{what}: {x!r} is not a valid value (got {v!r})") from None
+    if not out: raise ValueError(f"{what} is an empty list of values: give at least one")
+    return out
 
 def _int(x): return int(x) if isinstance(x, str) else x   # '128' -> 128; 1.5 stays, and the config refuses it
 def _given(**kw) -> dict: return {k: v for k, v in kw.items() if v is not None}
@@ -186,11 +190,11 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
     g = lookup(preset, 'fig2'); def_device(device)
     epochs = exp_config(preset, seed=seed, epochs=g['epochs'] if epochs is None else epochs).epochs  # checks both
     n_fixed = check_type(g['n_fixed'] if n_fixed is None else n_fixed, 'int', 'n_fixed', lo=0)
-    fixed = draw_log_scales(n_fixed, seed) if log_scales is None else _values(log_scales, float)
+    fixed = draw_log_scales(n_fixed, seed) if log_scales is None else _values(log_scales, float, 'log_scales')
     every = check_type(g['every'] if every is None else every, 'int', 'every', lo=1)
     if probe_at is None:                # the preset's probe epochs that fall within `epochs`, else the last epoch
         probe_at = tuple(p for p in g['probe_at'] if p <= epochs) or (epochs,)
-    probe_at = tuple(_values(probe_at, _int))
+    probe_at = tuple(_values(probe_at, _int, 'probe_at'))
     if max(probe_at) > epochs:
         raise ValueError(f"probe_at={list(probe_at)} lies beyond the {epochs} epochs, so no probe would run there: "
                          f"give probe_at <= {epochs}, or epochs >= {max(probe_at)}.")
@@ -266,7 +270,8 @@ def verdict_fig2(df) -> dict:
 def plan_fig3(preset:str='smoke', betas=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 3 parameters and return the plan (one config per β); raises before any training."
     g = lookup(preset, 'fig3'); def_device(device)
-    betas = _values(g['betas'] if betas is None else betas, float)
+    betas = _values(g['betas'] if betas is None else betas, float, 'betas')
+    betas = [check_type(b, 'float', 'betas', lo=0) for b in betas]   # named as given, not as the config's kl_coeff
     if len({f'{b:g}' for b in betas}) < len(betas): raise ValueError(f"betas {betas} repeat a value: give each β once")
     cfgs = [exp_config(preset, kl_coeff=b, seed=seed, **_given(epochs=epochs)) for b in betas]
     return dict(preset=preset, betas=betas, cfgs=cfgs, seed=seed)
@@ -321,13 +326,13 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
               n_log_scales:int=None, panels=FIG4_PANELS, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 4 parameters and return the plan: panel rows and the unique runs; raises before any training."
     g = lookup(preset, 'fig4'); def_device(device)
-    panels = [check_one_of(p, FIG4_PANELS, 'panel') for p in _values(panels, str)]
-    bss = _values(g['batch_sizes'] if batch_sizes is None else batch_sizes, _int)
-    lds = _values(g['latent_dims'] if latent_dims is None else latent_dims, _int)
-    decs = [check_one_of(d, ARCHS, 'decoder') for d in _values(g['decoders'] if decoders is None else decoders, str)]
+    panels = [check_one_of(p, FIG4_PANELS, 'panel') for p in _values(panels, str, 'panels')]
+    bss = _values(g['batch_sizes'] if batch_sizes is None else batch_sizes, _int, 'batch_sizes')
+    lds = _values(g['latent_dims'] if latent_dims is None else latent_dims, _int, 'latent_dims')
+    decs = [check_one_of(d, ARCHS, 'decoder') for d in _values(g['decoders'] if decoders is None else decoders, str, 'decoders')]
     n_ls = check_type(g['n_log_scales'] if n_log_scales is None else n_log_scales, 'int', 'n_log_scales', lo=0)
     base = exp_config(preset, seed=seed, **_given(epochs=epochs))
-    lss = [base.log_scale] + draw_log_scales(n_ls, seed) if log_scales is None else _values(log_scales, float)
+    lss = [base.log_scale] + draw_log_scales(n_ls, seed) if log_scales is None else _values(log_scales, float, 'log_scales')
     n_pre = base.n_pretrain
     if n_pre is not None and max(bss) > n_pre:
         raise ValueError(f"batch size {max(bss)} exceeds the {n_pre} pretraining images of preset {preset!r}")
@@ -397,7 +402,7 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
               dataset:str=None, seed:int=0, device='auto', epochs:int=None) -> dict:
     "Check the Fig. 5 parameters, read every checkpoint, load the data: the plan; raises before any training or writing."
     g = lookup(preset, 'fig5'); dev = def_device(device)
-    models = _values(models, str.lower)
+    models = _values(models, str.lower, 'models')
     ckpt = {k.lower(): v for k, v in (ckpt or {}).items() if v}
     for k, p in ckpt.items():
         if k not in models: raise ValueError(f"checkpoint given for {k!r}, which is not in models={models}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os, re, sys, json, math, time, random, atexit, shutil, numbers, platform, subprocess, tempfile, contextlib, datetime
 import dataclasses
 from pathlib import Path
+try: import fcntl
+except ImportError: fcntl = None      # Windows
 import numpy as np
 import torch
 
@@ -234,7 +236,10 @@ class RunClaim:
         except (OSError, ValueError): return False
     def release(self):
         "Give the folder up (at exit too); an unfinished run stays marked `INCOMPLETE`."
-        if os.getpid() == self.pid and self._ours(): (self.out/self.LOCK).unlink(missing_ok=True)
+        if os.getpid() != self.pid or (fd := _turn(self.out/self.LOCK, create=False)) is None: return
+        try:
+            if self._ours(): (self.out/self.LOCK).unlink()
+        finally: os.close(fd)
     def finish(self):
         "The run wrote everything: remove `INCOMPLETE`, release the lock."
         (self.out/self.MARK).unlink(missing_ok=True)
@@ -251,6 +256,18 @@ def _holder(lock:Path):
     except (OSError, ValueError): info = {}                  # half-written by a killed run: stale
     alive = info.get('host') == platform.node() and isinstance(info.get('pid'), int) and _alive(info['pid'])
     return info if alive or (info.get('host') and info.get('host') != platform.node()) else None
+
+def _turn(lock:Path, create:bool=True) -> int|None:
+    """An fd of `lock` (made if missing and `create`, else None) that this process alone holds (`flock`, dropped at
+    close or when the process dies): claims and releases take turns, so exactly one of several takes a stale lock."""
+    while True:
+        try: fd = os.open(lock, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
+        except FileNotFoundError: return None
+        if fcntl: fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.path.samestat(os.fstat(fd), os.stat(lock)): return fd
+        except FileNotFoundError: pass
+        os.close(fd)                          # released (deleted) while we waited: open the one there now
 
 # %% ../nbs/00_core.ipynb #9219e241
 def claim_run(out:str|Path,       # the run's output folder (made if missing)
@@ -271,19 +288,14 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
                       f"run needs about {need_bytes / 2**20:,.0f} MiB: free some space or give another out_dir")
     lock, me = out/RunClaim.LOCK, dict(pid=os.getpid(), host=platform.node(), cmd=' '.join(sys.argv)[:300],
                                        started=datetime.datetime.now().isoformat(timespec='seconds'))
-    for _ in range(2):
-        try:
-            with os.fdopen(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644), 'w') as f: json.dump(me, f)
-            break
-        except FileExistsError:
-            h = _holder(lock)
-            if h is None:                                                           # stale: take it over
-                lock.unlink(missing_ok=True)
-                continue
-            if (h.get('pid'), h.get('host')) == (me['pid'], me['host']): break  # this process again (a cell rerun)
-            raise RuntimeError(f"out_dir {str(out)!r} is in use by another run: pid {h.get('pid')} on {h.get('host')}, "
-                               f"started {h.get('started')} ({h.get('cmd')}). Wait for it, or give another out_dir; "
-                               f"if that run is gone, delete {lock}.") from None
+    fd = _turn(lock)
+    try:                                      # free or stale: take it; a live run's: refuse (this process's: a cell rerun)
+        if (h := _holder(lock)) is None: os.ftruncate(fd, 0); os.write(fd, json.dumps(me).encode())
+    finally: os.close(fd)
+    if h is not None and (h.get('pid'), h.get('host')) != (me['pid'], me['host']):
+        raise RuntimeError(f"out_dir {str(out)!r} is in use by another run: pid {h.get('pid')} on {h.get('host')}, "
+                           f"started {h.get('started')} ({h.get('cmd')}). Wait for it, or give another out_dir; "
+                           f"if that run is gone, delete {lock}.")
     for t in out.rglob('.*.tmp'): t.unlink(missing_ok=True)                    # left by killed atomic writes
     (out/RunClaim.MARK).write_text(f"A run into this folder started {me['started']} (pid {me['pid']} on {me['host']}) "
                                    "and has not finished: its files may be partial. Rerun it.\n")

@@ -296,7 +296,7 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
         raise RuntimeError(f"out_dir {str(out)!r} is in use by another run: pid {h.get('pid')} on {h.get('host')}, "
                            f"started {h.get('started')} ({h.get('cmd')}). Wait for it, or give another out_dir; "
                            f"if that run is gone, delete {lock}.")
-    for t in out.rglob('.*.tmp'): t.unlink(missing_ok=True)                    # left by killed atomic writes
+    for t in _dead_temps(out, '**/.*.tmp'): t.unlink(missing_ok=True)         # left by killed atomic writes
     (out/RunClaim.MARK).write_text(f"A run into this folder started {me['started']} (pid {me['pid']} on {me['host']}) "
                                    "and has not finished: its files may be partial. Rerun it.\n")
     claim = RunClaim(out)

@@ -68,7 +68,9 @@ def _aavae_budget(path) -> str:
     rec = read_results(path); st = rec['provenance']; b = st['budget']
     n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
     runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
-    return (f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {b['epochs']} epochs, batch "
+    ep = b['epochs']                                   # an override (the GPU check plans its epochs) is said as one
+    ep = f"{ep} epochs" if ep == PRESETS[b['preset']]['aavae']['epochs'] else f"{ep} epochs (`-p epochs {ep}`)"
+    return (f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {ep}, batch "
             f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images, "
             f"{_duration(st['wall_time_s'])} in all on {_machines(runs)}")
 

@@ -232,8 +232,9 @@ class RunClaim:
     LOCK, MARK = '.run.lock', 'INCOMPLETE'
     def __init__(self, out:Path): self.out, self.pid = Path(out), os.getpid()
     def _ours(self) -> bool:
-        try: return json.loads((self.out/self.LOCK).read_text()).get('pid') == self.pid
+        try: info = json.loads((self.out/self.LOCK).read_text())
         except (OSError, ValueError): return False
+        return isinstance(info, dict) and (info.get('pid'), info.get('host')) == (self.pid, platform.node())
     def release(self):
         "Give the folder up (at exit too); an unfinished run stays marked `INCOMPLETE`."
         if os.getpid() != self.pid or (fd := _turn(self.out/self.LOCK, create=False)) is None: return
@@ -263,7 +264,8 @@ def _turn(lock:Path, create:bool=True) -> int|None:
     while True:
         try: fd = os.open(lock, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
         except FileNotFoundError: return None
-        if fcntl: fcntl.flock(fd, fcntl.LOCK_EX)
+        try: fcntl and fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError: pass                  # a file system without flock (some NFS mounts, Lustre): no turns
         try:
             if os.path.samestat(os.fstat(fd), os.stat(lock)): return fd
         except FileNotFoundError: pass

@@ -516,7 +516,8 @@ def before_fit(self:CheckpointCB, learn):
         learn.start_epoch, learn.step_count, learn.history = ck['epoch'], ck['global_step'], list(ck['history'])
         learn.last_ckpt, learn.resumed_from = self.last, (ck['epoch'], ck['iter'], ck['global_step'])
         kept = self.dir/f"epoch={ck['epoch']:04d}.ckpt"   # killed after writing last.ckpt, before keeping it: keep it now
-        if ck['iter'] == 0 and ck['epoch'] in self.eval_epochs and not kept.exists(): _link_or_copy(self.last, kept)
+        if ck['iter'] == 0 and ck['epoch'] in self.eval_epochs and not kept.exists() and callable(self.after_epoch):
+            _link_or_copy(self.last, kept)        # (not by a callback that writes nothing: a DDP rank's but 0)
     self.start_step = learn.step_count            # `after_cancel_fit` saves only if a step ran after this
 
 @patch

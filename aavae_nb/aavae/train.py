@@ -17,7 +17,7 @@ from ..core import def_device, set_seed, atomic_path, save_json, provenance, Sto
 from ..core import check_type, name_values, claim_run, RunClaim
 from ..data import load_dataset
 from .augment import original_view, BatchSimCLR
-from .vae import VAE
+from .vae import VAE, VARIANT_SPECS
 from .config import TrainConfig, resolve_config
 from ..presets import AAVAE_TABLE1, AAVAE_CITED, BUDGETS
 from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, AutocastCB, SchedCB, MetricsCB,
@@ -35,8 +35,9 @@ __all__ = ['RESULT_IGNORED', 'RESUME_FREE', 'LEVER_DEFAULTS', 'USAGE', 'check_re
 # %% ../../nbs/aavae/09_train.ipynb #d938bb8e
 RESULT_IGNORED = ('progress', 'log_every', 'checkpoints', 'ckpt_every',    # logging and checkpoint cadence
                   'knn_every', 'density_every',                            # monitors (eval mode, own generators)
-                  'channels_last', 'fused_adam', 'compile_mode')           # other kernels, the same maths
-RESUME_FREE = RESULT_IGNORED + ('epochs', 'max_steps', 'eval_epochs',      # how long: a resume may extend the run
+                  'channels_last', 'fused_adam', 'compile_mode', 'compile_extras')   # other kernels, the same maths
+RESUME_FREE = RESULT_IGNORED + ('preset',                                  # a label, not a setting
+                                'epochs', 'max_steps', 'eval_epochs',      # how long: a resume may extend the run
                                 'n_val', 'n_test', 'knn_k', 'knn_t', 'n_knn', 'density_k', 'n_density',   # evaluation
                                 'probe_epochs', 'probe_bs', 'probe_precompute')
 
@@ -44,9 +45,15 @@ _JOB_HINTS = {'accum_steps': 'micro-batches per optimiser step; BatchNorm sees o
               'world_size': 'DDP processes, absent = 1; each holds another share of the data'}
 _DEFAULTS = {f.name: f.default for f in fields(TrainConfig)}
 
-def _job(cfg:TrainConfig, world:int=1) -> dict:
-    "What a checkpoint's run must share with its resumer: every field but `RESUME_FREE`; DDP's world size unless 1."
-    job = {k: v for k, v in cfg.to_dict().items() if k not in RESUME_FREE}
+def _resolve(job:dict, levers:dict) -> dict:
+    "`job` with what a None there means: `bf16` and `compile` as in `levers`, `kl_coeff` the variant's default β."
+    job = {**job, **{k: levers[k] for k in ('bf16', 'compile') if k in job and job[k] is None}}
+    if job.get('kl_coeff', 0) is None: job['kl_coeff'] = VARIANT_SPECS[job['variant']]['kl_coeff']
+    return job
+
+def _job(cfg:TrainConfig, dev:torch.device, world:int=1) -> dict:
+    "What a run on `dev` must share with its resumer: every field but `RESUME_FREE`, as used; world size unless 1."
+    job = _resolve({k: v for k, v in cfg.to_dict().items() if k not in RESUME_FREE}, _flags(cfg, dev))
     if world != 1: job['world_size'] = world
     return job
 
@@ -55,16 +62,18 @@ class _RunCheckpointCB(CheckpointCB):
     def check(self, ck:dict, n_epochs:int=None):
         cfg = ck.get('config') or {}
         old = {k: cfg.get(k, _DEFAULTS[k]) for k in self.job if k in _DEFAULTS} if cfg else {}
-        super().check({**ck, 'job': {**old, **(ck.get('job') or {})}}, n_epochs)
+        old = {k: v for k, v in {**old, **(ck.get('job') or {})}.items() if k not in RESUME_FREE}
+        super().check({**ck, 'job': _resolve(old, self.job) if old else {}}, n_epochs)   # None: what it means now
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
                     world:int=1,        # DDP processes that will train them
+                    device='auto',      # the device they will train on (what a lever left at None means)
                    ):
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results: finished_results(folder, cfg)
-        cb = _RunCheckpointCB(folder, job=_job(cfg, world), resume=True, hints=_JOB_HINTS)
+        cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, hints=_JOB_HINTS)
         if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
@@ -203,11 +212,11 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
     return cbl
 
 # %% ../../nbs/aavae/09_train.ipynb #c1a5e0d2
-def _claim(out_dir:Path, cfg:TrainConfig, resume:bool, world:int=1):
+def _claim(out_dir:Path, cfg:TrainConfig, resume:bool, dev:torch.device, world:int=1):
     "`core.claim_run(out_dir)` after `resume`'s checks; none if this process holds it or a folder above (a notebook)."
     if dist_info()[0] or any(RunClaim(p)._ours() for p in (out_dir.absolute(), *out_dir.absolute().parents)):
         return contextlib.nullcontext()      # DDP ranks but 0 write nothing; a notebook or sweep claimed it already
-    if resume: check_resumable([(out_dir, cfg)], world=world)   # before the claim marks the folder INCOMPLETE
+    if resume: check_resumable([(out_dir, cfg)], world=world, device=dev)   # before the claim marks the folder INCOMPLETE
     return claim_run(out_dir)
 
 # %% ../../nbs/aavae/09_train.ipynb #824f4f44
@@ -236,12 +245,12 @@ def pretrain(cfg:TrainConfig|str,  # a config (or a preset name)
     for tf in (norm, aug):
         if isinstance(tf, nn.Module): tf.to(dev)   # their mean/std buffers: no host copy per step
     out_dir = out_folder(out_dir, default_out_dir(cfg))
-    with _claim(out_dir, cfg, resume, world):   # not in use by another run (`core.claim_run`)
+    with _claim(out_dir, cfg, resume, dev, world):   # not in use by another run (`core.claim_run`)
         dl = DeviceLoader(_shard(data.pretrain.x, rank, world).to(dev), cfg.bs // world, seed=cfg.seed)
         spe = len(dl)
         total = cfg.epochs * spe if cfg.max_steps is None else min(cfg.epochs * spe, cfg.max_steps)
         gen = torch.Generator(device=dev).manual_seed(cfg.seed + 1)   # the augmentation's
-        ck = (_ResumeOnlyCB if rank else _RunCheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, world),
+        ck = (_ResumeOnlyCB if rank else _RunCheckpointCB)(out_dir, cfg.ckpt_every, cfg.eval_epochs, _job(cfg, dev, world),
                                                            dict(aug=gen), resume, cfg.to_dict(), hints=_JOB_HINTS)
         cbl = _callbacks(cfg, fl, model, data, norm, aug, gen, spe, total,
                          [ck] * (cfg.checkpoints or resume) + list(cbs), rank, world)
@@ -299,7 +308,7 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
     check_ddp(cfg, dist_info()[1], dev)                                        # before the data loads
     data = load_data(cfg) if data is None else data
     out_dir = out_folder(out_dir, default_out_dir(cfg))
-    with _claim(out_dir, cfg, resume, dist_info()[1]):
+    with _claim(out_dir, cfg, resume, dev, dist_info()[1]):
         pkw = {k: kw.pop(k) for k in ('norm', 'aug', 'cbs') if k in kw}
         model, hist = pretrain(cfg, data, model, dev, out_dir, resume, **pkw)
         if dist_info()[0]: return None            # DDP: rank 0 alone evaluates and writes
@@ -410,7 +419,7 @@ def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> it
                 ) -> dict:
     "Pretrain and evaluate the models of Table 1 one after another (a line each); returns {model: its record}."
     runs = {m: Path(out_dir)/'runs'/m for m in cfgs}
-    if resume: check_resumable([(runs[m], c) for m, c in cfgs.items()], results=True)   # every refusal first
+    if resume: check_resumable([(runs[m], c) for m, c in cfgs.items()], results=True, device=device)   # every refusal first
     res = {}
     for m, cfg in cfgs.items():
         sw = Stopwatch()

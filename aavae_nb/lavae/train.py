@@ -194,17 +194,23 @@ def loop_job(job:dict, params, n:int, bs:int, lr:float, g) -> dict:
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
 
-def _resume(model:nn.Module, ckpt, resume:bool, epochs:int=None) -> bool:
-    """`resume` for a stage of `model` checkpointed in `ckpt`; False if a stage it builds on trained in this call
-    (`model.retrained`): its checkpoint is stale and trained afresh, with a line saying so. With `epochs` (the stage's
-    own), `model.retrained` also records whether this stage trains in this call, not reusing a finished checkpoint."""
-    stale = resume and getattr(model, 'retrained', False)
-    if stale and ckpt and Path(ckpt).exists(): print(f"{ckpt} is stale (an earlier stage trained in this call): "
-                                                      "training it afresh", flush=True)
-    resume = resume and not stale
-    if epochs is not None: model.retrained = getattr(model, 'retrained', False) or not (
-        resume and ckpt and Path(ckpt).exists() and load_checkpoint_file(ckpt, CKPT_FORMAT)['epoch'] >= epochs)
-    return resume
+def _resume(model:nn.Module, ckpt, resume:bool) -> bool:
+    """`resume` for a stage of `model` checkpointed in `ckpt`; False if `ckpt` is older than the end of the latest
+    stage of `model` that trained (`model.trained_at`, `_trained`): stale, trained afresh, with a line saying so. A
+    checkpoint written after it (a head stopped and retried on the same model) is resumed."""
+    t = getattr(model, 'trained_at', None)
+    stale = bool(resume and ckpt and t is not None and Path(ckpt).exists() and Path(ckpt).stat().st_mtime_ns < t)
+    if stale: print(f"{ckpt} is stale (older than an earlier stage trained on this model): training it afresh", flush=True)
+    return resume and not stale
+
+def _finished(ckpt, resume:bool, epochs:int) -> bool:
+    "Whether `resume` reuses a finished checkpoint `ckpt` of `epochs` (read before training): the stage trains nothing."
+    return bool(resume and ckpt and Path(ckpt).exists() and load_checkpoint_file(ckpt, CKPT_FORMAT)['epoch'] >= epochs)
+
+def _trained(model:nn.Module, ckpt):
+    """Record on `model` when a stage of it finished training: its checkpoint's mtime (the clock later checkpoints'
+    mtimes are compared with), or without one the time now."""
+    model.trained_at = Path(ckpt).stat().st_mtime_ns if ckpt else time.time_ns()
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
 STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
@@ -231,7 +237,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     ckpt = ckpt_dir and Path(ckpt_dir)/'stage1.ckpt'
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
-    device, resume = def_device(device), _resume(model, ckpt, resume, cfg.epochs1); model.to(device).train()
+    device, reused = def_device(device), _finished(ckpt, resume, cfg.epochs1); model.to(device).train()
     X, ng = views.reshape(-1, *views.shape[2:]).to(device), noise_generator(g, device)   # (4N)×1×28×28 uint8
     def step(idx):
         loss = stage1_loss(model, X[idx].float() / 255, cfg, ng)
@@ -242,6 +248,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
+    if not reused: _trained(model, ckpt)                                   # later stages' older checkpoints are stale
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #314cfcf5
@@ -275,7 +282,8 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/name
-    resume = _resume(model, ckpt, resume, cfg.epochs2)                          # afresh if stage 1 trained in this call
+    resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1's training
+    reused = _finished(ckpt, resume, cfg.epochs2)
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
                stage2_init=cfg.stage2_init) if ckpt else None
@@ -293,6 +301,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
+    if not reused: _trained(model, ckpt)
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f
@@ -313,7 +322,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     and the loss history."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
-    resume = _resume(model, ckpt, resume)                                       # afresh if stage 1 or 2 trained in this call
+    resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1 or 2's training
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
                views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.')),
                **({'bf16': True} if cfg.bf16 else {})) if ckpt else None

@@ -143,7 +143,7 @@ def _claim(fig, key):
 def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig, data=None):
     "A sweep's device, folder (default `RUNS_DIR/reproduce_<name>`) and data (loaded unless given); `resume` checks each run first."
     dev, out = def_device(device), out_folder(out_dir, default_exp_dir(name))
-    if resume: check_resumable([(out/'runs'/r, c) for r, c in runs], results=True)
+    if resume: check_resumable([(out/'runs'/r, c) for r, c in runs], results=True, device=dev)
     return dev, out, load_data(cfg0) if data is None else data
 
 def _train(runs:list, train, out:Path, resume:bool, shard:tuple=None) -> dict|None:

@@ -407,7 +407,10 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                          "(that run then trains again) or run with resume=False, which overwrites it")
     now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
     old = {k: v for k, v in rec['config'].items() if k in now and k not in RESULT_IGNORED}   # older files: fewer fields
-    check_job(old, {k: now[k] for k in old}, p)
+    for d in (old, now):                          # None = the default: the variant's β; a lever matches either value
+        if d.get('kl_coeff', 0) is None: d['kl_coeff'] = VARIANT_SPECS[d.get('variant', cfg.variant)]['kl_coeff']
+    same = [k for k in old if k not in ('bf16', 'compile') or None not in (old[k], now[k])]
+    check_job({k: old[k] for k in same}, {k: now[k] for k in same}, p)
     return rec
 
 def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> its `TrainConfig`

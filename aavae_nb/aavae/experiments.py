@@ -146,10 +146,10 @@ def _start(name:str, out_dir, device, resume:bool, runs:list, cfg0:TrainConfig, 
     if resume: check_resumable([(out/'runs'/r, c) for r, c in runs], results=True, device=dev)
     return dev, out, load_data(cfg0) if data is None else data
 
-def _train(runs:list, train, out:Path, resume:bool, shard:tuple=None) -> dict|None:
+def _train(runs:list, train, out:Path, resume:bool, dev, shard:tuple=None) -> dict|None:
     """Each run `(key, cfg)` of a sweep: its record if it finished before (`resume`), else `train(key, cfg)`'s. Under
     `aavae_nb.sweep`, `shard=(rank, world)` trains only this rank's runs, `shard=()` none (data loaded): None."""
-    done = lambda k, c: (resume and finished_results(out/'runs'/k, c)) or train(k, c)
+    done = lambda k, c: (resume and finished_results(out/'runs'/k, c, dev)) or train(k, c)
     if shard is None: return {k: done(k, c) for k, c in runs}
     for k, c in runs[shard[0]::shard[1]] if shard else (): done(k, c)
 
@@ -283,7 +283,7 @@ def run_fig3(preset:str='smoke', betas=None, device='auto', out_dir=None, seed:i
     cfg0, runs = plan['cfgs'][0], [(f'beta_{b:g}', c) for b, c in zip(plan['betas'], plan['cfgs'])]
     dev, out, data = _start('fig3_beta', out_dir, device, resume, runs, cfg0)
     train = lambda k, cfg: train_and_evaluate(cfg, data, dev, out/'runs'/k, resume=resume)
-    if (res := _train(runs, train, out, resume, shard)) is None: return None
+    if (res := _train(runs, train, out, resume, dev, shard)) is None: return None
     df = pd.DataFrame([dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
                             final_loss=r['final_loss'], preset=cfg0.preset, dataset=cfg0.dataset,
                             paper_top1_beta0=PAPER_AAVAE[cfg0.dataset],
@@ -362,7 +362,7 @@ def run_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=No
         set_seed(cfg.seed)
         return train_and_evaluate(cfg, data, dev, out/'runs'/key, resume=resume,
                                   model=build_model(cfg, plan['runs'][key]['decoder']))
-    if (res := _train(runs, train, out, resume, shard)) is None: return None
+    if (res := _train(runs, train, out, resume, dev, shard)) is None: return None
     df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
                             top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
                             note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])

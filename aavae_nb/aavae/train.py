@@ -72,7 +72,7 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
                    ):
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
-        if results: finished_results(folder, cfg)
+        if results and finished_results(folder, cfg, device) is not None: continue   # reused as it is: nothing trains
         cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, hints=_JOB_HINTS)
         if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
 
@@ -396,6 +396,7 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
 # %% ../../nbs/aavae/09_train.ipynb #b8d5f0c2
 def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                      cfg:TrainConfig, # the settings the caller would train it with
+                     device='auto',   # the device the caller would train it on (what a lever left at None means)
                     ) -> dict|None:
     "The record in `out_dir/results.json` if that run finished with the settings of `cfg`; None if there is none."
     p = Path(out_dir)/'results.json'
@@ -407,10 +408,10 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                          "(that run then trains again) or run with resume=False, which overwrites it")
     now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
     old = {k: v for k, v in rec['config'].items() if k in now and k not in RESULT_IGNORED}   # older files: fewer fields
-    for d in (old, now):                          # None = the default: the variant's β; a lever matches either value
-        if d.get('kl_coeff', 0) is None: d['kl_coeff'] = VARIANT_SPECS[d.get('variant', cfg.variant)]['kl_coeff']
-    same = [k for k in old if k not in ('bf16', 'compile') or None not in (old[k], now[k])]
-    check_job({k: old[k] for k in same}, {k: now[k] for k in same}, p)
+    ran = str((rec.get('provenance') or {}).get('device', 'cpu')).split(' ')[0]   # `core.device_name`: cpu (...) or a GPU's
+    old = _resolve(old, LEVER_DEFAULTS['cpu' if ran in ('cpu', 'mps') else 'cuda'])   # None: what it meant there
+    now = _resolve(now, _flags(cfg, def_device(device)))                             # ... and here
+    check_job(old, {k: now[k] for k in old}, p)
     return rec
 
 def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> its `TrainConfig`
@@ -426,7 +427,7 @@ def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> it
     res = {}
     for m, cfg in cfgs.items():
         sw = Stopwatch()
-        old = finished_results(runs[m], cfg) if resume else None
+        old = finished_results(runs[m], cfg, device) if resume else None
         r = res[m] = old or train_and_evaluate(cfg, data, device, runs[m], resume=resume, **kw)
         loss = 'n/a' if r['final_loss'] is None else f"{r['final_loss']:.4g}"
         how = f"(finished before: {runs[m]/'results.json'})" if old else f"({sw.elapsed:.1f} s)"

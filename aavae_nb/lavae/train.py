@@ -248,7 +248,8 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
-    if not reused: _trained(model, ckpt)                                   # later stages' older checkpoints are stale
+    if ckpt or not reused: _trained(model, ckpt)   # later stages' older checkpoints are stale (a reused one's too:
+                                                   # a killed run may have trained it on)
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #314cfcf5
@@ -301,7 +302,8 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
-    if not reused: _trained(model, ckpt)
+    if ckpt or not reused: _trained(model, ckpt)   # later stages' older checkpoints are stale (a reused one's too:
+                                                   # a killed run may have trained it on)
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f

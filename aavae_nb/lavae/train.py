@@ -15,7 +15,6 @@ from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup
 from ..engine import RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard
-from ..engine import load_checkpoint_file, CKPT_FORMAT
 from ..levers import CudaGraphCB, side_by_side
 
 # %% auto #0
@@ -203,13 +202,9 @@ def _resume(model:nn.Module, ckpt, resume:bool) -> bool:
     if stale: print(f"{ckpt} is stale (older than an earlier stage trained on this model): training it afresh", flush=True)
     return resume and not stale
 
-def _finished(ckpt, resume:bool, epochs:int) -> bool:
-    "Whether `resume` reuses a finished checkpoint `ckpt` of `epochs` (read before training): the stage trains nothing."
-    return bool(resume and ckpt and Path(ckpt).exists() and load_checkpoint_file(ckpt, CKPT_FORMAT)['epoch'] >= epochs)
-
 def _trained(model:nn.Module, ckpt):
-    """Record on `model` when a stage of it finished training: its checkpoint's mtime (the clock later checkpoints'
-    mtimes are compared with), or without one the time now."""
+    """Record on `model` when a stage of it ended, trained or reused: its checkpoint's mtime (the clock later
+    checkpoints' mtimes are compared with; a reused one is not rewritten), or without one the time now."""
     model.trained_at = Path(ckpt).stat().st_mtime_ns if ckpt else time.time_ns()
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
@@ -237,7 +232,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     ckpt = ckpt_dir and Path(ckpt_dir)/'stage1.ckpt'
     job = dict(stage='LAVAE stage 1', pair=list(model.pair), views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight, **({'bf16': True} if cfg.bf16 else {})) if ckpt else None
-    device, reused = def_device(device), _finished(ckpt, resume, cfg.epochs1); model.to(device).train()
+    device = def_device(device); model.to(device).train()
     X, ng = views.reshape(-1, *views.shape[2:]).to(device), noise_generator(g, device)   # (4N)×1×28×28 uint8
     def step(idx):
         loss = stage1_loss(model, X[idx].float() / 255, cfg, ng)
@@ -248,8 +243,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 1))
-    if ckpt or not reused: _trained(model, ckpt)   # later stages' older checkpoints are stale (a reused one's too:
-                                                   # a killed run may have trained it on)
+    _trained(model, ckpt)                          # later stages' older checkpoints are stale
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #314cfcf5
@@ -284,7 +278,6 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/name
     resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1's training
-    reused = _finished(ckpt, resume, cfg.epochs2)
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
                stage2_init=cfg.stage2_init) if ckpt else None
@@ -302,8 +295,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
     model.stage.fill_(max(int(model.stage), 2))
-    if ckpt or not reused: _trained(model, ckpt)   # later stages' older checkpoints are stale (a reused one's too:
-                                                   # a killed run may have trained it on)
+    _trained(model, ckpt)                          # later stages' older checkpoints are stale
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f

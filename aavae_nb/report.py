@@ -33,16 +33,14 @@ def check_args(preset:str, seeds, results) -> tuple:
     seeds = list(dict.fromkeys(check_seed(int(s) if str(s).isdigit() else s) for s in seeds))
     by_nb = {nb: r for r, (nb, _) in NOTEBOOKS.items()}
     results = [check_one_of(by_nb.get(r, r), NOTEBOOKS, 'result') for r in name_list(results, 'results', 'table1')]
-    results = list(dict.fromkeys(results))   # 'table1,reproduce_table1' is one result
-    results = results or list(DEFAULT)
+    results = list(dict.fromkeys(results)) or list(DEFAULT)   # 'table1,reproduce_table1' is one result
     if not any(NOTEBOOKS[r][1] in PRESETS[preset] for r in results):
         raise ValueError(f"none of {', '.join(results)} has a {preset!r} budget: see aavae_nb.presets.PRESETS")
     return preset, seeds, results
 
 # %% ../nbs/05_report.ipynb #115571f1
 def result_json(folder) -> Path|None:
-    """The finished results JSON of a run folder, or None: a JSON with a provenance stamp whose listed outputs all
-    exist, in a folder without `INCOMPLETE` (`core.claim_run` marks a run until it has written everything)."""
+    "The finished results JSON of a run folder (stamped, its outputs there, no `INCOMPLETE`: see above), or None."
     folder = Path(folder)
     if not folder.is_dir() or (folder/RunClaim.MARK).exists(): return None
     for p in sorted(folder.glob('*.json')):
@@ -50,21 +48,16 @@ def result_json(folder) -> Path|None:
         except ValueError: continue
         if isinstance(rec, dict) and isinstance(rec.get('provenance'), dict) and not missing_outputs(p): return p
 
-def _same_params(folder:Path, p:dict) -> bool:
-    "Whether the finished run in `folder` had the extra parameters `p` (`params.json`, written after it ran)."
-    f = folder/'params.json'
-    return (json.loads(f.read_text()) if f.exists() else {}) == json.loads(json.dumps(p))
-
 def plan(preset:str, seeds:list, results:list, out:Path, sha:str=None, params:dict=None) -> pd.DataFrame:
-    """One row per (result, seed): its folder and what happens: 'run', 'skip' (done by this code with these extra
-    `params`) or 'no budget'."""
+    "A row per (result, seed): its folder and 'run', 'skip' (done by this code with these `params`) or 'no budget'."
     sha, rows, params = sha or git_sha(), [], params or {}
     for r in results:
         nb, key = NOTEBOOKS[r]
         for s in seeds:
             folder = Path(out)/preset/f's{s}'/nb
             done = (js := result_json(folder)) and json.loads(js.read_text())['provenance'].get('git_sha') == sha
-            done = done and _same_params(folder, params.get(r, {}))
+            f, p = folder/'params.json', json.loads(json.dumps(params.get(r, {})))   # params.json: written after a run
+            done = done and (json.loads(f.read_text()) if f.exists() else {}) == p
             status = 'no budget' if key not in PRESETS[preset] else 'skip' if done else 'run'
             rows.append(dict(result=r, seed=s, status=status, folder=folder))
     return pd.DataFrame(rows)
@@ -91,10 +84,8 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
         t.folder.mkdir(parents=True, exist_ok=True)   # the executed notebook goes beside its results
         p = dict(preset=preset, seed=t.seed, out_dir=str(t.folder), **params.get(t.result, {}))
         try: pm.execute_notebook(nbs[t.result], t.folder/nbs[t.result].name, p, cwd=ROOT/'nbs', progress_bar=False)
-        except Exception as e:
-            failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
-            continue
-        save_json(params.get(t.result, {}), t.folder/'params.json')   # after the run: a killed one never skips
+        except Exception as e: failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
+        else: save_json(params.get(t.result, {}), t.folder/'params.json')   # after the run: a killed one never skips
     done = [j for j in map(result_json, todo.folder) if j is not None]
     if done: log('wrote', *write_report(done, preset, out/preset/'report.md'))
     if failed: raise RuntimeError('these runs failed (rerun to resume):\n' + '\n'.join(failed))
@@ -253,9 +244,8 @@ def _official_section(csvs) -> tuple:
 
 # %% ../nbs/05_report.ipynb #31979c96
 def build_report(paths, preset:str, base:str|Path='.', official=()) -> tuple:
-    """The report of the results at `preset` among `paths` as (Markdown, self-contained HTML); the Markdown links its
-    figures relative to `base`, the folder it will be written to; `official`: side-by-side CSVs (`official_table`)
-    for a closing section "Against the official code" (none: no section)."""
+    """The report of the results at `preset` among `paths` as (Markdown, self-contained HTML), the Markdown's figure
+    links relative to `base` (its folder); `official`: side-by-side CSVs (`official_table`) for a closing section."""
     by, now = _runs(paths, preset), ('reduced budget' if preset != 'paper' else "the paper's budget")
     head = (f"Budget `{preset}` ({now}: see `aavae_nb.presets`). Each cell is ours, mean ± sd over the seeds, with "
             "the paper's number in brackets where the paper gives one; flags read yes/no per seed.")
@@ -270,9 +260,8 @@ def build_report(paths, preset:str, base:str|Path='.', official=()) -> tuple:
             md += [f'![{res}]({Path(os.path.relpath(png, base)).as_posix()})', '']
             h.append(f'<img alt="{res}" style="max-width:100%" src="data:image/png;base64,'
                      f'{base64.b64encode(png.read_bytes()).decode()}">')
-    if official:
-        m, x = _official_section(official)
-        md, h = md + m, h + x
+    m, x = _official_section(official) if official else ([], [])
+    md, h = md + m, h + x
     style = 'table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px;text-align:right}'
     return '\n'.join(md), (f'<!doctype html>\n<html><head><meta charset="utf-8"><title>Results at {preset}</title>'
                            f'<style>{style}</style></head><body>\n' + '\n'.join(h) + '\n</body></html>\n')

@@ -5,10 +5,10 @@
 # %% ../nbs/00_core.ipynb #0e45e69a
 from __future__ import annotations
 import os, re, sys, json, math, time, random, atexit, shutil, numbers, platform, subprocess, tempfile, contextlib, datetime
-import dataclasses
+import ast, dataclasses, difflib
 from pathlib import Path
-try: import fcntl
-except ImportError: fcntl = None      # Windows
+try: import fcntl, resource
+except ImportError: fcntl = resource = None      # Windows
 import numpy as np
 import torch
 
@@ -363,9 +363,7 @@ def peak_memory_mb(device='auto') -> float|None:
     dev = def_device(device)
     if dev.type == 'cuda':   # None where this process allocated nothing there (e.g. its runs were children)
         return round(torch.cuda.max_memory_allocated(dev) / 2**20, 1) or None
-    try: import resource
-    except ImportError:   # Windows
-        return None
+    if resource is None: return None   # Windows
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss   # KiB on Linux, bytes on macOS
     return round(rss / (2**20 if sys.platform == 'darwin' else 2**10), 1)
 
@@ -423,7 +421,6 @@ def show_grid(x, nrow:int=8, title:str=None, ax=None, mean=None, std=None, scale
 # %% ../nbs/00_core.ipynb #1278a946
 def _assigned(code:str) -> list:
     "The names a cell of plain assignments assigns, in order."
-    import ast
     try: body = ast.parse(code).body
     except SyntaxError: return []
     return [t.id for s in body for t in getattr(s, 'targets', [getattr(s, 'target', None)]) if isinstance(t, ast.Name)]
@@ -431,7 +428,6 @@ def _assigned(code:str) -> list:
 def check_parameters(history:list=None # the cells run so far (None: this IPython kernel's `In`)
                     ):
     "Refuse a papermill parameter the notebook's `parameters` cell does not define (see above), before any work."
-    import difflib
     if history is None:
         try: history = get_ipython().user_ns.get('In', [])    # noqa: F821 (defined inside IPython only)
         except NameError: return
@@ -447,7 +443,6 @@ def check_parameters(history:list=None # the cells run so far (None: this IPytho
 # %% ../nbs/00_core.ipynb #f9354132
 def name_values(argv:list) -> dict:
     "`name=value` arguments as a dict, each value a Python literal where it parses as one (else a string)."
-    import ast
     out = {}
     for a in argv:
         k, eq, v = a.partition('=')

@@ -156,12 +156,8 @@ def out_folder(out_dir,       # the output folder a user gave (str or Path); Non
     return out
 
 # %% ../nbs/00_core.ipynb #37f77d9b
-def _umask() -> int:
-    m = os.umask(0)   # the process's umask (reading it means setting it)
-    os.umask(m)
-    return m
-
 def _alive(pid:int) -> bool:
+    if os.name != 'posix': return True        # (on Windows, os.kill(pid, 0) would end it): never taken for gone
     try: os.kill(pid, 0)                      # signal 0: only asks whether the process exists (POSIX)
     except (ProcessLookupError, OverflowError): return False   # (no such pid; one too large to be a pid)
     except PermissionError: pass
@@ -171,7 +167,6 @@ _TEMP = re.compile(r'\.(.+)\.pid(\d+)\.[^.]+\.tmp')   # atomic_path's temporarie
 
 def _dead_temps(folder:Path, pattern:str='.*.tmp', target:str=None) -> list:
     "The temporaries of `atomic_path` in `folder` (`pattern`; '**/.*.tmp': subfolders too) whose writer is gone."
-    if os.name != 'posix': return []          # (on Windows, os.kill(pid, 0) would end the process)
     return [t for t in Path(folder).glob(pattern) if (m := _TEMP.fullmatch(t.name))
             and (target is None or m[1] == target) and not _alive(int(m[2]))]
 
@@ -182,10 +177,8 @@ def atomic_path(path:str|Path # the final file name
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     for t in _dead_temps(path.parent, target=path.name): t.unlink(missing_ok=True)   # of killed writes of `path`
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.pid{os.getpid()}.', suffix='.tmp')
-    os.close(fd)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes it owner-only (0600); give it the mode open() would
+    tmp = path.parent/f'.{path.name}.pid{os.getpid()}.{os.urandom(6).hex()}.tmp'
+    tmp.touch(exist_ok=False)                 # the mode open() gives under the umask (mkstemp's would be 0600)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -197,11 +190,9 @@ def scratch_dir() -> Path:
     "A new temporary folder for this process, deleted at exit (and by a later call once the process is gone)."
     root = Path(tempfile.gettempdir())/'aavae_nb_scratch'
     root.mkdir(exist_ok=True)
-    if os.name == 'posix':                    # (on Windows, os.kill(pid, 0) would end the process)
-        for old in root.glob('pid*_*'):
-            pid = old.name[3:].split('_')[0]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                shutil.rmtree(old, ignore_errors=True)
+    for old in root.glob('pid*_*'):           # the folders of processes that are gone
+        pid = old.name[3:].split('_')[0]
+        if pid.isdigit() and not _alive(int(pid)): shutil.rmtree(old, ignore_errors=True)
     d = Path(tempfile.mkdtemp(prefix=f'pid{os.getpid()}_', dir=root))
     atexit.register(shutil.rmtree, d, ignore_errors=True)
     return d

@@ -223,9 +223,8 @@ class RunClaim:
     LOCK, MARK = '.run.lock', 'INCOMPLETE'
     def __init__(self, out:Path): self.out, self.pid = Path(out), os.getpid()
     def _ours(self) -> bool:
-        try: info = json.loads((self.out/self.LOCK).read_text())
-        except (OSError, ValueError): return False
-        return isinstance(info, dict) and (info.get('pid'), info.get('host')) == (self.pid, platform.node())
+        h = _holder(self.out/self.LOCK)
+        return h is not None and (h.get('pid'), h.get('host')) == (self.pid, platform.node())
     def release(self):
         "Give the folder up (at exit too); an unfinished run stays marked `INCOMPLETE`."
         if os.getpid() != self.pid or (fd := _turn(self.out/self.LOCK, create=False)) is None: return
@@ -237,15 +236,14 @@ class RunClaim:
         (self.out/self.MARK).unlink(missing_ok=True)
         self.release()
     def __enter__(self): return self
-    def __exit__(self, typ, *_):
-        if typ is None: self.finish()
-        else: self.release()
+    def __exit__(self, typ, *_): self.finish() if typ is None else self.release()
 
 def _holder(lock:Path):
     "The run holding `lock` as a dict, or None where the lock is stale (its process gone from this host) or unreadable."
     try: info = json.loads(lock.read_text())
     except FileNotFoundError: return None
-    except (OSError, ValueError): info = {}                  # half-written by a killed run: stale
+    except (OSError, ValueError): info = {}
+    info = info if isinstance(info, dict) else {}            # half-written by a killed run, or foreign: stale
     alive = info.get('host') == platform.node() and isinstance(info.get('pid'), int) and _alive(info['pid'])
     return info if alive or (info.get('host') and info.get('host') != platform.node()) else None
 

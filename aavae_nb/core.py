@@ -122,17 +122,13 @@ def def_device(device:str|torch.device='auto' # 'auto', 'cpu', 'cuda', 'cuda:N',
     return dev
 
 # %% ../nbs/00_core.ipynb #641ca0ac
-def _is_root(p:Path) -> bool:
-    ini = p/'settings.ini'
-    return ini.is_file() and 'lib_name = aavae_nb' in ini.read_text(encoding='utf-8')
-
 def find_root() -> Path:
     "The aavae-nb repository root (see the prose above for the search order)."
     if os.environ.get('AAVAE_NB_ROOT'): return Path(os.environ['AAVAE_NB_ROOT']).resolve()
     here = globals().get('__file__')   # undefined when this cell runs inside the notebook
     for start in (Path.cwd().resolve(), *([Path(here).resolve().parent] if here else [])):
-        for p in (start, *start.parents):
-            if _is_root(p): return p
+        for ini in (p/'settings.ini' for p in (start, *start.parents)):   # our settings.ini, not another project's
+            if ini.is_file() and 'lib_name = aavae_nb' in ini.read_text(encoding='utf-8'): return ini.parent
     return Path.cwd().resolve()
 
 ROOT = find_root()
@@ -306,9 +302,9 @@ class Stopwatch:
     @property
     def elapsed(self) -> float: return time.perf_counter() - self.t0
 
-def git_sha(root:Path=None) -> str:
+def git_sha() -> str:
     "The current commit of the repository, with '-dirty' if tracked files have uncommitted changes."
-    git = lambda *a: subprocess.run(['git', *a], cwd=root or ROOT, capture_output=True, text=True, timeout=10)
+    git = lambda *a: subprocess.run(['git', *a], cwd=ROOT, capture_output=True, text=True, timeout=10)
     try:
         r = git('rev-parse', '--verify', 'HEAD')
         sha = r.stdout.strip()
@@ -386,9 +382,7 @@ def to_uint8(x:torch.Tensor,   # images, `B×C×H×W` (or `B×H×W` grayscale)
     if x.ndim == 3: x = x[:, None]
     if x.dtype == torch.uint8: return x
     x = x.float()
-    if mean is not None:
-        m, s = torch.tensor(mean).view(1, -1, 1, 1), torch.tensor(std).view(1, -1, 1, 1)
-        x = x * s + m
+    if mean is not None: x = x * torch.tensor(std).view(1, -1, 1, 1) + torch.tensor(mean).view(1, -1, 1, 1)
     return (x.clamp(0, 1) * 255).round().to(torch.uint8)
 
 def image_grid(x, nrow:int=8, padding:int=2, mean=None, std=None) -> np.ndarray:

@@ -11,6 +11,7 @@ from torch import nn
 import torch.nn.functional as F
 from ..core import def_device, Stopwatch
 from ..engine import Callback, DeviceLoader
+from .augment import BatchProbeAugment, original_view
 
 # %% auto #0
 __all__ = ['PROBE_SPLITS', 'eval_mode', 'encode_features', 'knn_predict', 'knn_accuracy', 'knn_monitor', 'KNNMonitorCB',
@@ -28,10 +29,6 @@ def eval_mode(module:nn.Module):
 
 def _encoder(m): return m.encoder if hasattr(m, 'encoder') and hasattr(m, 'decoder') else m
 
-def _autocast(device, bf16:bool):
-    "bf16 autocast when asked for and on CUDA; fp32 otherwise."
-    return torch.autocast('cuda', dtype=torch.bfloat16) if bf16 and device.type == 'cuda' else contextlib.nullcontext()
-
 @torch.no_grad()
 def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encoder`
                     x:torch.Tensor,      # uint8 images `N×C×H×W` (any device)
@@ -44,8 +41,9 @@ def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encode
     enc = _encoder(encoder)
     device = next(enc.parameters()).device if device is None else def_device(device)
     if isinstance(transform, nn.Module): transform.to(device)   # its mean/std buffers: no host copy per batch
+    amp = torch.autocast('cuda', dtype=torch.bfloat16) if bf16 and device.type == 'cuda' else contextlib.nullcontext()
     out = []
-    with eval_mode(enc), _autocast(device, bf16):
+    with eval_mode(enc), amp:
         for i in range(0, len(x), bs): out.append(enc(transform(x[i:i+bs].to(device))).float())
     return torch.cat(out) if out else torch.zeros(0)
 
@@ -90,8 +88,7 @@ def knn_monitor(model:nn.Module,     # model with `.encoder` (or an encoder)
     "Weighted kNN top-1 (%) of the frozen encoder: bank `probe_train`, queries `query` (BN untouched)."
     bank = data.probe_train if n_bank is None else data.probe_train[:n_bank]
     q = getattr(data, query)
-    fb = encode_features(model, bank.x, norm, bs, bf16=bf16)
-    fq = encode_features(model, q.x, norm, bs, bf16=bf16)
+    fb, fq = (encode_features(model, s.x, norm, bs, bf16=bf16) for s in (bank, q))
     return knn_accuracy(fb, bank.y, fq, q.y, k, t, n_classes=len(data.classes))
 
 class KNNMonitorCB(Callback):
@@ -109,24 +106,10 @@ def probe_lr(bs:int) -> float:
     "Linear-probe learning rate 0.1 × bs/256 (a float; not the official `int(bs/256)`)."
     return 0.1 * bs / 256
 
-def _probe_tfs(dataset):
-    from aavae_nb.aavae.augment import BatchProbeAugment, original_view
-    return BatchProbeAugment(dataset, train=True), original_view(dataset)
+def _probe_tfs(dataset): return BatchProbeAugment(dataset, train=True), original_view(dataset)
 
 def _acc(head, feats, y) -> float:
     with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()
-
-def _probe_parts(h, n_classes, epochs, bs, lr, seed, dev):
-    g = torch.Generator().manual_seed(seed)
-    head = nn.utils.skip_init(nn.Linear, h, n_classes)   # no draw from the global generator ...
-    with torch.no_grad():   # ... nn.Linear's default init, drawn from our own generator (reproducible)
-        bound = 1 / math.sqrt(h)
-        head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
-        head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
-    head = head.to(dev)
-    lr = probe_lr(bs) if lr is None else lr
-    opt = torch.optim.SGD(head.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=0.0)   # §4.1, official
-    return head, opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #8cdb258e
 def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images, with `featurize`), on the device to use
@@ -138,7 +121,16 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
                      h:int=None,          # feature size (None: `x_tr.shape[1]`)
                     ) -> tuple[nn.Linear, dict]:
     "The §4.1 probe (SGD Nesterov, cosine decay per epoch); returns `(head, {name: top1 %})`."
-    head, opt, sched = _probe_parts(h or x_tr.shape[1], n_classes, epochs, bs, lr, seed, x_tr.device)
+    h, g = h or x_tr.shape[1], torch.Generator().manual_seed(seed)
+    head = nn.utils.skip_init(nn.Linear, h, n_classes)   # no draw from the global generator ...
+    with torch.no_grad():   # ... nn.Linear's default init, drawn from our own generator (reproducible)
+        bound = 1 / math.sqrt(h)
+        head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
+        head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
+    head = head.to(x_tr.device)
+    opt = torch.optim.SGD(head.parameters(), lr=probe_lr(bs) if lr is None else lr, momentum=0.9, nesterov=True,
+                          weight_decay=0.0)   # §4.1, as the official fine-tuner
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
     dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr.to(x_tr.device))
     for ep in range(epochs):
         for xb, yb in dl:

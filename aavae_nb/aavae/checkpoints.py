@@ -65,10 +65,9 @@ def infer_config(state_dict:dict,    # the checkpoint's state dict (only shapes 
     check_one_of(cfg['dataset'], DATASET_CONFIGS, 'dataset')
     if 'arch' not in cfg:
         arch = _hp(hp, 'arch')
-        if not isinstance(arch, str):
-            arch = ('resnet50' if 'encoder.layer1.0.conv3.weight' in sd else
-                    'resnet34' if 'encoder.layer3.5.conv1.weight' in sd else 'resnet18')
-        cfg['arch'] = arch
+        cfg['arch'] = arch if isinstance(arch, str) else ('resnet50' if 'encoder.layer1.0.conv3.weight' in sd else
+                                                          'resnet34' if 'encoder.layer3.5.conv1.weight' in sd else
+                                                          'resnet18')
     check_one_of(cfg['arch'], ARCHS, 'arch')
     if 'latent_dim' not in cfg:
         ld = _hp(hp, 'latent_dim')
@@ -100,13 +99,9 @@ def compare_state_dicts(expected:dict,   # the model's state dict (or {key: tens
 
 def _layout_report(missing, unexpected, mis, n=10) -> str:
     def few(xs): return ', '.join(map(str, xs[:n])) + (f', ... (+{len(xs) - n} more)' if len(xs) > n else '')
-    parts = []
-    if missing: parts.append(f"{len(missing)} missing keys: {few(missing)}")
-    if unexpected: parts.append(f"{len(unexpected)} unexpected keys: {few(unexpected)}")
-    if mis:
-        shapes = [f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]
-        parts.append(f"{len(mis)} mis-shaped keys: " + few(shapes))
-    return '; '.join(parts)
+    mis = [f'{k} (checkpoint {list(g)} vs model {list(e)})' for k, g, e in mis]
+    return '; '.join(f"{len(xs)} {what} keys: {few(xs)}" for what, xs in
+                     (('missing', missing), ('unexpected', unexpected), ('mis-shaped', mis)) if xs)
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #c89d2a08
 RELEASED = {  # name: (URL in the official README, its linear-eval top-1 % there and in AAVAE Table 1)
@@ -186,14 +181,11 @@ def check_loaded(model:VAE,          # a model from `load_model`
                  variants=None,      # the variants it may be (None: any)
                  dataset:str=None,   # the dataset it must be for (None: any)
                 ) -> VAE:
-    """`model` if it is what the caller is about to use it as; else a `ValueError` that says what to pass. A checkpoint
-    that does not name its variant (a bare state dict: the VAE and AAVAE heads have the same keys) passes the variant
-    check (the caller's label stands)."""
+    "`model` if it is what the caller uses it as, else a `ValueError` saying what to pass (an unnamed variant passes)."
     info = getattr(model, 'checkpoint_info', {})
     if variants is not None and model.variant not in variants and info.get('variant_known', True):
         raise ValueError(f"checkpoint {src} holds a {model.variant!r} model, but it is used as "
-                         f"{' or '.join(map(repr, variants))}: pass a checkpoint of that model (its hyper-parameters "
-                         "or, in official ones, the head and `denoising` name the variant).")
+                         f"{' or '.join(map(repr, variants))}: pass a checkpoint of that model.")
     if dataset is not None and model.dataset != dataset:
         raise ValueError(f"checkpoint {src} is a {model.dataset} model but the images are {dataset}: pass a {dataset} "
                          f"checkpoint, or dataset={model.dataset!r}.")

@@ -50,9 +50,8 @@ class DataSplits:
     note: str = ''
     def sizes(self) -> dict:
         return {k: len(getattr(self, k)) for k in ('pretrain', 'val', 'probe_train', 'probe_val', 'test')}
-    def __repr__(self):
-        note = ', ' + self.note if self.note else ''
-        return f"DataSplits({self.name!r}, source={self.source!r}, sizes={self.sizes()}{note})"
+    def __repr__(self): return (f"DataSplits({self.name!r}, source={self.source!r}, sizes={self.sizes()}"
+                                f"{self.note and ', ' + self.note})")
 
 # %% ../nbs/01_data.ipynb #de0da068
 def sha256(path:Path, chunk:int=1<<20) -> str:
@@ -147,12 +146,10 @@ def _tv(name, root:Path, download:bool):
         return tuple(read_stl10_bin(folder, s) for s in ('train', 'test', 'unlabeled'))
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         what = 'could not be downloaded' if download else 'is not there (download=False)'
-        cls = dict(cifar10='CIFAR10', stl10='STL10', mnist='MNIST')[name]
         arg = "split='train'" if name == 'stl10' else 'train=True'
-        call = f"torchvision.datasets.{cls}('{root}', {arg}, download=True)"
         alt = " or use source='shipped' (data/, offline)" if name in SHIPPED else ''
-        raise RuntimeError(f"The full {name} dataset is not under {root} and {what}: {e}. Download it on a machine "
-                           f"with internet access with `{call}`{alt}.") from e
+        raise RuntimeError(f"The full {name} dataset is not under {root} and {what}: {e}. On a machine with internet, "
+                           f"run `torchvision.datasets.{name.upper()}('{root}', {arg}, download=True)`{alt}.") from e
 
 # %% ../nbs/01_data.ipynb #c3d0e002
 def load_dataset(name:str,                 # 'cifar10', 'stl10' or 'mnist'
@@ -175,8 +172,7 @@ def load_dataset(name:str,                 # 'cifar10', 'stl10' or 'mnist'
         return _make_splits(name, source, train, test, 0.0 if name == 'mnist' else 0.1, unlabeled=unlabeled,
                             note='SYNTHETIC data in the STL-10 format, not STL-10' if synthetic else '', **kw)
     if name not in SHIPPED:
-        raise ValueError(f"{name} is not shipped with the repository (only {', '.join(SHIPPED)} are). "
-                         f"Use source='torchvision' with download=True to fetch the full {name}.")
+        raise ValueError(f"{name} is not shipped (only {', '.join(SHIPPED)} are): use source='torchvision'.")
     with np.load(shipped_path(name)) as z: arrs = [z[k] for k in ('x_train', 'y_train', 'x_test', 'y_test')]
     hwc = name == 'cifar10'
     train, test = _labelled(*arrs[:2], hwc), _labelled(*arrs[2:], hwc)

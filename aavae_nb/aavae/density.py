@@ -87,9 +87,8 @@ def density_metrics(model:nn.Module,   # a sampling model
     "Mean ELBO, log p(x) (K importance samples) and their bits/dim over `x` (AAVAE §4.3, Fig. 2)."
     dev = next(model.parameters()).device if device is None else def_device(device)
     tot = dict(elbo=0., log_pxz=0., kl=0., log_px=0.)
-    ac = torch.autocast(dev.type, enabled=False)          # fp32 on every device (and inside a training step's autocast)
     g = None if seed is None else torch.Generator(dev).manual_seed(seed)
-    with eval_mode(model), ac:
+    with eval_mode(model), torch.autocast(dev.type, enabled=False):   # fp32 everywhere, even in a bf16 training step
         for i in range(0, len(x), bs):
             xb = norm(x[i:i+bs].to(dev))
             e = elbo(model, xb, g=g)
@@ -104,10 +103,8 @@ def density_metrics(model:nn.Module,   # a sampling model
 class DensityCB(Callback):
     "Every `every` epochs, `density_metrics` on `x` (validation); a row in `learn.history`."
     order = 61
-    def __init__(self, x, norm, every:int=50, K:int=64, bs:int=256, seed:int|None=0):
-        self.x, self.norm, self.every, self.K, self.bs, self.seed = x, norm, every, K, bs, seed
+    def __init__(self, x, norm, every:int=50, K:int=64): self.x, self.norm, self.every, self.K = x, norm, every, K
     def after_epoch(self, learn):
         if self.every and (learn.epoch + 1) % self.every == 0 and getattr(learn.model, 'samples', True):
-            d = density_metrics(learn.model, self.x, self.norm, self.K, self.bs, seed=self.seed)
-            row = {f'val_{k}': v for k, v in d.items()}
-            learn.history.append(dict(epoch=learn.epoch, step=learn.step_count, **row))
+            d = {f'val_{k}': v for k, v in density_metrics(learn.model, self.x, self.norm, self.K).items()}
+            learn.history.append(dict(epoch=learn.epoch, step=learn.step_count, **d))

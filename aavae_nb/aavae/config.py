@@ -76,9 +76,7 @@ class TrainConfig:
 
     def __post_init__(self): _check_config(self)
 
-    def to_dict(self) -> dict:
-        "A JSON-able dict of every field."
-        return asdict(self)
+    def to_dict(self) -> dict: return asdict(self)   # every field, JSON-able
 
 # %% ../../nbs/aavae/06_config.ipynb #5089d0c3
 def _check_config(c:TrainConfig):

@@ -47,10 +47,8 @@ PRESETS = {
                warmup_steps=2, workers=None, aug_steps=10, official_steps=6),   # ~13 min
     ab=dict(arch='resnet18', epochs=10, log_every=5),                            # width 16; 15-25 min on 2 cores
     lavae=dict(n_train=4000, n_test=5000, epochs1=2, epochs2=60, epochs3=2)),
-'cpu_full': dict(
-    lavae=dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3)),     # all of MNIST, ~1 h on 1 core
-'cpu_long': dict(
-    lavae=dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10)),   # all of MNIST, ~1.5 h on 2 cores
+'cpu_full': dict(lavae=dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3)),     # ~1 h on 1 core
+'cpu_long': dict(lavae=dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10)),  # ~1.5 h on 2 cores
 }
 
 # %% ../nbs/03_presets.ipynb #66a4994a
@@ -82,8 +80,7 @@ def preset(budget:str,  # one of `BUDGETS` (or `ALIASES`)
            *results:str # what to run, e.g. 'aavae', 'fig3', 'lavae': the first one `budget` defines
           ) -> dict:
     "A copy of `PRESETS[budget][result]`; an unknown budget, or a result without that budget, raises `ValueError`."
-    name = ALIASES.get(budget, budget) if isinstance(budget, str) else budget
-    check_one_of(name, BUDGETS, 'preset')
+    name = check_one_of(ALIASES.get(budget, budget) if isinstance(budget, str) else budget, BUDGETS, 'preset')
     for r in results:
         if r in PRESETS[name]: return deepcopy(PRESETS[name][r])
     has = [b for b in PRESETS if any(r in PRESETS[b] for r in results)]

@@ -141,8 +141,7 @@ def _tv(name, root:Path, download:bool):
             return *(_labelled(np.asarray(d.data), np.asarray(d.targets), hwc) for d in (tr, te)), None
         folder = Path(root)/'stl10_binary'
         if not all((folder/f).exists() for f, _ in STL10_FILES.values()):
-            if not download: raise RuntimeError('Dataset not found.')
-            tvd.STL10(root, split='train', download=True)      # fetches and extracts all splits
+            tvd.STL10(root, split='train', download=download)   # fetches and extracts all splits, or raises
         return tuple(read_stl10_bin(folder, s) for s in ('train', 'test', 'unlabeled'))
     except (urllib.error.URLError, OSError, RuntimeError) as e:
         what = 'could not be downloaded' if download else 'is not there (download=False)'

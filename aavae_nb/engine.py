@@ -72,18 +72,15 @@ class Learner:
     def callback(self, nm):
         for cb in sorted(self.cbs, key=attrgetter('order')):
             if (method := getattr(cb, nm, None)) is not None: method(self)
-    def __getattr__(self, nm):
-        if nm in ('predict', 'get_loss', 'backward', 'step', 'zero_grad'): return partial(self.callback, nm)
-        raise AttributeError(nm)
 
     def _one_batch(self):
         try:
             self.callback('before_batch')
-            self.predict(); self.callback('after_predict')
-            self.get_loss(); self.callback('after_loss')
-            self.backward(); self.callback('after_backward')
-            self.step(); self.step_count += 1; self.callback('after_step')
-            self.zero_grad()
+            self.callback('predict'); self.callback('after_predict')
+            self.callback('get_loss'); self.callback('after_loss')
+            self.callback('backward'); self.callback('after_backward')
+            self.callback('step'); self.step_count += 1; self.callback('after_step')
+            self.callback('zero_grad')
         except CancelBatchException: self.callback('after_cancel_batch')
         finally: self.callback('after_batch')
 

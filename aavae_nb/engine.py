@@ -121,9 +121,8 @@ class AugmentCB(Callback):
         self.norm, self.aug, self.augments, self.generator, self.cl = norm, aug, augments, generator, channels_last
     def _fmt(self, x): return x.contiguous(memory_format=torch.channels_last) if self.cl else x
     def before_batch(self, learn):
-        x = learn.batch[0] if isinstance(learn.batch, (tuple, list)) else learn.batch
-        learn.x_t = self._fmt(self.norm(x))
-        learn.x_in = self._fmt(self.aug(x, generator=self.generator)) if self.augments else learn.x_t
+        learn.x_t = self._fmt(self.norm(learn.batch))
+        learn.x_in = self._fmt(self.aug(learn.batch, generator=self.generator)) if self.augments else learn.x_t
 
 class VAETrainCB(Callback):
     "The five verbs for an autoencoder whose `step(x_in, x_t)` returns a dict with a scalar 'loss'."
@@ -476,7 +475,7 @@ class CheckpointCB(Callback):
         self.dir, self.every, self.eval_epochs, self.job = Path(out_dir), every, set(eval_epochs), job or {}
         self.gens, self.resume, self.config, self.last, self.hints = gens or {}, resume, config or {}, Path(out_dir)/name, hints
 
-    def save(self, learn, epoch:int, it:int, path:Path=None) -> Path:
+    def save(self, learn, epoch:int, it:int) -> Path:
         "Write a checkpoint positioned at batch `it` of `epoch` (the next batch to run)."
         dl, m = learn.dl, learn.model
         if it >= len(dl): epoch, it, loader_state = epoch + 1, 0, dl.gen.get_state()
@@ -485,10 +484,9 @@ class CheckpointCB(Callback):
                   optimizer=learn.opt.state_dict(), scheduler=learn.sched.state_dict() if hasattr(learn, 'sched') else None,
                   epoch=epoch, iter=it, global_step=learn.step_count, rng=dict(rng_state(self.gens), loader=loader_state),
                   config=self.config, history=list(getattr(learn, 'history', [])))
-        path = path or self.last
-        with atomic_path(path) as tmp: torch.save(ck, tmp)
-        learn.last_ckpt = path
-        return path
+        with atomic_path(self.last) as tmp: torch.save(ck, tmp)
+        learn.last_ckpt = self.last
+        return self.last
 
     def check(self, ck:dict, n_epochs:int=None):
         "Refuse a checkpoint `ck` this run cannot continue: another run's `job`, or more epochs than `n_epochs`."

@@ -171,14 +171,10 @@ def nan_guard(learn, step:int, terms:dict):
     """The one NaN guard of both papers' loops: `NonFiniteLossError` if a logged loss term (`terms`: name -> float)
     is not finite, naming the step, the terms and the last good checkpoint (`learn.last_ckpt`)."""
     if all(math.isfinite(v) for v in terms.values()): return
-    said = ', '.join(f"{k}={v:.4g}" for k, v in terms.items())
-    ck = getattr(learn, 'last_ckpt', None)
-    raise NonFiniteLossError(
-        f"Non-finite loss at step {step} (epoch {learn.epoch}): {said}. "
-        + (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else
-           "No checkpoint was written before it; lower the lr or an extreme loss weight (AAVAE's β; LAVAE's "
-           "kl_weight, lam_inv), turn bf16 off, or check the data."))
-
+    said, ck = ', '.join(f"{k}={v:.4g}" for k, v in terms.items()), getattr(learn, 'last_ckpt', None)
+    todo = (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else "No checkpoint before "
+            "it: lower the lr or an extreme loss weight (β; kl_weight, lam_inv), turn bf16 off, or check the data.")
+    raise NonFiniteLossError(f"Non-finite loss at step {step} (epoch {learn.epoch}): {said}. {todo}")
 
 # %% ../nbs/02_engine.ipynb #c4f0f1d3
 class MetricsCB(Callback):
@@ -353,10 +349,8 @@ def load_safely(path:str|Path):   # a file written by torch.save
     names = {n for n in found or () if n not in _NUMPY and n not in _TORCH_DEFAULTS and n.split('.')[0] != 'torch'}
     read_as = {n: _read_as(n) for n in names}
     if refused := sorted(n for n, o in read_as.items() if o is None):
-        raise UnsafeCheckpointError(
-            f"refused checkpoint {path}: reading it would call {', '.join(refused)}, code that a file of weights never "
-            "needs (it may have been made to run a command when loaded). Nothing in it was run. Load only checkpoints "
-            "from a source you trust; aavae_nb's own files and the released AAVAE ones name no such function.")
+        raise UnsafeCheckpointError(f"refused checkpoint {path}: reading it would call {', '.join(refused)}, code that "
+                                    "no file of weights needs; nothing in it was run. Load only checkpoints you trust.")
     allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
     allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
     try:
@@ -364,11 +358,9 @@ def load_safely(path:str|Path):   # a file written by torch.save
     except pickle.UnpicklingError as e:
         if found is None or not re.search('weights.only', str(e), re.I): raise   # not a pickle: corrupt
         why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
-        raise UnsafeCheckpointError(
-            f"refused checkpoint {path}: PyTorch's safe reader (weights_only=True) rejects it "
-            f"({(why.group(1) if why else str(e))[:300].strip()}). Nothing in it was run. aavae_nb reads checkpoints "
-            "only this way: save the weights as plain tensors and values (torch.save(model.state_dict(), f), "
-            "default pickle protocol) to load them here.") from None
+        why = (why.group(1) if why else str(e))[:300].strip()
+        raise UnsafeCheckpointError(f"refused checkpoint {path}: PyTorch's safe reader (weights_only=True) rejects "
+                                    f"it ({why}); nothing in it was run. Save a plain state_dict to load it.") from None
 
 # %% ../nbs/02_engine.ipynb #b6d80488
 def load_checkpoint_file(path:str|Path, # a checkpoint file
@@ -384,9 +376,8 @@ def load_checkpoint_file(path:str|Path, # a checkpoint file
         ck = load_safely(path)
     except UnsafeCheckpointError: raise
     except Exception as e:
-        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes): it could not be read "
-                         f"({type(e).__name__}: {str(e)[:200]}). The file is truncated, not a PyTorch "
-                         "checkpoint, or damaged: delete it, or download or save it again.") from e
+        raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes, {type(e).__name__}: {str(e)[:200]}):"
+                         " truncated, damaged or not a checkpoint. Delete it, or download or save it again.") from e
     got = ck.get('format') if isinstance(ck, dict) else type(ck).__name__
     if fmt is not None and got != fmt:
         raise ValueError(f"{path} is not a training checkpoint of this kind (format {got!r}, expected {fmt!r}): move it "

@@ -137,8 +137,7 @@ class VAETrainCB(Callback):
 
 # %% ../nbs/02_engine.ipynb #9167d51e
 class AutocastCB(Callback):
-    """bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32).
-    `pretrain` adds it on CUDA by default; on the CPU only when asked (`bf16=True`): see `train.LEVER_DEFAULTS`."""
+    "bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32)."
     order = 5
     def before_fit(self, learn):
         dev = next(learn.model.parameters()).device
@@ -195,12 +194,9 @@ class MetricsCB(Callback):
     def after_loss(self, learn):
         names = [k for k in self.keys if k == 'loss' or k in learn.out]
         terms = torch.stack([(learn.loss if k == 'loss' else learn.out[k]).detach().float().mean() for k in names])
-        if self.sums is None:
-            dev, self.names = terms.device, names
-            self.sums = torch.zeros_like(terms)
-            self.bad = torch.full((), -1, dtype=torch.long, device=dev)
-            self.bad_terms = torch.zeros_like(terms)
-            self.dstep = torch.full((), learn.step_count, dtype=torch.long, device=dev)
+        if self.sums is None:   # the sums; the first bad step (-1: none yet) and its terms; the step count
+            self.names, self.sums, self.bad_terms = names, torch.zeros_like(terms), torch.zeros_like(terms)
+            self.bad, self.dstep = (torch.tensor(s, device=terms.device) for s in (-1, learn.step_count))
         self.sums += terms
         newly = (self.bad < 0) & ~torch.isfinite(terms[0])       # no host sync: all on the device
         self.bad = torch.where(newly, self.dstep, self.bad)
@@ -237,9 +233,8 @@ def read(self:MetricsCB, learn):
     self.n, self.imgs, self.t0 = 0, 0, time.perf_counter()
 
 def _across_ranks(v:torch.Tensor, k:int) -> torch.Tensor:
-    """Under DDP, `read`'s vector for the whole global batch: the first bad step of any rank with that rank's terms
-    (averaged over ranks that share it), the means over the ranks (each rank's loss is the mean of its equal share),
-    and the images of all ranks. A collective: every rank must read at the same steps, as `MetricsCB` does."""
+    """Under DDP, `read`'s vector for the global batch: the first bad step of any rank with its terms, the means over
+    the ranks (each rank's loss is the mean of an equal share), the images of all ranks (a collective: see above)."""
     big = float(2**52)
     first = torch.where(v[:1] >= 0, v[:1], big); dist.all_reduce(first, dist.ReduceOp.MIN)
     mine = v[:1] == first                                          # this rank found the first bad step
@@ -256,8 +251,7 @@ class BNStatsCB(Callback):
                  fn=None):                     # what to run instead of `learn.model.encoder` (e.g. its compiled version)
         self.mode, self.active, self.fn, self.calls = mode, active, fn, 0
     def before_batch(self, learn):
-        if self.mode == 'off': return
-        if self.mode == 'before_eval' and not self.active(learn.step_count): return
+        if self.mode == 'off' or (self.mode == 'before_eval' and not self.active(learn.step_count)): return
         with torch.no_grad(), learn.autocast(): (learn.model.encoder if self.fn is None else self.fn)(learn.x_t)
         self.calls += 1
 
@@ -329,12 +323,10 @@ def _pickle_globals(path:Path) -> set|None:
 # %% ../nbs/02_engine.ipynb #b5fd7120
 def _to_plain(hp) -> dict:
     "Hyper-parameters as a plain dict (from a dict, an argparse Namespace or an inert stand-in)."
-    if hp is None: return {}
-    if isinstance(hp, dict): out = dict(hp)
-    elif hasattr(hp, '__dict__'): out = dict(vars(hp))
-    else: return {}
+    if isinstance(hp, dict): return dict(hp)
+    out = dict(vars(hp)) if hasattr(hp, '__dict__') else {}    # (None, a number, ...: nothing)
     if isinstance(hp, _Inert):
-        st = hp.__dict__.get('_pickled_state')
+        st = out.get('_pickled_state')
         out = {k: v for k, v in out.items() if not k.startswith('_pickled_')}
         if isinstance(st, dict): out = {**st, **out}
     return out

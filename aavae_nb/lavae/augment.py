@@ -19,7 +19,7 @@ from ..core import check_one_of, name_list, atomic_path, image_grid, RUNS_DIR
 __all__ = ['LAPLACE_EDGES', 'AUGMENTATIONS', 'VIEW_NAMES', 'PAIRS', 'AUTHORS_VERSIONS', 'VIEWS_VERSION', 'flip_lr', 'flip_ud',
            'rotate_cw', 'rotate_ccw', 'gaussian_blur', 'edge_kernels', 'edge_detect', 'shear_x', 'canny_params',
            'canny', 'mini_image', 'pair_names', 'check_authors', 'augment', 'make_views', 'check_pair', 'pair_keys',
-           'cached_views', 'rows_figure']
+           'digest', 'cached_views', 'rows_figure']
 
 # %% ../../nbs/lavae/01_augment.ipynb #99b04355
 def _uniform(n, lo, hi, g, device):
@@ -207,7 +207,17 @@ def pair_keys(pairs,        # comma-separated keys of `PAIRS` (a papermill `pair
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 VIEWS_VERSION = 1   # bump whenever make_views draws differently: older cache files are then never read
 
-def _fingerprint(x): return hashlib.sha1(x.contiguous().cpu().numpy().tobytes()).hexdigest()[:16]
+def digest(*xs) -> str:
+    """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
+    how a view cache and a checkpoint (`lavae.train`) recognise their images, views, frozen model and seed."""
+    h = hashlib.blake2b(digest_size=8)
+    for x in xs:
+        if torch.is_tensor(x):
+            t = x.detach().cpu().contiguous()
+            h.update(f'{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
+        else: h.update(repr(x).encode())
+        h.update(b'|')
+    return h.hexdigest()
 
 def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
                  pair,                     # (a1, a2) or a key of `PAIRS`
@@ -219,19 +229,18 @@ def cached_views(x:torch.Tensor,           # uint8 images N×1×H×W
     pair, authors = pair_names(pair), check_authors(authors)
     views = lambda: make_views(x, pair, torch.Generator().manual_seed(seed), authors=authors)
     tag = ''.join(f'_{a}-v0' for a in sorted(authors) if a in pair)   # only those the pair uses change its views
-    name = f"{pair[0]}+{pair[1]}_{len(x)}_{_fingerprint(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
+    name = f"{pair[0]}+{pair[1]}_{len(x)}_{digest(x)}_s{seed}{tag}_views-v{VIEWS_VERSION}.pt"
     f = Path(cache_dir or RUNS_DIR/'lavae_views')/name
     if f.exists():                        # a file on disk is input too: a damaged or foreign one is rebuilt
         try: c = torch.load(f, weights_only=True)
         except Exception: c = None
-        c = c if isinstance(c, dict) else {}                           # a bare tensor: the older format
-        v = c.get('views')
+        v = c.get('views') if isinstance(c, dict) else None             # a bare tensor: the older format
         if (isinstance(v, torch.Tensor) and v.dtype == torch.uint8 and v.shape == (4, *x.shape)
-                and c.get('digest') == _fingerprint(v)): return v
+                and c.get('digest') == digest(v)): return v
         warnings.warn(f"rebuilding the view cache {f}: unreadable, damaged, or not the 4 uint8 views of these images")
         f.unlink()
     v = views()
-    with atomic_path(f) as tmp: torch.save(dict(views=v, digest=_fingerprint(v)), tmp)
+    with atomic_path(f) as tmp: torch.save(dict(views=v, digest=digest(v)), tmp)
     return v
 
 # %% ../../nbs/lavae/01_augment.ipynb #912413f9

@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 from ..core import def_device, atomic_path
-from .augment import VIEW_NAMES
+from .augment import VIEW_NAMES, digest
 from pathlib import Path
 from .model import LATENT, LAVAE, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum
-from .train import LAVAEConfig, fit_loop, digest, noise_generator, view_bce
+from .train import LAVAEConfig, fit_loop, noise_generator, view_bce
 from ..engine import RNG_LOCK
 
 # %% auto #0

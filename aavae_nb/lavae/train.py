@@ -4,13 +4,13 @@
 
 # %% ../../nbs/lavae/03_train.ipynb #aacfd008
 from __future__ import annotations
-import contextlib, time, hashlib, copy, ast, re
+import contextlib, time, copy, ast, re
 from pathlib import Path
 from dataclasses import dataclass, asdict, replace
 import torch
 from torch import nn
 from ..core import check_one_of, check_type, def_device, check_seed, check_fields, RUNS_DIR, out_folder
-from .augment import pair_names, VIEW_NAMES, cached_views, check_pair, pair_keys, check_authors
+from .augment import pair_names, VIEW_NAMES, cached_views, check_pair, pair_keys, check_authors, digest
 from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup
@@ -20,10 +20,10 @@ from ..levers import CudaGraphCB, side_by_side
 # %% auto #0
 __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP_PAIRS', 'PAPER_HEATMAP', 'STAGE2_FIELDS',
            'LAVAEConfig', 'get_config', 'with_overrides', 'AdaBeliefForeach', 'noise_generator', 'IndexLossCB',
-           'fit_loop', 'digest', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss', 'train_stage1',
-           'encode_all', 'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'view_bce',
-           'evaluate_views', 'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run',
-           'mnist_views', 'parse_variants', 'transfer_matrix', 'heatmap_plan', 'heatmap_rows']
+           'fit_loop', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss', 'train_stage1', 'encode_all',
+           'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'view_bce', 'evaluate_views',
+           'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views',
+           'parse_variants', 'transfer_matrix', 'heatmap_plan', 'heatmap_rows']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -169,18 +169,6 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
 
 
 # %% ../../nbs/lavae/03_train.ipynb #c4a1b7e3
-def digest(*xs) -> str:
-    """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
-    how a checkpoint recognises its training data, its frozen model and its seed without storing them."""
-    h = hashlib.blake2b(digest_size=8)
-    for x in xs:
-        if torch.is_tensor(x):
-            t = x.detach().cpu().contiguous()
-            h.update(f'{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy())
-        else: h.update(repr(x).encode())
-        h.update(b'|')
-    return h.hexdigest()
-
 def part_digest(model:nn.Module, prefixes=('',)) -> str:
     "`digest` of the state-dict entries (names and values) of `model` whose names start with one of `prefixes`."
     return digest(*[x for k, v in model.state_dict().items() if k.startswith(tuple(prefixes)) for x in (k, v)])

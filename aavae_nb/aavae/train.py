@@ -25,6 +25,7 @@ from ..engine import (Learner, Callback, DeviceLoader, VAETrainCB, AugmentCB, Au
                              bn_window, check_job)
 from .evaluate import KNNMonitorCB, knn_monitor, knn_accuracy, linear_eval, probe_features, _probe_tfs
 from .density import DensityCB, density_metrics
+from ..levers import PresampledAug, MarkStepCB
 
 # %% auto #0
 __all__ = ['RESULT_IGNORED', 'RESUME_FREE', 'LEVER_DEFAULTS', 'USAGE', 'check_resumable', 'default_out_dir', 'build_model',
@@ -111,15 +112,6 @@ def compile_step(model:nn.Module, mode:str=None, backend='inductor'):
     return torch.compile(model.step, mode=mode, dynamic=False, backend=backend)
 
 # %% ../../nbs/aavae/09_train.ipynb #a8c1e0d2
-def _no_sync(step, last:bool):
-    "DDP's `no_sync()` on every micro-batch but the last (one all-reduce per optimiser step); otherwise nothing."
-    return contextlib.nullcontext() if last or not hasattr(step, 'no_sync') else step.no_sync()
-
-def _join(outs:list) -> dict:
-    "The outputs of equal micro-batches as one batch's: scalars averaged (batch means), the rest concatenated."
-    return {k: torch.stack([o[k] for o in outs]).mean() if outs[0][k].ndim == 0 else torch.cat([o[k] for o in outs])
-            for k in outs[0]}
-
 class AccumTrainCB(VAETrainCB):
     "`VAETrainCB` summing the gradients of `accum_steps` micro-batches per optimiser step (each loss scaled by 1/k)."
     def __init__(self, step_fn=None,      # the step to call (None: `learn.model.step`)
@@ -131,11 +123,13 @@ class AccumTrainCB(VAETrainCB):
         step, m, outs = self.step_fn or learn.model.step, len(learn.x_in) // self.k, []
         for i in range(self.k):
             sl = slice(i * m, (i + 1) * m)
-            with _no_sync(step, i == self.k - 1):
+            sync = i == self.k - 1 or not hasattr(step, 'no_sync')   # DDP: one all-reduce per optimiser step
+            with contextlib.nullcontext() if sync else step.no_sync():
                 with learn.autocast(): out = step(learn.x_in[sl], learn.x_t[sl])
                 (out['loss'] / self.k).backward()      # frees this micro-batch's activations
             outs.append({k: v.detach() for k, v in out.items() if isinstance(v, torch.Tensor)})
-        learn.out = _join(outs)
+        learn.out = {k: torch.stack([o[k] for o in outs]).mean() if outs[0][k].ndim == 0   # scalars: batch means
+                     else torch.cat([o[k] for o in outs]) for k in outs[0]}                  # per image: in batch order
     def backward(self, learn):
         if self.k == 1: super().backward(learn)
 
@@ -190,9 +184,7 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
     step_fn = compile_step(model, cfg.compile_mode) if fl['compile'] else None
     if world > 1: step_fn = ddp_step(model, step_fn)
     bn_fn = torch.compile(model.encoder, dynamic=False) if fl['compile_extras'] else None
-    if fl['compile_extras'] and hasattr(aug, 'sample_params'):
-        from aavae_nb.levers import PresampledAug
-        aug = PresampledAug(aug)
+    if fl['compile_extras'] and hasattr(aug, 'sample_params'): aug = PresampledAug(aug)
     eval_steps = [e * spe for e in cfg.eval_epochs if e <= cfg.epochs] + [total]
     bn_win = bn_window(eval_steps, cfg.bn_steps) if cfg.bn_stats == 'before_eval' else None
     cbl = [AccumTrainCB(step_fn, cfg.accum_steps),
@@ -201,9 +193,7 @@ def _callbacks(cfg:TrainConfig, fl:dict, model, data, norm, aug, gen, spe:int, t
            MetricsCB(cfg.log_every, cfg.progress and rank == 0), *extra]
     if world > 1: cbl.append(RankSeedCB(cfg.seed, rank, gen))
     if fl['bf16']: cbl.append(AutocastCB())
-    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'):   # CUDA-graph modes
-        from aavae_nb.levers import MarkStepCB
-        cbl.append(MarkStepCB())
+    if fl['compile_mode'] in ('reduce-overhead', 'max-autotune'): cbl.append(MarkStepCB())   # CUDA-graph modes
     if cfg.max_steps is not None: cbl.append(MaxStepsCB(cfg.max_steps))
     if cfg.knn_every and rank == 0:   # follows the run's bf16 lever (speed); `evaluate_model`'s final kNN and probe are fp32
         cbl.append(KNNMonitorCB(data, norm, cfg.knn_every, cfg.knn_k, cfg.knn_t, cfg.n_knn, bf16=fl['bf16']))
@@ -277,9 +267,8 @@ def evaluate_model(model:nn.Module, data, cfg:TrainConfig, device='auto', norm=N
     if cfg.probe_precompute:   # one pass of feature extraction serves the kNN monitor and the probe
         if eval_tf is None: eval_tf = _probe_tfs(cfg.dataset)[1]
         feats = probe_features(model, data, eval_tf, device=dev)
-        (fb, yb), (fq, yq) = feats['probe_train'], feats['probe_val']
-        n = len(fb) if cfg.n_knn is None else cfg.n_knn
-        out = dict(knn_top1=knn_accuracy(fb[:n], yb[:n], fq, yq, cfg.knn_k, cfg.knn_t, len(data.classes)))
+        (fb, yb), (fq, yq), bank = feats['probe_train'], feats['probe_val'], slice(cfg.n_knn)   # n_knn None: all
+        out = dict(knn_top1=knn_accuracy(fb[bank], yb[bank], fq, yq, cfg.knn_k, cfg.knn_t, len(data.classes)))
     else:
         feats, out = None, dict(knn_top1=knn_monitor(model, data, norm, cfg.knn_k, cfg.knn_t, cfg.n_knn))
     out['knn_s'] = sw.elapsed; sw = Stopwatch()
@@ -452,9 +441,8 @@ def main(argv:list=None, # `name=value` strings (None: the command line's)
     "Pretrain (and evaluate) one model: `[torchrun --standalone --nproc_per_node N] -m aavae_nb.aavae.train name=value ...`."
     argv = sys.argv[1:] if argv is None else argv
     if {'-h', '--help'} & set(argv): return print(USAGE)
-    kw = dict(preset='smoke', out_dir=None, resume=False, evaluate=True, device='auto')
-    kw.update(name_values(argv))
-    run = {k: kw.pop(k) for k in ('preset', 'out_dir', 'resume', 'evaluate', 'device')}
+    kw, dflt = name_values(argv), dict(preset='smoke', out_dir=None, resume=False, evaluate=True, device='auto')
+    run = {k: kw.pop(k, d) for k, d in dflt.items()}
     for k in ('resume', 'evaluate'): check_type(run[k], 'bool', k)
     cfg, dev = resolve_config(run['preset'], **kw), def_device(run['device'])   # every field checked, before any work
     ddp = int(os.environ.get('WORLD_SIZE', 1)) > 1

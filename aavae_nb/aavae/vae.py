@@ -104,13 +104,6 @@ class VAE(nn.Module):
         else: self.register_buffer('log_scale', ls)
 
     @property
-    def kl_coeff(self) -> float: return self._kl_coeff
-    @kl_coeff.setter
-    def kl_coeff(self, v:float):
-        "β is a plain float to read and set (Fig. 3 sweeps it); the step reads the tensor `beta`, kept equal to it."
-        self._kl_coeff = float(v); self.beta.fill_(self._kl_coeff)
-
-    @property
     def hparams(self) -> dict:
         "The constructor arguments (what a checkpoint stores to rebuild the model)."
         return dict(dataset=self.dataset, arch=self.arch, variant=self.variant, latent_dim=self.latent_dim,
@@ -127,11 +120,6 @@ def forward(self:VAE, x:torch.Tensor) -> torch.Tensor:
 def encode(self:VAE, x:torch.Tensor):
     "Normalised images -> (mu, logvar), each `B×d`."
     return self.projection(self.encoder(x))
-
-@patch
-def decode(self:VAE, z:torch.Tensor) -> torch.Tensor:
-    "Latents `B×d` -> reconstruction means `B×3×H×W`."
-    return self.decoder(z)
 
 @patch
 def step(self:VAE, x_in:torch.Tensor,  # encoder input, normalised (the augmented view for aaae/aavae)

@@ -22,21 +22,21 @@ def conv1x1(cin:int, cout:int) -> nn.Conv2d:
     return nn.Conv2d(cin, cout, kernel_size=1, bias=True)
 
 # %% ../../nbs/aavae/03_decoder.ipynb #3d3e3783
+def _skip_path(upscale:nn.Module, cin:int, cout:int) -> tuple:
+    "A block's `(upscale, upsample)`: the upscaling and the skip `Sequential(upscale, conv1x1)`, or two identities."
+    if upscale is None: return nn.Identity(), nn.Identity()
+    return upscale, nn.Sequential(upscale, conv1x1(cin, cout))
+
 class DecoderBasicBlock(nn.Module):
     "Basic block of decoder18/34: [upscale] → conv1 → ReLU → conv2, + skip (`upsample`), ReLU."
     expansion = 1
     def __init__(self, inplanes:int, planes:int, upscale:nn.Module=None):
         super().__init__()
-        self.conv1, self.conv2 = conv3x3(inplanes, planes), conv3x3(planes, planes)
-        self.relu = nn.ReLU()
-        self.upscale = upscale
-        self.upsample = nn.Sequential(upscale, conv1x1(inplanes, planes)) if upscale is not None else None
+        self.conv1, self.conv2, self.relu = conv3x3(inplanes, planes), conv3x3(planes, planes), nn.ReLU()
+        self.upscale, self.upsample = _skip_path(upscale, inplanes, planes)
 
     def forward(self, x):
-        out = self.upscale(x) if self.upscale is not None else x
-        out = self.conv2(self.relu(self.conv1(out)))
-        skip = self.upsample(x) if self.upsample is not None else x
-        return self.relu(out + skip)
+        return self.relu(self.conv2(self.relu(self.conv1(self.upscale(x)))) + self.upsample(x))
 
 class DecoderBottleneck(nn.Module):
     "Bottleneck of decoder50: conv1 → ReLU → [upscale] → conv2 → ReLU → conv3, + skip (`upsample`), ReLU."
@@ -44,18 +44,12 @@ class DecoderBottleneck(nn.Module):
     def __init__(self, inplanes:int, planes:int, upscale:nn.Module=None):
         super().__init__()
         self.conv1, self.conv2 = conv1x1(inplanes, planes), conv3x3(planes, planes)
-        self.conv3 = conv1x1(planes, planes * self.expansion)
-        self.relu = nn.ReLU()
-        self.upscale = upscale
-        self.upsample = (nn.Sequential(upscale, conv1x1(inplanes, planes * self.expansion))
-                         if upscale is not None else None)
+        self.conv3, self.relu = conv1x1(planes, planes * self.expansion), nn.ReLU()
+        self.upscale, self.upsample = _skip_path(upscale, inplanes, planes * self.expansion)
 
     def forward(self, x):
-        out = self.relu(self.conv1(x))
-        if self.upscale is not None: out = self.upscale(out)
-        out = self.conv3(self.relu(self.conv2(out)))
-        skip = self.upsample(x) if self.upsample is not None else x
-        return self.relu(out + skip)
+        out = self.upscale(self.relu(self.conv1(x)))
+        return self.relu(self.conv3(self.relu(self.conv2(out))) + self.upsample(x))
 
 # %% ../../nbs/aavae/03_decoder.ipynb #e1a54533
 class Decoder(nn.Module):

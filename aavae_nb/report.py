@@ -149,7 +149,6 @@ def committed(name:str, folder=None) -> dict:
     print(f"{name}:", ', '.join(w for w in what if w))
     return rec
 
-
 # %% ../nbs/05_report.ipynb #225a3bf7
 def _cell(vals:list, paper=None, with_paper:bool=True, n:int=0) -> str:
     "Mean ± sd over seeds (yes/no per seed for a flag), with the paper's number where there is one."

@@ -44,8 +44,7 @@ def normalize(x:torch.Tensor, # uint8 images `B×3×H×W`, any device
 # %% ../../nbs/aavae/01_augment.ipynb #84705d19
 def blur_kernel_size(size:int) -> int:
     "SimCLR's blur kernel: 10% of the image side, made odd (official code: `int(0.1*size)`, +1 if even)."
-    k = int(0.1 * size)
-    return k + 1 if k % 2 == 0 else k
+    return int(0.1 * size) // 2 * 2 + 1
 
 def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': sets the defaults below and the normalisation
                      size:int=None,         # output side; None: the dataset's native side (32 / 96)
@@ -129,11 +128,8 @@ def rgb_to_gray(x:torch.Tensor) -> torch.Tensor:
 def _hsv2rgb(h, s, v):
     "torchvision's six-sector HSV -> RGB in closed form: channel n is v - v·s·clamp(min(k, 4-k), 0, 1)."
     h6, vs = h * 6.0, v * s
-    out = []
-    for n in (5.0, 3.0, 1.0):                      # R, G, B
-        k = (h6 + n) % 6.0
-        out.append(v - vs * torch.minimum(k, 4.0 - k).clamp(0.0, 1.0))
-    return torch.stack(out, -3)
+    ks = [(h6 + n) % 6.0 for n in (5.0, 3.0, 1.0)]   # R, G, B
+    return torch.stack([v - vs * torch.minimum(k, 4.0 - k).clamp(0.0, 1.0) for k in ks], -3)
 
 def adjust_hue_batch(x:torch.Tensor,     # float images in [0, 1], `B×3×H×W`
                      factor:torch.Tensor # `B` hue shifts in [-0.5, 0.5]
@@ -223,9 +219,8 @@ class BatchSimCLR(nn.Module):
         self.register_buffer('ranges', jitter_ranges(self.s), persistent=False)
 
     def extra_repr(self):
-        return (f"dataset={self.dataset!r}, size={self.size}, s={self.s}, blur={self.blur}, p_flip={self.p_flip}, "
-                f"p_jitter={self.p_jitter}, p_gray={self.p_gray}, p_blur={self.p_blur}, sigma={self.sigma}, "
-                f"scale={self.scale}, ratio={self.ratio}")
+        return ', '.join(f'{k}={getattr(self, k)!r}' for k in ('dataset', 'size', 's', 'blur', 'p_flip', 'p_jitter',
+                                                                 'p_gray', 'p_blur', 'sigma', 'scale', 'ratio'))
 
 # %% ../../nbs/aavae/01_augment.ipynb #906ef8de
 @patch

@@ -12,8 +12,8 @@ from torchvision.transforms._functional_tensor import _rgb2hsv
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['NORMS', 'AUG_DEFAULTS', 'PARAM_KEYS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'sample_crop_params',
-           'jitter_ranges', 'resize_weights', 'rgb_to_gray', 'adjust_hue_batch', 'blend_batch', 'color_jitter_batch',
+__all__ = ['NORMS', 'AUG_DEFAULTS', 'normalize', 'blur_kernel_size', 'simclr_reference', 'sample_crop_params', 'jitter_ranges',
+           'resize_weights', 'rgb_to_gray', 'adjust_hue_batch', 'blend_batch', 'color_jitter_batch',
            'gaussian_blur_batch', 'BatchSimCLR', 'BatchProbeAugment', 'original_view']
 
 # %% ../../nbs/aavae/01_augment.ipynb #ab8cb91b
@@ -25,10 +25,8 @@ AUG_DEFAULTS = {'cifar10': dict(size=32, s=0.5, blur=False),
                 'stl10':   dict(size=96, s=1.0, blur=True)}
 "SimCLR settings per dataset (AAVAE §4.1): colour strength `s`, Gaussian blur on/off, native image side."
 
-def _mean_std(dataset, device, dtype=torch.float32):
-    m, s = NORMS[dataset]
-    return (torch.tensor(m, dtype=dtype, device=device).view(1, 3, 1, 1),
-            torch.tensor(s, dtype=dtype, device=device).view(1, 3, 1, 1))
+def _mean_std(dataset, device):
+    return tuple(torch.tensor(v, dtype=torch.float32, device=device).view(1, 3, 1, 1) for v in NORMS[dataset])
 
 _NORM_CACHE = {}  # (dataset, device) -> (mean, std): building them on a GPU each call is a host->device copy that syncs
 
@@ -68,11 +66,9 @@ def simclr_reference(dataset:str='cifar10', # 'cifar10' or 'stl10': sets the def
 def sample_crop_params(B:int, H:int, W:int,           # batch size, input height and width
                        scale=(0.08, 1.0),             # range of the crop area as a fraction of H·W
                        ratio=(3/4, 4/3),              # range of the aspect ratio w/h (log-uniform)
-                       generator:torch.Generator=None, device=None,
-                       tries:int=10                   # torchvision's number of tries before the fallback
-                      ) -> dict:
+                       generator:torch.Generator=None, device=None) -> dict:
     "Per-sample `top, left, height, width` (int64, shape `B`) distributed as `RandomResizedCrop.get_params`."
-    u = torch.rand(B, tries, 2, generator=generator, device=device, dtype=torch.float64)
+    u = torch.rand(B, 10, 2, generator=generator, device=device, dtype=torch.float64)   # torchvision's 10 tries
     target = H * W * (scale[0] + (scale[1] - scale[0]) * u[..., 0])
     lr0, lr1 = math.log(ratio[0]), math.log(ratio[1])
     aspect = torch.exp(lr0 + (lr1 - lr0) * u[..., 1])
@@ -191,29 +187,20 @@ def gaussian_blur_batch(x:torch.Tensor,     # float images `B×C×H×W`
     return y.view(B, C, H, W)
 
 # %% ../../nbs/aavae/01_augment.ipynb #13a0b1a1
-PARAM_KEYS = ('top', 'left', 'height', 'width', 'flip', 'jitter', 'order', 'factors', 'gray', 'blur', 'sigma')
-
 class BatchSimCLR(nn.Module):
     "SimCLR augmentation of a whole uint8 batch on its device, parameters drawn per sample (AAVAE §4.1)."
+    p_flip, p_jitter, p_gray, p_blur = 0.5, 0.8, 0.2, 0.5     # SimCLR's flip, jitter, grayscale and blur probabilities
+    sigma, scale, ratio = (0.1, 2.0), (0.08, 1.0), (3/4, 4/3)  # SimCLR's blur σ, crop-area and aspect-ratio ranges
     def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10': defaults below and normalisation
                  size:int=None,      # output side; None: the input's own `H×W` (the paper: CIFAR 32, STL 96)
                  s:float=None,       # colour strength; None: 0.5 CIFAR-10 (small images), 1.0 STL-10 (SimCLR's)
                  blur:bool=None,     # Gaussian blur p=0.5; None: off for CIFAR-10 (too small to blur), on for STL-10
-                 p_flip:float=0.5,   # horizontal flip probability
-                 p_jitter:float=0.8, # probability of applying the colour jitter
-                 p_gray:float=0.2,   # grayscale probability
-                 p_blur:float=0.5,   # blur probability (when `blur`)
-                 sigma=(0.1, 2.0),   # blur σ range
-                 scale=(0.08, 1.0),  # crop-area range; raise the minimum (e.g. 0.2) for milder crops on tiny images
-                 ratio=(3/4, 4/3),   # crop aspect-ratio range
                 ):
         super().__init__()
         d = AUG_DEFAULTS[dataset]
         self.dataset, self.size = dataset, size
         self.s = d['s'] if s is None else float(s)
         self.blur = d['blur'] if blur is None else bool(blur)
-        self.p_flip, self.p_jitter, self.p_gray, self.p_blur = p_flip, p_jitter, p_gray, p_blur
-        self.sigma, self.scale, self.ratio = tuple(sigma), tuple(scale), tuple(ratio)
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
         self.register_buffer('ranges', jitter_ranges(self.s), persistent=False)
@@ -225,7 +212,7 @@ class BatchSimCLR(nn.Module):
 # %% ../../nbs/aavae/01_augment.ipynb #906ef8de
 @patch
 def sample_params(self:BatchSimCLR, B:int, H:int, W:int, generator:torch.Generator=None, device=None) -> dict:
-    "Draw every random choice for `B` images of size `H×W`: a dict of tensors with `B` rows (see `PARAM_KEYS`)."
+    "Every random choice for `B` images `H×W`: `B`-row tensors (crop box, flip, jitter, order, factors, gray, blur, σ)."
     if device is None: device = generator.device if generator is not None else self.mean.device
     device = torch.device(device)
     p = sample_crop_params(B, H, W, self.scale, self.ratio, generator=generator, device=device)
@@ -256,16 +243,12 @@ def forward(self:BatchSimCLR, x:torch.Tensor, generator:torch.Generator=None) ->
 # %% ../../nbs/aavae/01_augment.ipynb #7ab4353d
 class BatchProbeAugment(nn.Module):
     "Batched linear-evaluation transforms (SimCLR protocol, AAVAE §4.1), per-sample random crops and flips."
-    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10'
+    padding, eval_resize = 4, 105   # CIFAR-10 train: reflect padding before the crop; STL-10 eval: shorter side resized
+    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10' (output side 32 or 96)
                  train:bool=True,   # training transform (random) or evaluation transform (deterministic)
-                 size:int=None,     # output side; None: 32 for CIFAR-10, 96 for STL-10
-                 padding:int=4,     # CIFAR-10 train: reflect padding before the random crop
-                 eval_resize:int=105 # STL-10 eval: resize the shorter side to this before the centre crop
                 ):
         super().__init__()
-        self.dataset, self.train = dataset, bool(train)
-        self.size = AUG_DEFAULTS[dataset]['size'] if size is None else int(size)
-        self.padding, self.eval_resize = padding, eval_resize
+        self.dataset, self.train, self.size = dataset, bool(train), AUG_DEFAULTS[dataset]['size']
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
 

@@ -27,10 +27,10 @@ from .train import (build_model, check_resumable, load_data, pretrain, evaluate_
 
 # %% auto #0
 __all__ = ['LOG_SCALE_RANGE', 'SMOKE_NOTE', 'PAPER_AAVAE', 'PAPER_CLAIMS', 'FIG4_PANELS', 'exp_config', 'draw_log_scales',
-           'default_exp_dir', 'exp_title', 'save_outputs', 'cosine_matrix', 'block_mask', 'within_between',
-           'augmented_views', 'view_similarity', 'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2',
-           'plan_fig3', 'run_fig3', 'plot_fig3', 'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4',
-           'plan_fig5', 'run_fig5', 'plot_fig5', 'verdict_fig5']
+           'default_exp_dir', 'exp_title', 'save_outputs', 'cosine_matrix', 'within_between', 'augmented_views',
+           'view_similarity', 'CurveCB', 'plan_fig2', 'run_fig2', 'plot_fig2', 'verdict_fig2', 'plan_fig3', 'run_fig3',
+           'plot_fig3', 'verdict_fig3', 'plan_fig4', 'run_fig4', 'plot_fig4', 'verdict_fig4', 'plan_fig5', 'run_fig5',
+           'plot_fig5', 'verdict_fig5']
 
 # %% ../../nbs/aavae/10_experiments.ipynb #68c73f59
 LOG_SCALE_RANGE = (-5.0, 2.0)      # the paper's range (Fig. 2b, Fig. 4d)
@@ -89,15 +89,10 @@ def cosine_matrix(f:torch.Tensor # features `M×h`
     f = torch.nn.functional.normalize(f.float(), dim=1)
     return f @ f.T
 
-def block_mask(n_images:int, n_views:int) -> torch.Tensor:
-    "`M×M` bool mask (M = n_images·n_views, image-major order) of pairs that come from the same image."
-    img = torch.arange(n_images).repeat_interleave(n_views)
-    return img[:, None] == img[None, :]
-
 def within_between(sim:torch.Tensor, n_images:int, n_views:int) -> dict:
-    "Mean within-image (off-diagonal) and between-image similarity of `sim`, and their difference."
-    same = block_mask(n_images, n_views)
-    eye = torch.eye(len(sim), dtype=torch.bool)
+    "Mean within-image (off-diagonal) and between-image similarity of `sim` (image-major order), and their difference."
+    img = torch.arange(n_images).repeat_interleave(n_views)
+    same, eye = img[:, None] == img[None, :], torch.eye(len(sim), dtype=torch.bool)
     w, b = sim[same & ~eye].mean().item(), sim[~same].mean().item()
     return dict(within=w, between=b, diff=w - b)
 
@@ -154,7 +149,8 @@ def _train(runs:list, train, out:Path, resume:bool, dev, shard:tuple=None) -> di
     for k, c in runs[shard[0]::shard[1]] if shard else (): done(k, c)
 
 def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, dev, sw, seed, preset, **extra) -> dict:
-    "Write a figure's table, plot and record (verdict, the paper's claim, `extra`, provenance): `run_fig*`'s result."
+    "Write a figure's table (+ smoke note), plot and record (verdict, paper's claim, `extra`, provenance): the result."
+    df = df.assign(note=SMOKE_NOTE if cfg.preset == 'smoke' else '')
     rec = dict(figure=key, verdict=verdict, claim=PAPER_CLAIMS[key], note=SMOKE_NOTE if preset == 'smoke' else '',
                **extra, provenance=provenance(seed, preset, dev, sw.elapsed, epochs=cfg.epochs,
                                               n_pretrain=len(data.pretrain), data=repr(data), concurrent_runs=1))
@@ -220,9 +216,8 @@ def run_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=N
         set_seed(cfg.seed)
         _, hist = pretrain(cfg, data, build_model(cfg), dev, out/'runs'/r['run'], resume=resume, cbs=[cb])
         curve = [{k: v for k, v in h.items() if k != 'curve'} for h in hist if h.get('curve')]
-        note = SMOKE_NOTE if cfg.preset == 'smoke' else ''
         rows += [dict(run=r['run'], learned=r['learned'], log_scale_init=r['log_scale_init'], **row,
-                      preset=cfg.preset, dataset=cfg.dataset, note=note) for row in curve]
+                      preset=cfg.preset, dataset=cfg.dataset) for row in curve]
     df = pd.DataFrame(rows)
     fig = plot_fig2(df, exp_title('AAVAE Fig. 2: density vs accuracy over training', cfg0, len(data.pretrain), dev))
     return _save('fig2', 'fig2_density', out, df, fig, verdict_fig2(df), cfg0, data, dev, sw, seed, preset,
@@ -286,8 +281,7 @@ def run_fig3(preset:str='smoke', betas=None, device='auto', out_dir=None, seed:i
     if (res := _train(runs, train, out, resume, dev, shard)) is None: return None
     df = pd.DataFrame([dict(beta=b, top1=r['top1'], top1_probe_val=r['top1_probe_val'], knn_top1=r['knn_top1'],
                             final_loss=r['final_loss'], preset=cfg0.preset, dataset=cfg0.dataset,
-                            paper_top1_beta0=PAPER_AAVAE[cfg0.dataset],
-                            note=SMOKE_NOTE if cfg0.preset == 'smoke' else '') for b, r in zip(plan['betas'], res.values())])
+                            paper_top1_beta0=PAPER_AAVAE[cfg0.dataset]) for b, r in zip(plan['betas'], res.values())])
     fig = plot_fig3(df, exp_title('AAVAE Fig. 3: accuracy vs β (AAVAE + β·KL)', cfg0, len(data.pretrain), dev))
     return _save('fig3', 'fig3_beta', out, df, fig, verdict_fig3(df), cfg0, data, dev, sw, seed, preset,
                  betas=plan['betas'], config=cfg0.to_dict())
@@ -363,9 +357,8 @@ def run_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=No
         return train_and_evaluate(cfg, data, dev, out/'runs'/key, resume=resume,
                                   model=build_model(cfg, plan['runs'][key]['decoder']))
     if (res := _train(runs, train, out, resume, dev, shard)) is None: return None
-    df = pd.DataFrame([dict(row, top1=res[row['run']]['top1'], knn_top1=res[row['run']]['knn_top1'],
-                            top1_probe_val=res[row['run']]['top1_probe_val'], preset=base.preset, dataset=base.dataset,
-                            note=SMOKE_NOTE if base.preset == 'smoke' else '') for row in plan['rows']])
+    df = pd.DataFrame([dict(row, **{k: res[row['run']][k] for k in ('top1', 'knn_top1', 'top1_probe_val')},
+                            preset=base.preset, dataset=base.dataset) for row in plan['rows']])
     fig = plot_fig4(df, exp_title('AAVAE Fig. 4: sensitivity', base, len(data.pretrain), dev))
     return _save('fig4', 'fig4_sensitivity', out, df, fig, verdict_fig4(df), base, data, dev, sw, seed, preset,
                  n_runs=len(plan['runs']), base_config=base.to_dict())
@@ -443,7 +436,7 @@ def run_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_imag
             src[m] = f'pretrained here at preset {cfg.preset}'
         sims[m], wb = view_similarity(model, views, plan['n_images'], plan['n_views'])
         rows.append(dict(model=m, **wb, source=src[m], preset=cfg.preset, n_images=plan['n_images'],
-                         n_views=plan['n_views'], note=SMOKE_NOTE if cfg.preset == 'smoke' else ''))
+                         n_views=plan['n_views']))
         del model
     df = pd.DataFrame(rows)
     title = exp_title('AAVAE Fig. 5: cosine similarity of augmented views', cfg0, len(data.pretrain), dev)

@@ -42,8 +42,7 @@ def exp_config(preset:str='smoke', **overrides) -> TrainConfig:
     return resolve_config(preset, **{'variant': 'aavae', **lookup(preset, 'figures'), **overrides})
 
 def _values(v, cast, what:str='values') -> list:
-    """Papermill's comma-separated string (or a list, or one value) as a list of `cast` values; the config checks their
-    ranges. `what`, the parameter's name, is in the error for a value `cast` refuses or an empty list."""
+    "Papermill's comma-separated string (or a list, or one value) as a list of `cast` values, named `what` in errors."
     if isinstance(v, str): v = [s.strip() for s in v.replace(';', ',').split(',') if s.strip()]
     out = []
     for x in (list(v) if hasattr(v, '__iter__') else [v]):
@@ -192,8 +191,7 @@ def plan_fig2(preset:str='smoke', n_fixed:int=None, log_scales=None, epochs:int=
         probe_at = tuple(p for p in g['probe_at'] if p <= epochs) or (epochs,)
     probe_at = tuple(_values(probe_at, _int, 'probe_at'))
     if max(probe_at) > epochs:
-        raise ValueError(f"probe_at={list(probe_at)} lies beyond the {epochs} epochs, so no probe would run there: "
-                         f"give probe_at <= {epochs}, or epochs >= {max(probe_at)}.")
+        raise ValueError(f"probe_at={list(probe_at)} lies beyond the {epochs} epochs: give probe_at <= epochs")
     over = dict(epochs=epochs, eval_epochs=probe_at, knn_every=0, density_every=0, seed=seed,
                 **({'n_pretrain': g['n_pretrain'], 'max_steps': None} if 'n_pretrain' in g else {}))
     runs = [dict(run='learned', learned=True, log_scale_init=0.0)] + \
@@ -400,8 +398,7 @@ def plan_fig5(preset:str='smoke', models=('vae', 'aavae'), ckpt:dict=None, n_ima
     for k, p in ckpt.items():
         if k not in models: raise ValueError(f"checkpoint given for {k!r}, which is not in models={models}")
         if not Path(p).is_file():
-            raise FileNotFoundError(f"checkpoint for {k!r} not found: {p} (train it with reproduce_table1 at preset "
-                                    "gpu/paper, or pass None to train here)")
+            raise FileNotFoundError(f"checkpoint for {k!r} not found: {p} (reproduce_table1 writes one; None: train)")
     n_images = check_type(g['n_images'] if n_images is None else n_images, 'int', 'n_images', lo=2)
     n_views = check_type(g['n_views'] if n_views is None else n_views, 'int', 'n_views', lo=2)
     over = dict(seed=seed, **_given(epochs=epochs, dataset=dataset))

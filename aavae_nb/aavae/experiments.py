@@ -235,8 +235,7 @@ def plot_fig2(df, title:str=''):
             axs[1, j].plot(g.epoch, g.knn_top1, marker='o', color=l.get_color(), label=f'{run} kNN')
             p = g.dropna(subset=['probe_top1'])
             axs[1, j].plot(p.epoch, p.probe_top1, marker='s', ls=':', color=l.get_color(), label=f'{run} linear probe')
-        if 'dataset' in df:
-            _paper_line(axs[1, j], df.dataset.iloc[0], label='paper: AAVAE default after 3200 epochs, Table 1')
+        _paper_line(axs[1, j], df.dataset.iloc[0], label='paper: AAVAE default after 3200 epochs, Table 1')
         axs[0, j].set_title(name); axs[0, j].set_ylabel('val bits/dim (lower is better)')
         axs[1, j].set_ylabel('top-1 (%)'); axs[1, j].set_ylim(0, 100)
         axs[1, j].set_xlabel('epoch'); axs[0, j].legend(fontsize=6); axs[1, j].legend(fontsize=6)

@@ -91,11 +91,9 @@ class Learner:
 
 # %% ../nbs/02_engine.ipynb #29edfdae
 @patch
-def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, so a resumed run ends in the same place)
-        cbs=()):              # extra callbacks for this fit only
+def fit(self:Learner, n_epochs:int=1 # train until this epoch count (absolute, so a resumed run ends in the same place)
+       ):
     "Run the training loop for `n_epochs` epochs."
-    cbs = list(cbs)
-    self.cbs += cbs
     self.n_epochs, self.start_epoch, self.step_count = n_epochs, 0, 0
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
     try:
@@ -104,9 +102,7 @@ def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, 
         for self.epoch in range(self.start_epoch, n_epochs): self._one_epoch()
         self.callback('after_fit')
     except CancelFitException: self.callback('after_cancel_fit')
-    finally:
-        self.callback('cleanup_fit')
-        for cb in cbs: self.cbs.remove(cb)
+    finally: self.callback('cleanup_fit')
     return self
 
 # %% ../nbs/02_engine.ipynb #3dcf44d8

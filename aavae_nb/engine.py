@@ -163,8 +163,7 @@ class SchedCB(Callback):
 
 # %% ../nbs/02_engine.ipynb #ee6bdacd
 def nan_guard(learn, step:int, terms:dict):
-    """The one NaN guard of both papers' loops: `NonFiniteLossError` if a logged loss term (`terms`: name -> float)
-    is not finite, naming the step, the terms and the last good checkpoint (`learn.last_ckpt`)."""
+    "`NonFiniteLossError` if a loss term (`terms`: name -> float) is not finite, naming the step and `learn.last_ckpt`."
     if all(math.isfinite(v) for v in terms.values()): return
     said, ck = ', '.join(f"{k}={v:.4g}" for k, v in terms.items()), getattr(learn, 'last_ckpt', None)
     todo = (f"Last good checkpoint: {ck} (resume from it with a lower lr or fp32)." if ck else "No checkpoint before "
@@ -181,8 +180,7 @@ class MetricsCB(Callback):
         self.every, self.progress = every, progress
     def before_fit(self, learn):
         if not hasattr(learn, 'history'): learn.history = []
-        self.sums, self.n, self.bad, self.bad_terms, self.pbar = None, 0, None, None, None
-        self.t0, self.imgs = time.perf_counter(), 0
+        self.sums, self.n, self.imgs, self.pbar, self.t0 = None, 0, 0, None, time.perf_counter()
         if self.progress:
             from tqdm.auto import tqdm
             total = getattr(learn, 'total_steps', None) or len(learn.dl) * (learn.n_epochs - learn.start_epoch)
@@ -218,9 +216,8 @@ def read(self:MetricsCB, learn):
     if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1: v = _across_ranks(v, k)
     got = v.tolist()
     if got[0] >= 0: nan_guard(learn, int(got[0]), dict(zip(self.names, got[1:1 + k])))
-    dt = time.perf_counter() - self.t0
     row = dict(step=learn.step_count, epoch=learn.epoch, **dict(zip(self.names, got[1 + k:-1])),
-               lr=learn.opt.param_groups[0]['lr'], img_s=got[-1] / max(dt, 1e-9))
+               lr=learn.opt.param_groups[0]['lr'], img_s=got[-1] / max(time.perf_counter() - self.t0, 1e-9))
     learn.history.append(row)
     if self.pbar is not None:
         self.pbar.update(self.n)
@@ -329,9 +326,8 @@ def _to_plain(hp) -> dict:
 
 # %% ../nbs/02_engine.ipynb #95c20cc3
 def load_safely(path:str|Path):   # a file written by torch.save
-    """`torch.load(path, weights_only=True)`, with the globals the file names allow-listed as harmless stand-ins
-    (see above); `UnsafeCheckpointError` if it names a function or torch's reader refuses a well-formed pickle.
-    Other errors (a truncated, damaged or foreign file) come through as torch raises them."""
+    """`torch.load(path, weights_only=True)` with the file's globals allow-listed as harmless stand-ins (see above);
+    `UnsafeCheckpointError` if it names a function or torch refuses it. Other errors: as torch raises them."""
     path = Path(path)
     found = _pickle_globals(path)
     names = {n for n in found or () if n not in _NUMPY and n not in _TORCH_DEFAULTS and n.split('.')[0] != 'torch'}

@@ -140,8 +140,7 @@ if os.environ.get('IN_TEST'):   # under nbdev_test: a folder of this process, re
 def out_folder(out_dir,       # the output folder a user gave (str or Path); None or '': `default`
                default:Path   # the folder to use otherwise
               ) -> Path:
-    """The output folder as a `Path`, not created (the first write makes it, so a run stopped by a bad parameter leaves
-    nothing); a clear error now, not after a long run, when it or a folder above it is a file."""
+    "The output folder as a `Path`, not created (see above); a clear error where it or a folder above it is a file."
     if out_dir is not None and not isinstance(out_dir, (str, os.PathLike)):
         raise ValueError(f"out_dir must be a folder name (a string) or None, got {out_dir!r}")
     out = Path(out_dir) if out_dir else Path(default)
@@ -244,8 +243,7 @@ def _holder(lock:Path):
     return info if alive or (info.get('host') and info.get('host') != platform.node()) else None
 
 def _turn(lock:Path, create:bool=True) -> int|None:
-    """An fd of `lock` (made if missing and `create`, else None) that this process alone holds (`flock`, dropped at
-    close or when the process dies): claims and releases take turns, so exactly one of several takes a stale lock."""
+    "An fd of `lock` (made if missing and `create`, else None) this process alone holds (`flock`): turns, see above."
     while True:
         try: fd = os.open(lock, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
         except FileNotFoundError: return None
@@ -322,8 +320,7 @@ def device_name(device:str|torch.device='auto') -> str:
 
 # %% ../nbs/00_core.ipynb #b2c0e006
 def cpu_info() -> dict:
-    """The host CPU: its model name and family/model/stepping (`/proc/cpuinfo` on Linux) and the SIMD level torch
-    dispatches its CPU kernels to. Two machines of the same kind can differ here, and a CPU run's last digits too."""
+    "The host CPU: model name, family/model/stepping (`/proc/cpuinfo` on Linux), the SIMD level of torch's CPU kernels."
     try: block = Path('/proc/cpuinfo').read_text().split('\n\n')[0]   # the first processor's block is enough
     except OSError: block = ''
     info = {k.strip(): v.strip() for k, _, v in (l.partition(':') for l in block.splitlines())}
@@ -358,8 +355,7 @@ def provenance(seed:int=None,          # the seed of the run
                wall_time_s:float=None, # wall time of the run in seconds
                **extra                 # anything else worth keeping (epochs, data size, β, ...)
               ) -> dict:
-    """The provenance stamp every result file carries; `git_sha` is the commit when `aavae_nb` was imported (the code
-    that ran), plus `git_sha_at_write` when the tree has changed since; `peak_mem_mb` the run's peak memory so far."""
+    "The provenance stamp every result file carries (see above for `git_sha` and `peak_mem_mb`)."
     now = git_sha()
     extra = {**({'git_sha_at_write': now} if now != _IMPORT_SHA else {}), **extra}
     return dict(seed=seed, preset=preset, device=device_name(device), versions=versions(),

@@ -102,9 +102,8 @@ def set_seed(seed:int,               # seed for `random`, `numpy` and `torch` (C
     torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic is not None:   # every flag every time, so one run's choice does not leak into the next
-        fast = not deterministic
-        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = not fast, fast
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = fast
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = bool(deterministic), not deterministic
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = not deterministic
     return seed
 
 # %% ../nbs/00_core.ipynb #7c5c1742

@@ -20,15 +20,13 @@ class MarkStepCB(Callback):
     def before_batch(self, learn): torch.compiler.cudagraph_mark_step_begin()
 
 class PresampledAug(nn.Module):
-    """A batched augmentation (`sample_params` + `apply`, e.g. `BatchSimCLR`) whose parameters are drawn eagerly
-    (the generator stays outside the graph) and whose `apply` is compiled when `compile=True`."""
-    def __init__(self, aug, compile:bool=True, mode:str=None):
+    "`aug` (`sample_params` + `apply`: `BatchSimCLR`) with parameters drawn eagerly, `apply` compiled (if `compile`)."
+    def __init__(self, aug, compile:bool=True):
         super().__init__()
-        self.aug = aug
-        self._apply = torch.compile(aug.apply, mode=mode, dynamic=False) if compile else aug.apply
+        self.aug, self.apply_fn = aug, torch.compile(aug.apply, dynamic=False) if compile else aug.apply
     def forward(self, x, generator=None):
         p = self.aug.sample_params(x.shape[0], *x.shape[-2:], generator=generator, device=x.device)
-        return self._apply(x, p)
+        return self.apply_fn(x, p)   # (not `_apply`, which `nn.Module.to` calls)
 
 # %% ../nbs/04_levers.ipynb #e46a0be6
 WARMUP_STEPS = 3   # eager steps on the capture stream before a CUDA graph is recorded (the `torch.cuda.graphs` recipe)

@@ -42,9 +42,7 @@ def encode_features(encoder:nn.Module,   # the encoder, or a model with `.encode
     device = next(enc.parameters()).device if device is None else def_device(device)
     if isinstance(transform, nn.Module): transform.to(device)   # its mean/std buffers: no host copy per batch
     amp = torch.autocast('cuda', dtype=torch.bfloat16) if bf16 and device.type == 'cuda' else contextlib.nullcontext()
-    out = []
-    with eval_mode(enc), amp:
-        for i in range(0, len(x), bs): out.append(enc(transform(x[i:i+bs].to(device))).float())
+    with eval_mode(enc), amp: out = [enc(transform(x[i:i+bs].to(device))).float() for i in range(0, len(x), bs)]
     return torch.cat(out) if out else torch.zeros(0)
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #79344b6a
@@ -172,9 +170,8 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
     "Train a linear classifier on the frozen encoder (AAVAE §4.1); top-1 (%) on `test` and `probe_val`."
     dev = def_device(device)
     enc = _encoder(encoder_or_model).to(dev)
-    dataset = dataset or getattr(encoder_or_model, 'dataset', None) or data.name
     if (train_tf is None or eval_tf is None) and features is None:
-        _tr, _ev = _probe_tfs(dataset)
+        _tr, _ev = _probe_tfs(dataset or getattr(encoder_or_model, 'dataset', None) or data.name)
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
     if isinstance(train_tf, nn.Module): train_tf.to(dev)   # no host copy per probe step (`encode_features` moves eval_tf)
     lr, precompute = probe_lr(bs) if lr is None else lr, precompute or features is not None
@@ -191,9 +188,8 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
             x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
         _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, seed, featurize,
                                    feats['probe_train'][0].shape[1])
-    res.update(top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
-               train_loss=accs['train_loss'])
-    return res
+    return dict(res, top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
+                train_loss=accs['train_loss'])
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #a967bdf8
 def _duration(s:float) -> str:

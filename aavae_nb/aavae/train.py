@@ -303,12 +303,11 @@ def train_and_evaluate(cfg:TrainConfig|str, # a config or a preset name
         if dist_info()[0]: return None            # DDP: rank 0 alone evaluates and writes
         t_pre = sw.elapsed
         ev = evaluate_model(model, data, cfg, dev, norm=pkw.get('norm'), **kw)
-        losses = [r['loss'] for r in hist if 'loss' in r]
         rec = dict(variant=cfg.variant, dataset=cfg.dataset, arch=cfg.arch,
                    kl_coeff=getattr(model, 'kl_coeff', cfg.kl_coeff), top1=ev['linear']['top1'],
                    top1_probe_val=ev['linear']['top1_probe_val'], knn_top1=ev['knn_top1'],
-                   final_loss=losses[-1] if losses else None, eval=ev, pretrain_s=t_pre, config=cfg.to_dict(),
-                   smoke=cfg.preset == 'smoke',
+                   final_loss=next((r['loss'] for r in hist[::-1] if 'loss' in r), None), eval=ev, pretrain_s=t_pre,
+                   config=cfg.to_dict(), smoke=cfg.preset == 'smoke',
                    note=('smoke preset: numbers are MEANINGLESS BY DESIGN (a few steps on a few hundred images); '
                          'they only show that the pipeline runs end to end') if cfg.preset == 'smoke' else '',
                    provenance=provenance(cfg.seed, cfg.preset, dev, sw.elapsed, data=repr(data)))

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 from functools import partial
-from operator import attrgetter
 import torch
 from torch import nn
 import torch.distributed as dist
@@ -70,7 +69,7 @@ class Learner:
         self.opt, self.autocast = None, contextlib.nullcontext
 
     def callback(self, nm):
-        for cb in sorted(self.cbs, key=attrgetter('order')):
+        for cb in sorted(self.cbs, key=lambda cb: cb.order):
             if (method := getattr(cb, nm, None)) is not None: method(self)
 
     def _one_batch(self):
@@ -136,8 +135,7 @@ class AutocastCB(Callback):
     "bf16 autocast of the forward pass on the model's device (the model keeps likelihood and KL in fp32)."
     order = 5
     def before_fit(self, learn):
-        dev = next(learn.model.parameters()).device
-        learn.autocast = partial(torch.autocast, device_type=dev.type, dtype=torch.bfloat16)
+        learn.autocast = partial(torch.autocast, next(learn.model.parameters()).device.type, dtype=torch.bfloat16)
     def cleanup_fit(self, learn): learn.autocast = contextlib.nullcontext
 
 class MaxStepsCB(Callback):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
-from ..core import def_device
 from ..engine import Callback
 from .evaluate import eval_mode
 from .vae import kl_standard_normal
@@ -81,11 +80,10 @@ def density_metrics(model:nn.Module,   # a sampling model
                     norm,              # `x_uint8 -> float` normalisation
                     K:int=64,          # importance samples for log p(x)
                     bs:int=256,        # images per batch
-                    device=None,       # default: the model's device
                     seed:int|None=0,   # seed of the noise draws (None: the global RNG, which then advances)
                    ) -> dict:
     "Mean ELBO, log p(x) (K importance samples) and their bits/dim over `x` (AAVAE §4.3, Fig. 2)."
-    dev = next(model.parameters()).device if device is None else def_device(device)
+    dev = next(model.parameters()).device
     tot = dict(elbo=0., log_pxz=0., kl=0., log_px=0.)
     g = None if seed is None else torch.Generator(dev).manual_seed(seed)
     with eval_mode(model), torch.autocast(dev.type, enabled=False):   # fp32 everywhere, even in a bf16 training step

@@ -79,21 +79,20 @@ def knn_monitor(model:nn.Module,     # model with `.encoder` (or an encoder)
                 norm,                # `x_uint8 -> float` normalisation
                 k:int=200, t:float=0.1,
                 n_bank:int=None,     # at most this many bank images (None: all of probe_train)
-                bs:int=512,
                 query:str='probe_val', # split of the queries
                 bf16:bool=False,     # on CUDA: features under bf16 autocast (`encode_features`)
                ) -> float:
     "Weighted kNN top-1 (%) of the frozen encoder: bank `probe_train`, queries `query` (BN untouched)."
     bank = data.probe_train if n_bank is None else data.probe_train[:n_bank]
     q = getattr(data, query)
-    fb, fq = (encode_features(model, s.x, norm, bs, bf16=bf16) for s in (bank, q))
+    fb, fq = (encode_features(model, s.x, norm, bf16=bf16) for s in (bank, q))
     return knn_accuracy(fb, bank.y, fq, q.y, k, t, n_classes=len(data.classes))
 
 class KNNMonitorCB(Callback):
     "Every `every` epochs, `knn_monitor` on the model; a row `dict(epoch, step, knn_top1)` in `learn.history`."
     order = 60
-    def __init__(self, data, norm, every:int=50, k:int=200, t:float=0.1, n_bank:int=None, bs:int=512, bf16:bool=False):
-        self.data, self.norm, self.every, self.kw = data, norm, every, dict(k=k, t=t, n_bank=n_bank, bs=bs, bf16=bf16)
+    def __init__(self, data, norm, every:int=50, k:int=200, t:float=0.1, n_bank:int=None, bf16:bool=False):
+        self.data, self.norm, self.every, self.kw = data, norm, every, dict(k=k, t=t, n_bank=n_bank, bf16=bf16)
     def after_epoch(self, learn):
         if self.every and (learn.epoch + 1) % self.every == 0:
             acc = knn_monitor(learn.model, self.data, self.norm, **self.kw)

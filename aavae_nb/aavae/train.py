@@ -335,7 +335,7 @@ def table1_frame(results:dict,          # variant ('ae', 'vae', ...) -> record o
     return pd.DataFrame(rows)
 
 def plot_table1(df, dataset:str='cifar10', title:str=None):
-    "Grouped bars: the paper's top-1 (grey; cited rows hatched) and ours; returns the figure."
+    "Grouped bars: the paper's top-1 (grey; cited rows lighter, marked 'paper') and ours; returns the figure."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(8, 3.6))
     x = np.arange(len(df))

@@ -445,7 +445,6 @@ def parse_variants(spec:str|None, cfg:LAVAEConfig) -> list:
 def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28×28 (same originals for all pairs)
                     views_test:dict,   # pair name -> test views
                     cfg:LAVAEConfig, device='auto', seed:int=0,
-                    models_out:dict=None, # if given, filled with the trained model of each row
                     streams:bool=True,    # on CUDA: the rows side by side on their own streams (`levers.side_by_side`)
                     verbose:bool=True,    # print a line as each row's stages 1-2 and each transfer head finish
                     ckpt_dir=None,        # folder of the checkpoints, one subfolder per row (None: none)
@@ -462,24 +461,18 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
         t0 = time.perf_counter()
         m = fit_lavae(views[r], cfg, r, device, seed, row_dir(r), resume)[0]
         say(r, 'stages 1-2 done', t0)
-        heads = {}
-        for c in names:
-            if c == r: continue
-            heads[(r, c)] = train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed), None,
-                                           row_dir(r), resume)[0]
+        heads = {}                                 # column -> its transfer head (the diagonal: head 0)
+        for c in [c for c in names if c != r]:
+            heads[c] = train_transfer(m, views[c], c, cfg, device, torch.Generator().manual_seed(seed), None,
+                                      row_dir(r), resume)[0]
             say(r, f'transfer head for {c} done', t0)
         return m, heads
     rows = names if shard is None else names[shard[0]::shard[1]]
     done = side_by_side({r: (lambda r=r: row(r)) for r in rows}, device, streams)
     if shard: return None
-    models, secs = {r: d[0][0] for r, d in done.items()}, {r: d[1] for r, d in done.items()}
-    heads = {k: h for d in done.values() for k, h in d[0][1].items()}
-    if models_out is not None: models_out.update(models)
-    tot, detail = [], {}
-    for r, m in models.items():
-        for c in names: detail[(r, c)] = evaluate_views(m, views_test[c], heads.get((r, c), 0), cfg.eval_bs, device)
-        tot.append([detail[(r, c)]['total'] for c in names])
-    return tot, detail, secs
+    detail = {(r, c): evaluate_views(m, views_test[c], heads.get(c, 0), cfg.eval_bs, device)
+              for r, ((m, heads), _) in done.items() for c in names}
+    return [[detail[(r, c)]['total'] for c in names] for r in done], detail, {r: d[1] for r, d in done.items()}
 
 # %% ../../nbs/lavae/03_train.ipynb #82093a44
 def heatmap_plan(preset:str, device, seed, out_dir, pairs:str, authors:str='', **overrides) -> tuple:

@@ -120,14 +120,6 @@ class IndexLossCB(VAETrainCB):
         learn.history.append((self.tot / self.n).tolist())               # one sync per epoch, then the NaN guard
         nan_guard(learn, learn.step_count, {'loss': learn.history[-1][0]})
 
-class _Params(nn.Module):
-    "The trained tensors of a stage as the Learner's model: its state dict is them, by position."
-    def __init__(self, ps): super().__init__(); self.ps = list(ps)
-    def state_dict(self): return {str(i): p.detach() for i, p in enumerate(self.ps)}
-    @torch.no_grad()
-    def load_state_dict(self, sd):
-        for i, p in enumerate(self.ps): p.copy_(sd[str(i)])
-
 class _AfterEpoch(Callback):
     order = 80                                                             # after the NaN guard and the checkpoint
     def __init__(self, fn): self.fn = fn
@@ -164,7 +156,8 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
             said[1] = time.perf_counter()
             print(f"{Path(ckpt).stem if ckpt else 'LAVAE training'}: epoch {learn.epoch + 1}/{epochs}, mean loss "
                   f"{', '.join(f'{v:.2f}' for v in learn.history[-1])} ({said[1] - said[0]:.0f} s)", flush=True)
-    learn = Learner(_Params(params), dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: AdaBeliefForeach(params, lr))
+    model = nn.ParameterList(params)               # the Learner's model: its state dict is the tensors by position
+    learn = Learner(model, dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: AdaBeliefForeach(params, lr))
     return shaped(learn.fit(epochs).history)
 
 

@@ -68,10 +68,11 @@ def knn_predict(bank:torch.Tensor,        # bank features `N×h`
         preds.append(votes.argmax(1))
     return torch.cat(preds)
 
+def _top1(pred, y) -> float: return 100.0 * (pred.cpu() == y.cpu()).float().mean().item()   # accuracy in %
+
 def knn_accuracy(bank, bank_y, query, query_y, k:int=200, t:float=0.1, n_classes:int=None) -> float:
     "Top-1 accuracy (%) of `knn_predict` on labelled queries."
-    p = knn_predict(bank, bank_y, query, k, t, n_classes)
-    return 100.0 * (p.cpu() == query_y.cpu()).float().mean().item()
+    return _top1(knn_predict(bank, bank_y, query, k, t, n_classes), query_y)
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #d541a64e
 def knn_monitor(model:nn.Module,     # model with `.encoder` (or an encoder)
@@ -105,9 +106,6 @@ def probe_lr(bs:int) -> float:
 
 def _probe_tfs(dataset): return BatchProbeAugment(dataset, train=True), original_view(dataset)
 
-def _acc(head, feats, y) -> float:
-    with torch.no_grad(): return 100.0 * (head(feats).argmax(1).cpu() == y.cpu()).float().mean().item()
-
 # %% ../../nbs/aavae/07_evaluate.ipynb #8cdb258e
 def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images, with `featurize`), on the device to use
                      y_tr:torch.Tensor,   # their labels `N`
@@ -136,7 +134,7 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
             loss.backward()
             opt.step()
         sched.step()
-    accs = {k: _acc(head, f, y) for k, (f, y) in (evals or {}).items()}
+    with torch.no_grad(): accs = {k: _top1(head(f).argmax(1), y) for k, (f, y) in (evals or {}).items()}
     return head, dict(accs, train_loss=loss.item())
 
 # %% ../../nbs/aavae/07_evaluate.ipynb #85560a85

@@ -28,10 +28,8 @@ def _rename_ae_head(sd:dict) -> tuple[dict, bool]:
     return {rename(k): v for k, v in sd.items()}, True
 
 # %% ../../nbs/aavae/05_checkpoints.ipynb #8147b84c
-_HP_NAMES = dict(dataset=('dataset', 'dataset_name'),
-                 arch=('arch', 'encoder_name', 'encoder', 'backbone', 'arch_name'),
-                 latent_dim=('latent_dim', 'z_dim', 'output_dim'),
-                 kl_coeff=('kl_coeff', 'beta'), log_scale=('log_scale',),
+_HP_NAMES = dict(dataset=('dataset', 'dataset_name'), arch=('arch', 'encoder_name', 'encoder', 'backbone', 'arch_name'),
+                 latent_dim=('latent_dim', 'z_dim', 'output_dim'), kl_coeff=('kl_coeff', 'beta'),
                  learn_log_scale=('learn_log_scale', 'learn_scale'), variant=('variant',), width=('width',))
 
 def _hp(hp:dict, what:str):

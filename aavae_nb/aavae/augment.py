@@ -244,11 +244,13 @@ def forward(self:BatchSimCLR, x:torch.Tensor, generator:torch.Generator=None) ->
 class BatchProbeAugment(nn.Module):
     "Batched linear-evaluation transforms (SimCLR protocol, AAVAE §4.1), per-sample random crops and flips."
     padding, eval_resize = 4, 105   # CIFAR-10 train: reflect padding before the crop; STL-10 eval: shorter side resized
-    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10' (output side 32 or 96)
+    def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10'
                  train:bool=True,   # training transform (random) or evaluation transform (deterministic)
+                 size:int=None,     # output side; None: 32 for CIFAR-10, 96 for STL-10
                 ):
         super().__init__()
-        self.dataset, self.train, self.size = dataset, bool(train), AUG_DEFAULTS[dataset]['size']
+        self.dataset, self.train = dataset, bool(train)
+        self.size = AUG_DEFAULTS[dataset]['size'] if size is None else int(size)
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
 

@@ -79,10 +79,9 @@ def n_params(m:nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 # %% ../../nbs/aavae/02_resnet.ipynb #349e45eb
-def official_layout(dataset:str='cifar10', arch:str='resnet50', path=None) -> dict:
+def official_layout(dataset:str='cifar10', arch:str='resnet50') -> dict:
     "The official checkpoint layout of (`dataset`, `arch`) from `tests/official_aavae_checkpoint_layout.json`."
-    with open(path or ROOT/'tests'/'official_aavae_checkpoint_layout.json') as f:
-        return json.load(f)[f'{dataset}/{arch}']
+    return json.loads((ROOT/'tests'/'official_aavae_checkpoint_layout.json').read_text())[f'{dataset}/{arch}']
 
 def sub_layout(state_dict:dict, prefix:str) -> dict:
     "`{key: shape}` of the entries of `state_dict` under `prefix.`, prefix removed (shapes as lists)."

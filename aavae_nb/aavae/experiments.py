@@ -149,10 +149,11 @@ def _train(runs:list, train, out:Path, resume:bool, dev, shard:tuple=None) -> di
 
 def _save(key:str, name:str, out, df, fig, verdict:dict, cfg:TrainConfig, data, dev, sw, seed, preset, **extra) -> dict:
     "Write a figure's table (+ smoke note), plot and record (verdict, paper's claim, `extra`, provenance): the result."
-    df = df.assign(note=SMOKE_NOTE if cfg.preset == 'smoke' else '')
-    rec = dict(figure=key, verdict=verdict, claim=PAPER_CLAIMS[key], note=SMOKE_NOTE if preset == 'smoke' else '',
-               **extra, provenance=provenance(seed, preset, dev, sw.elapsed, epochs=cfg.epochs,
-                                              n_pretrain=len(data.pretrain), data=repr(data), concurrent_runs=1))
+    note = SMOKE_NOTE if cfg.preset == 'smoke' else ''
+    rec = dict(figure=key, verdict=verdict, claim=PAPER_CLAIMS[key], note=note, **extra,
+               provenance=provenance(seed, preset, dev, sw.elapsed, epochs=cfg.epochs, n_pretrain=len(data.pretrain),
+                                     data=repr(data), concurrent_runs=1))
+    df = df.assign(note=note)
     return dict(df=df, fig=fig, verdict=verdict, paths=save_outputs(out, name, df, fig, rec), record=rec)
 
 # %% ../../nbs/aavae/10_experiments.ipynb #2630cfc7

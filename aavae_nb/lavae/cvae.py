@@ -33,8 +33,7 @@ class CVAE(nn.Module):
         if torch.is_tensor(c) and c.is_floating_point():
             return c.to(device=device, dtype=torch.float).expand(n, self.n_cond)
         if not torch.is_tensor(c): c = torch.full((n,), c, device=device)
-        elif c.ndim == 0: c = c.expand(n)
-        return (c[:, None] == torch.arange(self.n_cond, device=device)).float()
+        return (c.expand(n)[:, None] == torch.arange(self.n_cond, device=device)).float()
 
     def encode(self, x:torch.Tensor, c):
         "μ, log σ² of q(z | x, c); `c` a view index, a tensor of them, or a condition vector (`onehot`)."
@@ -61,24 +60,21 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None
     device = def_device(device); model.to(device).train()
-    V = views.to(device); N = V.shape[1]; ng = noise_generator(g, device)
-    if mode == 'usual':
-        X, C = V.reshape(-1, *V.shape[2:]), torch.arange(len(V), device=device).repeat_interleave(N)
-        def step(idx):
-            x, c = X[idx].float() / 255, C[idx]
-            mu, lv = model.encode(x, c)
-            loss = cfg.recon_weight * bce_sum(model.decode(model.sample(mu, lv, ng), c), x) + cfg.kl_weight * kl_sum(mu, lv)
-            return loss, loss
-        n = len(X)
-    else:
-        def step(idx):
-            v = V[:, idx].float() / 255                                         # K×B×1×28×28
-            mu, lv = model.encode(v[0], 0)
-            z = model.sample(mu, lv, ng).repeat(len(V), 1)
-            c = torch.arange(len(V), device=device).repeat_interleave(len(idx))
-            loss = cfg.recon_weight * bce_sum(model.decode(z, c), v.reshape(-1, *v.shape[2:])) + cfg.kl_weight * kl_sum(mu, lv)
-            return loss, loss
-        n = N
+    V = views.to(device); K, N = V.shape[:2]; ng = noise_generator(g, device)
+    X, C = V.reshape(-1, *V.shape[2:]), torch.arange(K, device=device).repeat_interleave(N)   # (i): K·N images
+    def elbo(x, mu, lv, z, c):                                          # BCE-sum of decoding (z, c) against x, + KL
+        loss = cfg.recon_weight * bce_sum(model.decode(z, c), x) + cfg.kl_weight * kl_sum(mu, lv)
+        return loss, loss
+    def usual(idx):
+        x, c = X[idx].float() / 255, C[idx]
+        mu, lv = model.encode(x, c)
+        return elbo(x, mu, lv, model.sample(mu, lv, ng), c)
+    def like_lavae(idx):                                                # (ii): z of the original, every condition
+        v = V[:, idx].float() / 255                                         # K×B×1×28×28
+        mu, lv = model.encode(v[0], 0)
+        z, c = model.sample(mu, lv, ng).repeat(K, 1), torch.arange(K, device=device).repeat_interleave(len(idx))
+        return elbo(v.reshape(-1, *v.shape[2:]), mu, lv, z, c)
+    step, n = (usual, K * N) if mode == 'usual' else (like_lavae, N)
     return fit_loop(step, model.parameters(), n, cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
 

@@ -175,17 +175,17 @@ _HINTS = dict(start_rng='another seed, or other draws before this stage', views=
               frozen='another frozen model: an earlier stage trained otherwise')
 
 def _resume(model:nn.Module, ckpt, resume:bool) -> bool:
-    """`resume` for a stage of `model` checkpointed in `ckpt`; False if `ckpt` is older than the end of the latest
-    stage of `model` that trained (`model.trained_at`, `_trained`): stale, trained afresh, with a line saying so. A
-    checkpoint written after it (a head stopped and retried on the same model) is resumed."""
+    """`resume` for a stage of `model` checkpointed in `ckpt`, but False (stale: trained afresh, said in a line) if
+    `ckpt` is older than the latest stage trained on `model` (`_trained`); a head retried on the same model resumes."""
     t = getattr(model, 'trained_at', None)
     stale = bool(resume and ckpt and t is not None and Path(ckpt).exists() and Path(ckpt).stat().st_mtime_ns < t)
     if stale: print(f"{ckpt} is stale (older than an earlier stage trained on this model): training it afresh", flush=True)
     return resume and not stale
 
-def _trained(model:nn.Module, ckpt):
-    """Record on `model` when a stage of it ended, trained or reused: its checkpoint's mtime (the clock later
-    checkpoints' mtimes are compared with; a reused one is not rewritten), or without one the time now."""
+def _trained(model:nn.Module, ckpt, stage:int):
+    """`model` trained up to `stage`, and when that stage ended (trained or reused): its checkpoint's mtime (what later
+    checkpoints are compared with; a reused one is not rewritten), or without one the time now."""
+    model.stage.fill_(max(int(model.stage), stage))
     model.trained_at = Path(ckpt).stat().st_mtime_ns if ckpt else time.time_ns()
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
@@ -223,8 +223,7 @@ def train_stage1(model:LAVAE,              # a fresh LAVAE
         model.stage.fill_(max(int(model.stage), 1)); on_epoch(ep, h)
     hist = fit_loop(step, params, len(X), cfg.epochs1, cfg.bs, cfg.lr, device, g, on_epoch and stage_done,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
-    model.stage.fill_(max(int(model.stage), 1))
-    _trained(model, ckpt)                          # later stages' older checkpoints are stale
+    _trained(model, ckpt, 1)                       # later stages' older checkpoints are stale
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #314cfcf5
@@ -275,8 +274,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
         return loss, loss * len(idx)
     hist = fit_loop(step, model.maps.parameters(), views.shape[1], cfg.epochs2, cfg.bs, cfg.lr, device, g, on_epoch,
                     graphs=cfg.cuda_graphs, rng=(ng,) if ng else (), ckpt=ckpt, resume=resume, job=job)
-    model.stage.fill_(max(int(model.stage), 2))
-    _trained(model, ckpt)                          # later stages' older checkpoints are stale
+    _trained(model, ckpt, 2)                       # later stages' older checkpoints are stale
     return hist
 
 # %% ../../nbs/lavae/03_train.ipynb #56c7253f
@@ -292,9 +290,8 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
                    ckpt_dir=None,              # folder of the checkpoint `transfer_<a1>+<a2>.ckpt` (None: none)
                    resume:bool=False,          # continue from it (`fit_loop`); False: train afresh, overwriting it
                   ) -> tuple[int, list]:
-    """Stage 3 (§IV-B, eq. 7): train a new head for `pair` (views of the same images) on the frozen latent space and maps.
-    The head is added to `model` itself (`model.add_head`), and taken off again if training fails; returns its index
-    and the loss history."""
+    """Stage 3 (§IV-B, eq. 7): a new head of `model` (`add_head`; taken off if training fails) for `pair` (views of the
+    same images) on the frozen latent space and maps. Returns its index and the loss history."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
     resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1 or 2's training

@@ -205,9 +205,8 @@ def heatmap_figure(ours, paper, labels,
 
 # %% ../../nbs/lavae/04_uses.ipynb #2e80b741
 def heatmap_agreement(ours, paper) -> dict:
-    """How close a Fig. 7 matrix is to the paper's, over the cells where both have a value (NaN cells skipped): the
-    median relative distance |ours / paper - 1| (cell by cell) and Spearman's rank correlation of the cells (the
-    map's order; ties broken by position)."""
+    """How close a Fig. 7 matrix is to the paper's over the cells where both have a value: the median of
+    |ours / paper - 1| cell by cell, and Spearman's rank correlation of the cells (ties broken by position)."""
     a, b = np.asarray(ours, dtype=float).ravel(), np.asarray(paper, dtype=float).ravel()
     ok = ~np.isnan(b) & ~np.isnan(a)
     rank = lambda v: v.argsort(kind='stable').argsort(kind='stable').astype(float)

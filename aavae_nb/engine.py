@@ -332,7 +332,7 @@ def load_safely(path:str|Path):   # a file written by torch.save
     read_as = {n: _read_as(n) for n in names}
     if refused := sorted(n for n, o in read_as.items() if o is None):
         raise UnsafeCheckpointError(f"refused checkpoint {path}: reading it would call {', '.join(refused)}, code that "
-                                    "no file of weights needs; nothing in it was run. Load only checkpoints you trust.")
+                                    "no file of weights needs. Nothing in it was run. Load only checkpoints you trust.")
     allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
     allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
     try:
@@ -342,7 +342,7 @@ def load_safely(path:str|Path):   # a file written by torch.save
         why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
         why = (why.group(1) if why else str(e))[:300].strip()
         raise UnsafeCheckpointError(f"refused checkpoint {path}: PyTorch's safe reader (weights_only=True) rejects "
-                                    f"it ({why}); nothing in it was run. Save a plain state_dict to load it.") from None
+                                    f"it ({why}). Nothing in it was run. Save a plain state_dict to load it.") from None
 
 # %% ../nbs/02_engine.ipynb #b6d80488
 def load_checkpoint_file(path:str|Path, # a checkpoint file

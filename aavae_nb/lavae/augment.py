@@ -203,7 +203,6 @@ def pair_keys(pairs,        # comma-separated keys of `PAIRS` (a papermill `pair
         raise ValueError(f"pairs needs at least {min_n} different pair(s) of {', '.join(PAIRS)}, got {names}")
     return names
 
-
 # %% ../../nbs/lavae/01_augment.ipynb #142c0cb7
 VIEWS_VERSION = 1   # bump whenever make_views draws differently: older cache files are then never read
 

@@ -125,7 +125,6 @@ class _AfterEpoch(Callback):
     def __init__(self, fn): self.fn = fn
     def after_epoch(self, learn): self.fn(learn)
 
-
 # %% ../../nbs/lavae/03_train.ipynb #ebdd2fc2
 def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per-step value to log)
              params,                    # the parameters to train
@@ -159,7 +158,6 @@ def fit_loop(loss_fn,                   # loss_fn(idx) -> (loss to minimise, per
     model = nn.ParameterList(params)               # the Learner's model: its state dict is the tensors by position
     learn = Learner(model, dl, lr, [*cbs, _AfterEpoch(epoch_end)], lambda _, lr: AdaBeliefForeach(params, lr))
     return shaped(learn.fit(epochs).history)
-
 
 # %% ../../nbs/lavae/03_train.ipynb #c4a1b7e3
 def part_digest(model:nn.Module, prefixes=('',)) -> str:
@@ -322,8 +320,7 @@ def view_bce(decoded, views:torch.Tensor, bs:int, device) -> dict:
         v = views[:, s:s + bs].to(device)
         tot = tot + torch.stack([bce_sum(d, vk) for d, vk in zip(decoded(v), v)])
     out = dict(zip(VIEW_NAMES, (tot / views.shape[1]).tolist()))
-    out['total'] = sum(out.values())
-    return out
+    return dict(out, total=sum(out.values()))
 
 def evaluate_views(model:LAVAE, views:torch.Tensor, head:int=0, bs:int=1000, device='auto') -> dict:
     "Table I's metric (`view_bce`): head `head` decodes the latent-space augmentations of the originals."

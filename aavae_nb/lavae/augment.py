@@ -207,8 +207,8 @@ def pair_keys(pairs,        # comma-separated keys of `PAIRS` (a papermill `pair
 VIEWS_VERSION = 1   # bump whenever make_views draws differently: older cache files are then never read
 
 def digest(*xs) -> str:
-    """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their repr):
-    how a view cache and a checkpoint (`lavae.train`) recognise their images, views, frozen model and seed."""
+    """A fingerprint (BLAKE2b, 16 hex digits) of tensors (their dtype, shape and bytes) and of other values (their
+    repr): how a view cache and a checkpoint (`lavae.train`) recognise their images, views, frozen model and seed."""
     h = hashlib.blake2b(digest_size=8)
     for x in xs:
         if torch.is_tensor(x):

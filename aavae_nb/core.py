@@ -263,6 +263,8 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out): pass
+        if (out/RunClaim.LOCK).exists() and not os.access(out/RunClaim.LOCK, os.R_OK | os.W_OK):
+            raise PermissionError(13, f"its {RunClaim.LOCK} belongs to another user")
     except OSError as e:
         raise PermissionError(f"out_dir {str(out)!r} cannot be written ({e.strerror or e}): give a folder you can "
                               "write to (-p out_dir ...), or fix its permissions") from None

@@ -172,10 +172,10 @@ def loop_job(job:dict, params, n:int, bs:int, lr:float, g) -> dict:
 _HINTS = dict(start_rng='another seed, or other draws before this stage', views='other training views',
               frozen='another frozen model: an earlier stage trained otherwise')
 
-def _resume(model:nn.Module, ckpt, resume:bool) -> bool:
-    """`resume` for a stage of `model` checkpointed in `ckpt`, but False (stale: trained afresh, said in a line) if
-    `ckpt` is older than the latest stage trained on `model` (`_trained`); a head retried on the same model resumes."""
-    t = getattr(model, 'trained_at', None)
+def _resume(model:nn.Module, ckpt, resume:bool, stage:int) -> bool:
+    """`resume` for `stage` of `model` checkpointed in `ckpt`, but False (stale: trained afresh, said in a line) if
+    `ckpt` is older than an earlier stage trained on `model` (`_trained`); a head retried on the same model resumes."""
+    t = max((v for s, v in getattr(model, 'trained_at', {}).items() if s < stage), default=None)
     stale = bool(resume and ckpt and t is not None and Path(ckpt).exists() and Path(ckpt).stat().st_mtime_ns < t)
     if stale: print(f"{ckpt} is stale (older than an earlier stage trained on this model): training it afresh", flush=True)
     return resume and not stale
@@ -184,7 +184,8 @@ def _trained(model:nn.Module, ckpt, stage:int):
     """`model` trained up to `stage`, and when that stage ended (trained or reused): its checkpoint's mtime (what later
     checkpoints are compared with; a reused one is not rewritten), or without one the time now."""
     model.stage.fill_(max(int(model.stage), stage))
-    model.trained_at = Path(ckpt).stat().st_mtime_ns if ckpt else time.time_ns()
+    t = Path(ckpt).stat().st_mtime_ns if ckpt else time.time_ns()
+    model.trained_at = {**getattr(model, 'trained_at', {}), stage: t}
 
 # %% ../../nbs/lavae/03_train.ipynb #36d262ce
 STAGE1_PARTS = ('encoder.', 'fc_mu.', 'fc_logvar.', 'decoders.0.')   # what stage 1 trains and later stages keep frozen
@@ -255,7 +256,7 @@ def train_stage2(model:LAVAE, views:torch.Tensor, cfg:LAVAEConfig, device='auto'
     "Stage 2 (§IV-B, eq. 6): fit the maps (MSE + λ‖I − L²‖²) on the frozen latent space."
     device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/name
-    resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1's training
+    resume = _resume(model, ckpt, resume, 2)                                    # afresh if older than stage 1's training
     job = dict(stage='LAVAE stage 2', pair=list(model.pair), views=digest(views),
                frozen=part_digest(model, STAGE1_PARTS), lam_inv=cfg.lam_inv, stage2_sample=cfg.stage2_sample,
                stage2_init=cfg.stage2_init) if ckpt else None
@@ -292,7 +293,7 @@ def train_transfer(model:LAVAE, views:torch.Tensor, pair, cfg:LAVAEConfig, devic
     same images) on the frozen latent space and maps. Returns its index and the loss history."""
     pair = pair_names(pair); device = def_device(device); model.to(device)
     ckpt = ckpt_dir and Path(ckpt_dir)/f"transfer_{'+'.join(pair)}.ckpt"
-    resume = _resume(model, ckpt, resume)                                       # afresh if older than stage 1 or 2's training
+    resume = _resume(model, ckpt, resume, 3)                                    # afresh if older than stage 1 or 2's training
     job = dict(stage='LAVAE stage 3 (transfer head)', pair=list(pair), model_pair=list(model.pair),
                views=digest(views), frozen=part_digest(model, (*STAGE1_PARTS, 'maps.')),
                **({'bf16': True} if cfg.bf16 else {})) if ckpt else None

@@ -104,6 +104,13 @@ class VAE(nn.Module):
         else: self.register_buffer('log_scale', ls)
 
     @property
+    def kl_coeff(self) -> float: return self._kl_coeff
+    @kl_coeff.setter
+    def kl_coeff(self, v:float):
+        "β is a plain float to read and set (Fig. 3 sweeps it); the step reads the tensor `beta`, kept equal to it."
+        self._kl_coeff = float(v); self.beta.fill_(self._kl_coeff)
+
+    @property
     def hparams(self) -> dict:
         "The constructor arguments (what a checkpoint stores to rebuild the model)."
         return dict(dataset=self.dataset, arch=self.arch, variant=self.variant, latent_dim=self.latent_dim,

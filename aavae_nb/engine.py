@@ -116,8 +116,9 @@ class AugmentCB(Callback):
         self.norm, self.aug, self.augments, self.generator, self.cl = norm, aug, augments, generator, channels_last
     def _fmt(self, x): return x.contiguous(memory_format=torch.channels_last) if self.cl else x
     def before_batch(self, learn):
-        learn.x_t = self._fmt(self.norm(learn.batch))
-        learn.x_in = self._fmt(self.aug(learn.batch, generator=self.generator)) if self.augments else learn.x_t
+        x = learn.batch[0] if isinstance(learn.batch, (tuple, list)) else learn.batch   # labelled batches too
+        learn.x_t = self._fmt(self.norm(x))
+        learn.x_in = self._fmt(self.aug(x, generator=self.generator)) if self.augments else learn.x_t
 
 class VAETrainCB(Callback):
     "The five verbs for an autoencoder whose `step(x_in, x_t)` returns a dict with a scalar 'loss'."

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 from torch import nn
-from ..core import def_device, atomic_path
+from ..core import def_device, atomic_path, check_one_of
 from .augment import VIEW_NAMES, digest
 from pathlib import Path
 from .model import LATENT, LAVAE, lavae_encoder, LAVAEDecoder, bce_sum, kl_sum
@@ -56,6 +56,7 @@ def train_cvae(model:CVAE, views:torch.Tensor, cfg:LAVAEConfig, mode:str='usual'
               ) -> list:
     """Train a CVAE baseline, mode 'usual' (i) or 'lavae' (ii), for `cfg.epochs1` epochs; returns loss/image per epoch.
     Condition k is view k of `views` (K×N×1×28×28): Table I's four, or fewer views with a CVAE of as many conditions."""
+    check_one_of(mode, ('usual', 'lavae'), 'CVAE mode')
     ckpt = ckpt_dir and Path(ckpt_dir)/f'cvae_{mode}.ckpt'
     job = dict(stage=f'CVAE ({mode})', n_cond=model.n_cond, views=digest(views), recon_weight=cfg.recon_weight,
                kl_weight=cfg.kl_weight) if ckpt else None

@@ -23,7 +23,7 @@ __all__ = ['STAGE2_INITS', 'MNIST_SIZES', 'PROGRESS_S', 'STAGE1_PARTS', 'HEATMAP
            'fit_loop', 'part_digest', 'loop_job', 'bf16_autocast', 'stage1_loss', 'train_stage1', 'encode_all',
            'stage2_loss', 'lstsq_maps', 'train_stage2', 'transfer_loss', 'train_transfer', 'view_bce', 'evaluate_views',
            'fit_lavae', 'latent_map_gap', 'least_squares_maps', 'refit_stage2', 'resolve_run', 'mnist_views',
-           'parse_variants', 'transfer_matrix', 'heatmap_plan', 'heatmap_rows']
+           'views_bytes', 'parse_variants', 'transfer_matrix', 'heatmap_plan', 'heatmap_rows']
 
 # %% ../../nbs/lavae/03_train.ipynb #0c7e4c7a
 STAGE2_INITS = ('xavier', 'lstsq')
@@ -405,6 +405,10 @@ def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=(),
     ds = load_dataset('mnist', n_pretrain=cfg.n_train, n_test=cfg.n_test)
     views = lambda x, s: {p: cached_views(x, p, s, cache_dir, authors) for p in pairs}
     return ds, views(ds.pretrain.x, seed), views(ds.test.x, seed + 1)
+
+def views_bytes(cfg:LAVAEConfig, n_pairs:int) -> int:
+    "The disk room of the cached views of `n_pairs` pairs at `cfg`'s sizes (`mnist_views`): 4 uint8 views an image."
+    return n_pairs * 4 * 28 * 28 * sum(getattr(cfg, k) or n for k, n in MNIST_SIZES.items())
 
 # %% ../../nbs/lavae/03_train.ipynb #a8dadd9c
 STAGE2_FIELDS = ('lam_inv', 'stage2_sample', 'stage2_init', 'epochs2', 'lr', 'bs', 'cuda_graphs')

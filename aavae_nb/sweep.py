@@ -39,7 +39,8 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     "Train this rank's share of `notebook`'s runs, wait for every rank, then (rank 0) execute the notebook: its path."
     import papermill as pm            # here, not at the top: the GPU box has no papermill (bench/check_imports.py)
     name = check_one_of(Path(notebook).stem, SWEEPS, 'notebook')
-    for k in params: check_one_of(k, pm.inspect_notebook(str(ROOT/'nbs'/f'{name}.ipynb')), 'parameter')
+    known = pm.inspect_notebook(str(ROOT/'nbs'/f'{name}.ipynb'))   # its parameters, read once
+    for k in params: check_one_of(k, known, 'parameter')
     rank, world, local = (int(os.environ.get(k, d)) for k, d in (('RANK', 0), ('WORLD_SIZE', 1), ('LOCAL_RANK', 0)))
     if params.get('resume', True) is not True:
         raise ValueError("a sweep always resumes its runs (resume=True): for a fresh one, give a new out_dir")

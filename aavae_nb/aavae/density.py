@@ -84,6 +84,7 @@ def density_metrics(model:nn.Module,   # a sampling model
                    ) -> dict:
     "Mean ELBO, log p(x) (K importance samples) and their bits/dim over `x` (AAVAE §4.3, Fig. 2)."
     dev = next(model.parameters()).device
+    if isinstance(norm, nn.Module): norm.to(dev)   # its mean/std buffers: not copied to the device per batch
     tot = dict(elbo=0., log_pxz=0., kl=0., log_px=0.)
     g = None if seed is None else torch.Generator(dev).manual_seed(seed)
     with eval_mode(model), torch.autocast(dev.type, enabled=False):   # fp32 everywhere, even in a bf16 training step

@@ -75,7 +75,7 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
     for folder, cfg in runs:
         if results and finished_results(folder, cfg, device) is not None: continue   # reused as it is: nothing trains
         cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, hints=_JOB_HINTS)
-        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
+        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT, peek=True), cfg.epochs)   # read in full later
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
 LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)
@@ -394,8 +394,8 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
     if not isinstance(rec, dict) or not isinstance(rec.get('config'), dict):
         raise ValueError(f"{p} is not a results.json of `train_and_evaluate` (truncated, or another file): delete it "
                          "(that run then trains again) or run with resume=False, which overwrites it")
-    now = json.loads(json.dumps(cfg.to_dict()))   # tuples as lists, as in the file
-    old = {k: v for k, v in rec['config'].items() if k in now and k not in RESULT_IGNORED}   # older files: fewer fields
+    now, dflt = json.loads(json.dumps([cfg.to_dict(), _DEFAULTS]))   # tuples as lists, as in the file
+    old = {k: rec['config'].get(k, dflt[k]) for k in now if k not in RESULT_IGNORED}   # older files: a field's default
     ran = str((rec.get('provenance') or {}).get('device', 'cpu')).split(' ')[0]   # `core.device_name`: cpu (...) or a GPU's
     old = _resolve(old, LEVER_DEFAULTS['cpu' if ran in ('cpu', 'mps') else 'cuda'])   # None: what it meant there
     now = _resolve(now, _flags(cfg, def_device(device)))                             # ... and here

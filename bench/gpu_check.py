@@ -358,7 +358,7 @@ def part_lavae(a, res, d):
     print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; lavae_plan chose {res['planned_preset']})", flush=True)
     out = d/f'lavae_t1_{preset}'   # resume=True: a run killed at the deadline continues in the next call on a warm box
     _bench_module('run_nb').run(str(ROOT/'nbs'/'reproduce_lavae_table1.ipynb'), preset=preset, device=dev,
-                                cuda_graphs=True, out_dir=str(out), resume=True, **extra)
+                                cuda_graphs=not a.dry_run, out_dir=str(out), resume=True, **extra)   # CUDA only
     j = json.loads((out/'lavae_table1.json').read_text())
     shutil.copy(out/'lavae_table1.csv', d/'lavae_table1.csv')
     res.update(verdict=j.get('verdict'), train_seconds=j.get('train_seconds'),

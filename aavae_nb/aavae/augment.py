@@ -189,18 +189,22 @@ def gaussian_blur_batch(x:torch.Tensor,     # float images `B×C×H×W`
 # %% ../../nbs/aavae/01_augment.ipynb #13a0b1a1
 class BatchSimCLR(nn.Module):
     "SimCLR augmentation of a whole uint8 batch on its device, parameters drawn per sample (AAVAE §4.1)."
-    p_flip, p_jitter, p_gray, p_blur = 0.5, 0.8, 0.2, 0.5     # SimCLR's flip, jitter, grayscale and blur probabilities
-    sigma, scale, ratio = (0.1, 2.0), (0.08, 1.0), (3/4, 4/3)  # SimCLR's blur σ, crop-area and aspect-ratio ranges
     def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10': defaults below and normalisation
                  size:int=None,      # output side; None: the input's own `H×W` (the paper: CIFAR 32, STL 96)
                  s:float=None,       # colour strength; None: 0.5 CIFAR-10 (small images), 1.0 STL-10 (SimCLR's)
                  blur:bool=None,     # Gaussian blur p=0.5; None: off for CIFAR-10 (too small to blur), on for STL-10
+                 p_flip:float=0.5, p_jitter:float=0.8, p_gray:float=0.2, p_blur:float=0.5,   # SimCLR's probabilities
+                 sigma=(0.1, 2.0),   # blur σ range
+                 scale=(0.08, 1.0),  # crop-area range; raise the minimum (e.g. 0.2) for milder crops on tiny images
+                 ratio=(3/4, 4/3),   # crop aspect-ratio range
                 ):
         super().__init__()
         d = AUG_DEFAULTS[dataset]
         self.dataset, self.size = dataset, size
         self.s = d['s'] if s is None else float(s)
         self.blur = d['blur'] if blur is None else bool(blur)
+        self.p_flip, self.p_jitter, self.p_gray, self.p_blur = p_flip, p_jitter, p_gray, p_blur
+        self.sigma, self.scale, self.ratio = tuple(sigma), tuple(scale), tuple(ratio)
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
         self.register_buffer('ranges', jitter_ranges(self.s), persistent=False)
@@ -243,14 +247,16 @@ def forward(self:BatchSimCLR, x:torch.Tensor, generator:torch.Generator=None) ->
 # %% ../../nbs/aavae/01_augment.ipynb #7ab4353d
 class BatchProbeAugment(nn.Module):
     "Batched linear-evaluation transforms (SimCLR protocol, AAVAE §4.1), per-sample random crops and flips."
-    padding, eval_resize = 4, 105   # CIFAR-10 train: reflect padding before the crop; STL-10 eval: shorter side resized
     def __init__(self, dataset:str='cifar10', # 'cifar10' or 'stl10'
                  train:bool=True,   # training transform (random) or evaluation transform (deterministic)
                  size:int=None,     # output side; None: 32 for CIFAR-10, 96 for STL-10
+                 padding:int=4,     # CIFAR-10 train: reflect padding before the random crop
+                 eval_resize:int=105, # STL-10 eval: resize the shorter side to this before the centre crop
                 ):
         super().__init__()
         self.dataset, self.train = dataset, bool(train)
         self.size = AUG_DEFAULTS[dataset]['size'] if size is None else int(size)
+        self.padding, self.eval_resize = padding, eval_resize
         m, sd = _mean_std(dataset, 'cpu')
         self.register_buffer('mean', m, persistent=False); self.register_buffer('std', sd, persistent=False)
 

@@ -112,6 +112,7 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
                      n_classes:int,       # number of classes
                      evals:dict=None,     # name -> (features, labels) to report top-1 on
                      epochs:int=90, bs:int=256, lr:float=None, seed:int=0,
+                     momentum:float=0.9, weight_decay:float=0.0,   # SGD's (§4.1 and the official fine-tuner: 0.9, 0)
                      featurize=None,      # batch of `x_tr` -> features `B×h` (None: `x_tr` are the features)
                      h:int=None,          # feature size (None: `x_tr.shape[1]`)
                     ) -> tuple[nn.Linear, dict]:
@@ -123,8 +124,8 @@ def fit_linear_probe(x_tr:torch.Tensor,   # training features `N×h` (or images,
         head.weight.copy_(torch.empty(n_classes, h).uniform_(-bound, bound, generator=g))
         head.bias.copy_(torch.empty(n_classes).uniform_(-bound, bound, generator=g))
     head = head.to(x_tr.device)
-    opt = torch.optim.SGD(head.parameters(), lr=probe_lr(bs) if lr is None else lr, momentum=0.9, nesterov=True,
-                          weight_decay=0.0)   # §4.1, as the official fine-tuner
+    opt = torch.optim.SGD(head.parameters(), lr=probe_lr(bs) if lr is None else lr, momentum=momentum, nesterov=momentum > 0,
+                          weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs, eta_min=0.0)
     dl = DeviceLoader(x_tr, bs, drop_last=False, seed=seed, y=y_tr.to(x_tr.device))
     for ep in range(epochs):
@@ -157,6 +158,8 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
                 epochs:int=90,               # probe epochs
                 bs:int=256,                  # batch size
                 lr:float=None,               # default `probe_lr(bs)` = 0.1 × bs/256
+                momentum:float=0.9,          # Nesterov momentum
+                weight_decay:float=0.0,      # weight decay (0 in the protocol)
                 device='auto',               # device
                 precompute:bool=False,       # features once without augmentation (a departure; fast)
                 dataset:str=None,            # 'cifar10'/'stl10' for the transforms (default: `data.name`)
@@ -172,7 +175,7 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
         train_tf, eval_tf = train_tf or _tr, eval_tf or _ev
     if isinstance(train_tf, nn.Module): train_tf.to(dev)   # no host copy per probe step (`encode_features` moves eval_tf)
     lr, precompute = probe_lr(bs) if lr is None else lr, precompute or features is not None
-    res = dict(epochs=epochs, bs=bs, lr=lr, precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
+    res = dict(epochs=epochs, bs=bs, lr=lr, momentum=momentum, weight_decay=weight_decay, precomputed=precompute, protocol='SimCLR linear eval (AAVAE §4.1)' + (
                '; DEPARTURE: features precomputed once without augmentation' if precompute else ''))
     with eval_mode(enc):
         feats = features or probe_features(enc, data, eval_tf, device=dev)
@@ -183,8 +186,8 @@ def linear_eval(encoder_or_model:nn.Module, # a model with `.encoder`, or an enc
             def featurize(xb):
                 with torch.no_grad(): return enc(aug(xb)).float()
             x_tr, y_tr = data.probe_train.x.to(dev), data.probe_train.y.to(dev)
-        _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, seed, featurize,
-                                   feats['probe_train'][0].shape[1])
+        _, accs = fit_linear_probe(x_tr, y_tr, len(data.classes), feats, epochs, bs, lr, seed, momentum, weight_decay,
+                                   featurize, feats['probe_train'][0].shape[1])
     return dict(res, top1=accs.get('test'), top1_probe_val=accs.get('probe_val'), top1_train=accs.get('probe_train'),
                 train_loss=accs['train_loss'])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 from functools import partial
-from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run, name_values
+from .core import ROOT, RUNS_DIR, check_one_of, out_folder, claim_run, name_values, def_device
 
 # %% auto #0
 __all__ = ['SWEEPS', 'USAGE', 'sweep', 'main']
@@ -48,7 +48,7 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     if world > 1 and dev not in ('auto', 'cpu'):
         raise ValueError(f"device={dev!r}: under torchrun each rank takes its own GPU; give device=auto (or cpu)")
     if dev == 'auto': dev = params['device'] = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
-    if dev.startswith('cuda'): torch.cuda.set_device(torch.device(dev))
+    if (d := def_device(dev)).type == 'cuda': torch.cuda.set_device(d.index or 0)   # 'cuda', 3 or 'gpu': checked here
     out = out_folder(params.get('out_dir'), RUNS_DIR/name).resolve()   # the notebook runs in nbs/: no relative path
     params.update(out_dir=str(out), resume=True)
     train = partial(getattr(importlib.import_module(SWEEPS[name][0]), SWEEPS[name][1]), **params)

@@ -82,9 +82,12 @@ class TrainConfig:
 def _check_config(c:TrainConfig):
     "Every field checked once, against its annotation and its range: presets, overrides and papermill fail alike."
     check_fields(c, positive=('bs', 'accum_steps', 'epochs', 'latent_dim', 'probe_epochs', 'probe_bs', 'log_every',
-                              'ckpt_every', 'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t'),
-                 non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'n_pretrain',
-                               'n_val', 'n_test', 'kl_coeff'))
+                              'ckpt_every', 'bn_steps', 'knn_k', 'density_k', 'max_steps', 'n_knn', 'lr', 'knn_t',
+                              'n_pretrain', 'n_val', 'n_test'),   # the probe needs a val and a test split
+                 non_negative=('warmup_epochs', 'weight_decay', 'knn_every', 'density_every', 'n_density', 'kl_coeff'))
+    if c.n_pretrain is not None and c.bs > c.n_pretrain:     # the loader drops the last incomplete batch
+        raise ValueError(f"bs={c.bs} is more than the n_pretrain={c.n_pretrain} images: no batch would train; "
+                         "lower bs or raise n_pretrain")
     if not isinstance(c.eval_epochs, (list, tuple)):
         raise ValueError(f"eval_epochs must be a list of epochs such as (100, 200), got {c.eval_epochs!r}")
     c.eval_epochs = tuple(check_type(e, 'int', 'each of eval_epochs', lo=1) for e in c.eval_epochs)

@@ -46,7 +46,9 @@ def _values(v, cast, what:str='values') -> list:
     if isinstance(v, str): v = [s.strip() for s in v.replace(';', ',').split(',') if s.strip()]
     out = []
     for x in (list(v) if hasattr(v, '__iter__') else [v]):
-        try: out.append(cast(x))
+        try:
+            if isinstance(x, bool): raise TypeError   # True is 1 to Python, never a β, a size or a name
+            out.append(cast(x))
         except (TypeError, ValueError): raise ValueError(f"{what}: {x!r} is not a valid value (got {v!r})") from None
     if not out: raise ValueError(f"{what} is an empty list of values: give at least one")
     return out
@@ -325,9 +327,6 @@ def plan_fig4(preset:str='smoke', batch_sizes=None, latent_dims=None, decoders=N
     n_ls = check_type(g['n_log_scales'] if n_log_scales is None else n_log_scales, 'int', 'n_log_scales', lo=0)
     base = exp_config(preset, seed=seed, **_given(epochs=epochs))
     lss = [base.log_scale] + draw_log_scales(n_ls, seed) if log_scales is None else _values(log_scales, float, 'log_scales')
-    n_pre = base.n_pretrain
-    if n_pre is not None and max(bss) > n_pre:
-        raise ValueError(f"batch size {max(bss)} exceeds the {n_pre} pretraining images of preset {preset!r}")
     vals = dict(batch_size=bss, latent_dim=lds, decoder=decs, log_scale=lss)
     rows, runs = [], {}
     for p in panels:

@@ -20,7 +20,7 @@ __all__ = ['RNG_LOCK', 'CKPT_FORMAT', 'CancelFitException', 'CancelBatchExceptio
            'DeviceLoader', 'Learner', 'AugmentCB', 'VAETrainCB', 'AutocastCB', 'MaxStepsCB', 'warmup_constant',
            'SchedCB', 'nan_guard', 'MetricsCB', 'BNStatsCB', 'bn_window', 'UnsafeCheckpointError', 'load_safely',
            'load_checkpoint_file', 'read_checkpoint', 'check_finite_weights', 'rng_state', 'set_rng_state', 'check_job',
-           'CheckpointCB', 'TinyAE']
+           'CheckpointCB', 'check_checkpoints', 'TinyAE']
 
 # %% ../nbs/02_engine.ipynb #cf388fbd
 class CancelFitException(Exception): "Raise in a callback to stop `fit` cleanly."
@@ -436,6 +436,8 @@ def check_job(old:dict, new:dict, path, hints:dict=None):
 
 # %% ../nbs/02_engine.ipynb #40efdda4
 CKPT_FORMAT = 'aavae_nb.train/1'
+_NAN_TODO = ("Resuming it would train on NaN: delete it (that stage trains afresh), copy an earlier epoch=N.ckpt of "
+             "the run over it where one was kept, or run with resume=False.")
 
 class CheckpointCB(Callback):
     "Atomic `last.ckpt` (+ `epoch=N.ckpt` for `eval_epochs`) with everything needed to resume exactly."
@@ -466,12 +468,18 @@ class CheckpointCB(Callback):
         return self.last
 
     def check(self, ck:dict, n_epochs:int=None):
-        "Refuse a checkpoint `ck` this run cannot continue: another run's `job`, or more epochs than `n_epochs`."
+        "Refuse a checkpoint `ck` this run cannot continue: another run's `job`, more epochs than `n_epochs`, NaN weights."
         old = ck.get('job') or {k: (ck.get('config') or {}).get(k) for k in self.job}   # files written before `job`
         check_job(old, self.job, self.last, self.hints)
         if n_epochs is not None and ck['epoch'] > n_epochs:
             raise ValueError(f"{self.last} has trained {ck['epoch']} epochs, more than the {n_epochs} asked: ask for at "
                              f"least {ck['epoch']}, or run with resume=False to train {n_epochs} afresh.")
+        check_finite_weights(ck['state_dict'], self.last, _NAN_TODO)
+
+def check_checkpoints(folder):   # a run's checkpoint folder (missing: nothing to check)
+    "Before a resumed run trains: every `*.ckpt` under `folder` read (`peek`), ours and finite; jobs are compared later."
+    for p in sorted(Path(folder).rglob('*.ckpt')):
+        check_finite_weights(load_checkpoint_file(p, CKPT_FORMAT, peek=True)['state_dict'], p, _NAN_TODO)
 
 # %% ../nbs/02_engine.ipynb #fd427fd9
 @patch
@@ -479,8 +487,6 @@ def before_fit(self:CheckpointCB, learn):
     learn.last_ckpt = None
     if self.resume and self.last.exists():
         ck = load_checkpoint_file(self.last, CKPT_FORMAT); self.check(ck, learn.n_epochs)
-        check_finite_weights(ck['state_dict'], self.last, "Resuming it would train on NaN: resume from an earlier "
-                             "checkpoint (copy an epoch=N.ckpt of this run over it), or run with resume=False.")
         learn.model.load_state_dict(ck['state_dict']); learn.opt.load_state_dict(ck['optimizer'])
         if ck['scheduler'] is not None and hasattr(learn, 'sched'): learn.sched.load_state_dict(ck['scheduler'])
         set_rng_state(ck['rng'], self.gens)

@@ -65,6 +65,9 @@ class _RunCheckpointCB(CheckpointCB):
         old = {k: cfg.get(k, _DEFAULTS[k]) for k in self.job if k in _DEFAULTS} if cfg else {}
         old = {k: v for k, v in {**old, **(ck.get('job') or {})}.items() if k not in RESUME_FREE}
         super().check({**ck, 'job': _resolve(old, self.job) if old else {}}, n_epochs)   # None: what it means now
+        if (ms := self.config.get('max_steps')) is not None and ck['global_step'] > ms:   # as for epochs
+            raise ValueError(f"{self.last} has trained {ck['global_step']} steps, more than max_steps={ms}: ask for at "
+                             f"least {ck['global_step']}, or run with resume=False to train {ms} afresh.")
 
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
@@ -74,7 +77,8 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
     "Before a sweep trains: the error `resume` would raise later for any run's `last.ckpt` (or `results.json`)."
     for folder, cfg in runs:
         if results and finished_results(folder, cfg, device) is not None: continue   # reused as it is: nothing trains
-        cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, hints=_JOB_HINTS)
+        cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, config=cfg.to_dict(),
+                              hints=_JOB_HINTS)
         if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT, peek=True), cfg.epochs)   # read in full later
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
@@ -382,6 +386,8 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
     return dict(df=df, fig=fig, paths={k: str(v) for k, v in paths.items()})
 
 # %% ../../nbs/aavae/09_train.ipynb #b8d5f0c2
+_RESULT_KEYS = ('top1', 'top1_probe_val', 'knn_top1', 'final_loss')   # what a reused record must hold (`train_table1`)
+
 def finished_results(out_dir,         # a run folder of `train_and_evaluate`
                      cfg:TrainConfig, # the settings the caller would train it with
                      device='auto',   # the device the caller would train it on (what a lever left at None means)
@@ -391,7 +397,7 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
     if not p.exists(): return None
     try: rec = json.loads(p.read_text())
     except ValueError: rec = None                 # truncated, not JSON, not UTF-8
-    if not isinstance(rec, dict) or not isinstance(rec.get('config'), dict):
+    if not isinstance(rec, dict) or not isinstance(rec.get('config'), dict) or not set(_RESULT_KEYS) <= set(rec):
         raise ValueError(f"{p} is not a results.json of `train_and_evaluate` (truncated, or another file): delete it "
                          "(that run then trains again) or run with resume=False, which overwrites it")
     now, dflt = json.loads(json.dumps([cfg.to_dict(), _DEFAULTS]))   # tuples as lists, as in the file

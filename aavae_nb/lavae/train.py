@@ -14,7 +14,7 @@ from .augment import pair_names, VIEW_NAMES, cached_views, check_pair, pair_keys
 from ..data import load_dataset
 from .model import LAVAE, bce_sum, kl_sum, involution_penalty
 from ..presets import preset as lookup
-from ..engine import RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard
+from ..engine import RNG_LOCK, Callback, DeviceLoader, Learner, CheckpointCB, VAETrainCB, nan_guard, check_checkpoints
 from ..levers import CudaGraphCB, side_by_side
 
 # %% auto #0
@@ -387,15 +387,19 @@ PAPER_HEATMAP = [  # rows: pair trained on; columns: pair evaluated (order of HE
     [304.04, 781.76, 915.97, 516.54],
 ]
 
-def resolve_run(preset:str, device, seed, out_dir, name:str, **overrides) -> tuple:
+def resolve_run(preset:str, device, seed, out_dir, name:str,
+                resume:bool=False,   # also every checkpoint in `out_dir/checkpoints` (`check_checkpoints`), before any work
+                **overrides) -> tuple:
     "Validate papermill parameters; returns (LAVAEConfig, torch.device, output folder)."
-    check_seed(seed)
+    check_seed(seed); check_type(resume, 'bool', 'resume')
     cfg = get_config(preset, **{k: v for k, v in overrides.items() if v is not None})   # None keeps the preset's; checks in LAVAEConfig
     dev = def_device(device)
     if cfg.cuda_graphs and dev.type != 'cuda':       # else a run on the CPU would record a lever that never ran
         raise ValueError(f"cuda_graphs=True needs a CUDA device, got device {str(dev)!r}: leave cuda_graphs unset "
                          "(or False), or run on CUDA")
-    return cfg, dev, out_folder(out_dir, RUNS_DIR/name)
+    out = out_folder(out_dir, RUNS_DIR/name)
+    if resume: check_checkpoints(out/'checkpoints')   # a bad one is refused now, not when its stage comes hours later
+    return cfg, dev, out
 
 def mnist_views(cfg:LAVAEConfig, pairs, seed:int=0, authors=(),
                 cache_dir=None,   # folder of the view cache: a run's own `out/'views'` (None: `cached_views`' default)
@@ -467,9 +471,9 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
     return [[detail[(r, c)]['total'] for c in names] for r in done], detail, {r: d[1] for r, d in done.items()}
 
 # %% ../../nbs/lavae/03_train.ipynb #82093a44
-def heatmap_plan(preset:str, device, seed, out_dir, pairs:str, authors:str='', **overrides) -> tuple:
+def heatmap_plan(preset:str, device, seed, out_dir, pairs:str, authors:str='', resume:bool=False, **overrides) -> tuple:
     "The heat map's parameters checked (Fig. 7): (config, device, folder, pair keys, their labels, authors' versions)."
-    cfg, dev, out = resolve_run(preset, device, seed, out_dir, 'reproduce_lavae_heatmap', **overrides)
+    cfg, dev, out = resolve_run(preset, device, seed, out_dir, 'reproduce_lavae_heatmap', resume, **overrides)
     names = pair_keys(pairs, min_n=2)
     return cfg, dev, out, names, [','.join(check_pair(p)) for p in names], check_authors(authors)
 
@@ -479,7 +483,7 @@ def heatmap_rows(preset:str='smoke', device='auto', seed:int=0, out_dir=None, pa
     """The heat-map notebook's runs for `aavae_nb.sweep`, with its parameters: the rows of `shard` = (rank, world)
     trained, or with `shard=()` none (the views made and cached)."""
     cfg, dev, out, names, _, authors = heatmap_plan(
-        preset, device, seed, out_dir, pairs, authors, n_train=n_train, n_test=n_test, epochs1=epochs1,
+        preset, device, seed, out_dir, pairs, authors, resume, n_train=n_train, n_test=n_test, epochs1=epochs1,
         epochs2=epochs2, epochs3=epochs3, cuda_graphs=cuda_graphs, stage2_init=stage2_init, lam_inv=lam_inv)
     check_type(streams, 'bool', 'streams')
     _, views, views_test = mnist_views(cfg, names, seed, authors, out/'views')   # the run's folder holds its views

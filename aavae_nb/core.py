@@ -263,6 +263,8 @@ def claim_run(out:str|Path,       # the run's output folder (made if missing)
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out): pass
+        for f in (RunClaim.LOCK, RunClaim.MARK):   # a link there (a folder from elsewhere) would be written through
+            if (out/f).is_symlink(): (out/f).unlink()
         if (out/RunClaim.LOCK).exists() and not os.access(out/RunClaim.LOCK, os.R_OK | os.W_OK):
             raise PermissionError(13, f"its {RunClaim.LOCK} belongs to another user")
     except OSError as e:

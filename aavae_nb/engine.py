@@ -324,8 +324,7 @@ def _to_plain(hp) -> dict:
     return out
 
 # %% ../nbs/02_engine.ipynb #95c20cc3
-def load_safely(path:str|Path,    # a file written by torch.save
-                mmap:bool=False):  # map the tensors' storage instead of reading it (zip files only)
+def load_safely(path:str|Path):   # a file written by torch.save
     """`torch.load(path, weights_only=True)` with the file's globals allow-listed as harmless stand-ins (see above);
     `UnsafeCheckpointError` if it names a function or torch refuses it. Other errors: as torch raises them."""
     path = Path(path)
@@ -338,7 +337,7 @@ def load_safely(path:str|Path,    # a file written by torch.save
     allow = [(o, n) for n, o in {**_NUMPY, **read_as}.items()] + _NUMPY_DTYPES
     allow = [g for g in allow if g not in torch.serialization.get_safe_globals()]   # leave the caller's own list alone
     try:
-        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True, mmap=mmap)
+        with torch.serialization.safe_globals(allow): return torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         if found is None or not re.search('weights.only', str(e), re.I): raise   # not a pickle: corrupt
         why = re.search(r'WeightsUnpickler error:\s*(.*?)\n\n', str(e), re.S)
@@ -349,17 +348,15 @@ def load_safely(path:str|Path,    # a file written by torch.save
 # %% ../nbs/02_engine.ipynb #b6d80488
 def load_checkpoint_file(path:str|Path, # a checkpoint file
                          fmt:str=None,   # refuse a file whose `format` is not this one (None: any)
-                         peek:bool=False, # a cheap look before any work: tensors mapped, not read; no CRC pass
                         ):
     "The object in a checkpoint file, read safely (`load_safely`); clear errors for missing, corrupt, refused and foreign files."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No such checkpoint file: {path}")
     try:
-        zipped = zipfile.is_zipfile(path)
-        if zipped and not peek:             # torch.load does not check the CRCs: a flipped byte would load as a weight
+        if zipfile.is_zipfile(path):        # torch.load does not check the CRCs: a flipped byte would load as a weight
             with zipfile.ZipFile(path) as z:
                 if (bad := z.testzip()) is not None: raise zipfile.BadZipFile(f"bad CRC of member {bad}")
-        ck = load_safely(path, mmap=zipped and peek)
+        ck = load_safely(path)
     except UnsafeCheckpointError: raise
     except Exception as e:
         raise ValueError(f"corrupt checkpoint {path} ({path.stat().st_size} bytes, {type(e).__name__}: {str(e)[:200]}):"
@@ -477,9 +474,9 @@ class CheckpointCB(Callback):
         check_finite_weights(ck['state_dict'], self.last, _NAN_TODO)
 
 def check_checkpoints(folder):   # a run's checkpoint folder (missing: nothing to check)
-    "Before a resumed run trains: every `*.ckpt` under `folder` read (`peek`), ours and finite; jobs are compared later."
+    "Before a resumed run trains: every `*.ckpt` under `folder` intact (CRCs), ours and finite; jobs are compared later."
     for p in sorted(Path(folder).rglob('*.ckpt')):
-        check_finite_weights(load_checkpoint_file(p, CKPT_FORMAT, peek=True)['state_dict'], p, _NAN_TODO)
+        check_finite_weights(load_checkpoint_file(p, CKPT_FORMAT)['state_dict'], p, _NAN_TODO)
 
 # %% ../nbs/02_engine.ipynb #fd427fd9
 @patch

@@ -83,6 +83,7 @@ def reproduce_all(preset:str='smoke', seeds='0', results='', out_dir='', params:
         log(f"[{i + 1}/{(todo.status == 'run').sum()}] {t.result} seed {t.seed} -> {t.folder}")
         t.folder.mkdir(parents=True, exist_ok=True)   # the executed notebook goes beside its results
         p = dict(preset=preset, seed=t.seed, out_dir=str(t.folder), **params.get(t.result, {}))
+        if (t.folder/nbs[t.result].name).is_symlink(): (t.folder/nbs[t.result].name).unlink()   # not written through
         try: pm.execute_notebook(nbs[t.result], t.folder/nbs[t.result].name, p, cwd=ROOT/'nbs', progress_bar=False)
         except Exception as e: failed.append(f'{t.result} seed {t.seed}: {type(e).__name__}: {str(e)[-300:]}')
         else: save_json(params.get(t.result, {}), t.folder/'params.json')   # after the run: a killed one never skips

@@ -61,6 +61,7 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     if rank: return None
     claim.release()                   # the notebook (another process) claims the folder in its turn
     nb = out/f'{name}.ipynb'
+    if nb.is_symlink(): nb.unlink()   # papermill would write through a link (a received folder) into its target
     pm.execute_notebook(ROOT/'nbs'/f'{name}.ipynb', nb, params, cwd=ROOT/'nbs', progress_bar=False)
     return nb
 

@@ -79,7 +79,7 @@ def check_resumable(runs,               # (run folder, `TrainConfig`) of each ru
         if results and finished_results(folder, cfg, device) is not None: continue   # reused as it is: nothing trains
         cb = _RunCheckpointCB(folder, job=_job(cfg, def_device(device), world), resume=True, config=cfg.to_dict(),
                               hints=_JOB_HINTS)
-        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT, peek=True), cfg.epochs)   # read in full later
+        if cb.last.exists(): cb.check(load_checkpoint_file(cb.last, CKPT_FORMAT), cfg.epochs)
 
 # %% ../../nbs/aavae/09_train.ipynb #5c82d7f0
 LEVER_DEFAULTS = {   # what a lever left at `None` means, per device type (anything but CUDA takes the CPU's)
@@ -108,6 +108,9 @@ def load_data(cfg:TrainConfig):
     if rank: dist.barrier()
     data = load_dataset(cfg.dataset, cfg.data_source, n_pretrain=cfg.n_pretrain, n_val=cfg.n_val, n_test=cfg.n_test)
     if world > 1 and rank == 0: dist.barrier()
+    if len(data.pretrain) < cfg.bs:   # every rank alike; with n_pretrain given the config refused it already
+        raise ValueError(f"bs={cfg.bs} is more than the {len(data.pretrain)} pretraining images of {data.name} "
+                         f"({cfg.data_source}): no batch would train; lower bs")
     return data
 
 def compile_step(model:nn.Module, mode:str=None, backend='inductor'):

@@ -473,11 +473,6 @@ class CheckpointCB(Callback):
                              f"least {ck['epoch']}, or run with resume=False to train {n_epochs} afresh.")
         check_finite_weights(ck['state_dict'], self.last, _NAN_TODO)
 
-def check_checkpoints(folder):   # a run's checkpoint folder (missing: nothing to check)
-    "Before a resumed run trains: every `*.ckpt` under `folder` intact (CRCs), ours and finite; jobs are compared later."
-    for p in sorted(Path(folder).rglob('*.ckpt')):
-        check_finite_weights(load_checkpoint_file(p, CKPT_FORMAT)['state_dict'], p, _NAN_TODO)
-
 # %% ../nbs/02_engine.ipynb #fd427fd9
 @patch
 def before_fit(self:CheckpointCB, learn):
@@ -512,6 +507,12 @@ def _link_or_copy(src:Path, dst:Path):
         tmp.unlink()
         try: os.link(src, tmp)
         except OSError: shutil.copyfile(src, tmp)
+
+# %% ../nbs/02_engine.ipynb #9a439b70
+def check_checkpoints(folder):   # a run's checkpoint folder (missing: nothing to check)
+    "Before a resumed run trains: every `*.ckpt` under `folder` intact (CRCs), ours and finite; jobs are compared later."
+    for p in sorted(Path(folder).rglob('*.ckpt')):
+        check_finite_weights(load_checkpoint_file(p, CKPT_FORMAT)['state_dict'], p, _NAN_TODO)
 
 # %% ../nbs/02_engine.ipynb #a42b91ce
 class TinyAE(nn.Module):

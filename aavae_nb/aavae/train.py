@@ -69,6 +69,7 @@ class _RunCheckpointCB(CheckpointCB):
             raise ValueError(f"{self.last} has trained {ck['global_step']} steps, more than max_steps={ms}: ask for at "
                              f"least {ck['global_step']}, or run with resume=False to train {ms} afresh.")
 
+# %% ../../nbs/aavae/09_train.ipynb #f62c56de
 def check_resumable(runs,               # (run folder, `TrainConfig`) of each run a sweep will train with `resume=True`
                     results:bool=False, # also refuse a `results.json` of other settings (sweeps that reuse them)
                     world:int=1,        # DDP processes that will train them

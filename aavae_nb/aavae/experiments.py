@@ -67,12 +67,12 @@ def default_exp_dir(name:str) -> Path:
     return RUNS_DIR/f'reproduce_{name}'
 
 def exp_title(what:str, cfg:TrainConfig, n_pretrain:int, device) -> str:
-    "A figure title stating the preset, epochs, data size and device (and the smoke warning)."
+    "A figure title stating the preset, epochs, data size and device, and the smoke or reduced-budget warning."
     steps = f', max {cfg.max_steps} steps' if cfg.max_steps else ''
     arch = cfg.arch if cfg.width == 64 else f'{cfg.arch} at width {cfg.width} (NOT the paper\'s 64)'
     t = (f"{what}\npreset={cfg.preset}, {cfg.dataset}, {arch}, {cfg.epochs} epochs{steps}, "
          f"{n_pretrain} pretrain images, bs {cfg.bs}, device={def_device(device)}")
-    return t + ("\nSMOKE: MEANINGLESS BY DESIGN" if cfg.preset == 'smoke' else '')
+    return t + {'smoke': "\nSMOKE: MEANINGLESS BY DESIGN", 'paper': ''}.get(cfg.preset, "\nREDUCED BUDGET, not the paper setting")
 
 def save_outputs(out_dir, name:str, df, fig, record:dict) -> dict:
     "Write `<out_dir>/<name>.csv`, `.png` and `.json` (the record, with the table), each atomically; returns the paths."

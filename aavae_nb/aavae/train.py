@@ -376,7 +376,7 @@ def save_table1(results:dict,   # variant -> record of `train_and_evaluate` (eac
                   bs=cfg['bs'], lr=cfg['lr'], data_source=cfg['data_source'], max_steps=cfg['max_steps'])
     title = (f"AAVAE Table 1 ({cfg['dataset']}): paper vs ours\npreset '{cfg['preset']}', {arch}, "
              f"{cfg['epochs']} epochs, bs {cfg['bs']}")
-    title += ' (smoke: MEANINGLESS BY DESIGN)' if cfg['preset'] == 'smoke' else ''
+    title += {'smoke': ' (smoke: MEANINGLESS BY DESIGN)', 'paper': ''}.get(cfg['preset'], ' (REDUCED BUDGET)')
     paths = {k: out_dir/f'table1.{k}' for k in ('csv', 'png', 'json')}
     with atomic_path(paths['csv']) as tmp: df.to_csv(tmp, index=False)
     fig = plot_table1(df, cfg['dataset'], title)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_report.ipynb #038df53b
 from __future__ import annotations
-import base64, html, json, math, os
+import base64, html, json, math, os, re
 from pathlib import Path
 import pandas as pd
 from fastcore.script import call_parse
@@ -14,8 +14,8 @@ from .presets import BUDGETS, PRESETS, AAVAE_TABLE1, AAVAE_CITED, LAVAE_TABLE1
 
 # %% auto #0
 __all__ = ['NOTEBOOKS', 'DEFAULT', 'COMMITTED', 'check_args', 'result_json', 'plan', 'reproduce_all', 'main', 'load_result',
-           'short_sha', 'committed', 'result_table', 'provenance_stamps', 'stamp', 'official_table', 'build_report',
-           'write_report']
+           'short_sha', 'committed', 'result_table', 'provenance_stamps', 'peak_mb', 'peak_text', 'recorded_budget',
+           'preset_budget', 'epochs_text', 'budget_text', 'stamp', 'official_table', 'build_report', 'write_report']
 
 # %% ../nbs/05_report.ipynb #06934ded
 NOTEBOOKS = {  # result -> (its papermill notebook under nbs/, its key in presets.PRESETS)
@@ -175,6 +175,7 @@ def result_table(runs:list) -> pd.DataFrame:
     paper = g.paper.first().map(lambda v: '—' if v is None or pd.isna(v) else f'{v:.2f}')
     return pd.DataFrame({'': cells.index.get_level_values(0), 'paper': paper.values, 'ours': cells.values})
 
+# %% ../nbs/05_report.ipynb #f4a8e135
 def provenance_stamps(d) -> list:
     "Every provenance stamp (a dict with all of `PROVENANCE_KEYS`) inside a loaded results JSON, however deep."
     if isinstance(d, dict):
@@ -182,17 +183,85 @@ def provenance_stamps(d) -> list:
         return own + [s for v in d.values() for s in provenance_stamps(v)]
     return [s for v in d for s in provenance_stamps(v)] if isinstance(d, list) else []
 
+def peak_mb(st:dict) -> float|None:
+    """A stamp's `peak_mem_mb`, or None where it records none: absent (older stamps), None, or 0 (no run uses 0 MB: a
+    CUDA process that allocated nothing wrote 0.0 before commit e48ce34, None since)."""
+    v = st.get('peak_mem_mb')
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else None
+
+def peak_text(stamps:list) -> str:
+    "The largest peak memory among provenance stamps `stamps`, or 'not recorded' where none records one."
+    mem = [m for s in stamps if (m := peak_mb(s)) is not None]
+    return f'{max(mem):,.0f} MiB' if mem else 'not recorded'
+
+
+# %% ../nbs/05_report.ipynb #2724cba2
+_EPOCHS = ('epochs', 'epochs1', 'epochs2', 'epochs3')   # AAVAE's; LAVAE's three stages
+
+def _main_stamp(rec) -> dict:
+    "The stamp of a results JSON itself (at its top or under `provenance`), else its first nested one, else `{}`."
+    top = [c for c in (rec, rec.get('provenance')) if isinstance(c, dict) and all(k in c for k in PROVENANCE_KEYS)]
+    return (top or provenance_stamps(rec) or [{}])[0]
+
+def recorded_budget(rec:dict) -> dict:
+    "What results JSON `rec` records of its budget: epochs (`_EPOCHS`) and `n_train`, its training images, where it does."
+    st = _main_stamp(rec)
+    arms = list(rec['arms'].values()) if isinstance(rec.get('arms'), dict) else []   # the A/B: each arm has its own
+    srcs = [d for d in (st.get('budget'), rec.get('config'), rec.get('base_config'), st, *arms) if isinstance(d, dict)]
+    out = {k: v for k in _EPOCHS if (v := next((d[k] for d in srcs if d.get(k) is not None), None)) is not None}
+    n = st.get('n_train', st.get('n_pretrain'))
+    if n is None and (m := re.search(r"'pretrain': (\d+)", str(st.get('data', '')))): n = int(m[1])   # DataSplits
+    return out | ({} if n is None else {'n_train': int(n)})
+
+def preset_budget(result:str, preset:str) -> dict:
+    """What `PRESETS[preset]` sets of `recorded_budget`'s keys for `result` (`paper/name` as `load_result` names it,
+    e.g. `aavae/table1_e24`: `table1`'s); `{}` for a name no reproduce notebook makes (a finding) or an unknown preset."""
+    paper, _, name = result.partition('/')
+    full = f'lavae_{name}' if paper == 'lavae' else name
+    hit = max((k for k in NOTEBOOKS if full == k or full.startswith(k + '_')), key=len, default=None)
+    if hit is None or preset not in PRESETS: return {}
+    p = {**PRESETS[preset].get(paper, {}), **PRESETS[preset].get(NOTEBOOKS[hit][1], {})}  # figures: AAVAE's, overridden
+    n = p.get('n_train', p.get('n_pretrain'))
+    return {k: p[k] for k in _EPOCHS if p.get(k) is not None} | ({} if n is None else {'n_train': n})
+
+
+# %% ../nbs/05_report.ipynb #f6a4bc66
+def epochs_text(got:dict, want:dict, unit:str='') -> str:
+    """The epochs of `got` (`recorded_budget`) as `8` or `3/60/3` (LAVAE's three stages), then `unit`, marked where not
+    `want`'s (`preset_budget`); '' where `got` records none."""
+    ks = [k for k in _EPOCHS if k in got]
+    if not ks: return ''
+    say = lambda d: '/'.join(str(d.get(k, '?')) for k in ks)
+    return say(got) + unit + (f" (not the preset's {say(want)})" if any(k in want and want[k] != got[k] for k in ks) else '')
+
+def budget_text(rec:dict, result:str, preset:str) -> str:
+    """The budget `rec` ran at: its preset, then the epochs and training images it records, any not the preset's
+    marked; '' where it records none of them (a benchmark of the official code)."""
+    got, want = recorded_budget(rec), preset_budget(result, preset)
+    ep = epochs_text(got, want, ' epochs of stages 1/2/3' if 'epochs1' in got else ' epochs')
+    n = got.get('n_train')
+    imgs = None if n is None else f'{n:,} training images' + (
+        f" (not the preset's {want['n_train']:,})" if want.get('n_train') not in (None, n) else '')
+    return ', '.join(w for w in (preset and f'{preset} preset', ep, imgs) if w)
+
+
+# %% ../nbs/05_report.ipynb #ad374e56
 def stamp(runs:list) -> dict:
-    "What the provenance stamps of one result's runs say: seeds, wall time, peak memory, device, versions, commit."
+    """What the provenance stamps of one result's runs say: budget, seeds, wall time and date from each run's own
+    stamp; peak memory, device, versions and commit over every stamp inside its JSON (`provenance_stamps`)."""
     pv = [x['prov'] for x in runs]
-    uniq = lambda xs: ', '.join(dict.fromkeys(str(x) for x in xs))
+    sts = list({id(s): s for s in pv + provenance_stamps([x['rec'] for x in runs])}.values())
+    uniq = lambda xs, sep=', ': sep.join(dict.fromkeys(str(x) for x in xs))
+    every = lambda xs, sep='; ': sep.join(sorted(set(map(str, xs))))   # as figures/README.md's index lists them
     wall = [p['wall_time_s'] for p in pv if p.get('wall_time_s') is not None]
-    mem = [p['peak_mem_mb'] for x in runs for p in provenance_stamps(x['rec']) if p.get('peak_mem_mb')]  # runs' too
-    ver = [', '.join(f"{k} {p.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for p in pv]
-    return {'seeds': uniq(p.get('seed') for p in pv), 'wall time per seed': _cell(wall) + ' s' if wall else '—',
-            'peak memory (largest process)': f'{max(mem):,.0f} MiB' if mem else '—', 'device': uniq(p.get('device') for p in pv),
-            'versions': uniq(ver), 'commit': uniq(short_sha(p.get('git_sha')) for p in pv),
+    ver = [', '.join(f"{k} {s.get('versions', {}).get(k)}" for k in ('python', 'torch', 'cuda')) for s in sts]
+    budget = uniq((budget_text(x['rec'], x.get('result', ''), x['prov'].get('preset')) for x in runs), '; ')
+    return {**({'budget': budget} if budget else {}), 'seeds': uniq(p.get('seed') for p in pv),
+            'wall time per seed': _cell(wall) + ' s' if wall else '—', 'peak memory (largest process)': peak_text(sts),
+            'device': every(s.get('device') for s in sts), 'versions': every(ver),
+            'commit': every((short_sha(s.get('git_sha')) for s in sts), ', '),
             'when': uniq(str(p.get('timestamp', '—'))[:10] for p in pv)}
+
 
 # %% ../nbs/05_report.ipynb #2961a041
 def _md_table(df:pd.DataFrame) -> str:

@@ -204,7 +204,7 @@ def _main_stamp(rec) -> dict:
     return (top or provenance_stamps(rec) or [{}])[0]
 
 def recorded_budget(rec:dict) -> dict:
-    "What results JSON `rec` records of its budget: epochs (`_EPOCHS`) and `n_train`, its training images, where it does."
+    "What results JSON `rec` records of its budget, where it does: epochs (`_EPOCHS`) and `n_train` (training images)."
     st = _main_stamp(rec)
     arms = list(rec['arms'].values()) if isinstance(rec.get('arms'), dict) else []   # the A/B: each arm has its own
     srcs = [d for d in (st.get('budget'), rec.get('config'), rec.get('base_config'), st, *arms) if isinstance(d, dict)]
@@ -215,7 +215,7 @@ def recorded_budget(rec:dict) -> dict:
 
 def preset_budget(result:str, preset:str) -> dict:
     """What `PRESETS[preset]` sets of `recorded_budget`'s keys for `result` (`paper/name` as `load_result` names it,
-    e.g. `aavae/table1_e24`: `table1`'s); `{}` for a name no reproduce notebook makes (a finding) or an unknown preset."""
+    e.g. `aavae/table1_e24`: `table1`'s); `{}` for a name no reproduce notebook makes (a finding), an unknown preset."""
     paper, _, name = result.partition('/')
     full = f'lavae_{name}' if paper == 'lavae' else name
     hit = max((k for k in NOTEBOOKS if full == k or full.startswith(k + '_')), key=len, default=None)
@@ -232,7 +232,8 @@ def epochs_text(got:dict, want:dict, unit:str='') -> str:
     ks = [k for k in _EPOCHS if k in got]
     if not ks: return ''
     say = lambda d: '/'.join(str(d.get(k, '?')) for k in ks)
-    return say(got) + unit + (f" (not the preset's {say(want)})" if any(k in want and want[k] != got[k] for k in ks) else '')
+    off = any(k in want and want[k] != got[k] for k in ks)
+    return say(got) + unit + (f" (not the preset's {say(want)})" if off else '')
 
 def budget_text(rec:dict, result:str, preset:str) -> str:
     """The budget `rec` ran at: its preset, then the epochs and training images it records, any not the preset's

@@ -10,7 +10,8 @@ from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
 from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
 sys.path.insert(0, str(ROOT))   # bench/ is tooling beside tools/, not part of the package
 from bench.speed import EPOCH_IMAGES
-from aavae_nb.report import provenance_stamps, short_sha
+from aavae_nb.report import provenance_stamps, short_sha, load_result, recorded_budget, preset_budget, epochs_text
+from aavae_nb.report import peak_text
 
 def rebase(text:str, folder:str='nbs') -> str:
     "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
@@ -47,7 +48,7 @@ def aavae_table(figures_dir=None) -> str:
     """AAVAE Table 1 (linear-eval top-1 %, CIFAR-10): the paper (`presets.AAVAE_TABLE1`) beside our committed `cpu`
     run (`aavae/table1_cpu.*`), the mean ± sd over the seeds committed as `table1_cpu_s<N>.csv`, and the budget."""
     d = Path(figures_dir or FIGURES_DIR)/'aavae'
-    runs = [d/'table1_cpu.csv'] + sorted(d.glob('table1_cpu_s*.csv'))
+    runs = seed_runs(d)
     ours = [{r['method']: float(r['ours']) for r in _csv(f) if r['label'] == 'ours'} for f in runs]
     gpu = {r['method']: float(r['ours']) for r in _csv(d/'table1_gpu.csv') if r['label'] == 'ours'} \
         if (d/'table1_gpu.csv').exists() else None                 # the GPU run (bench/gpu_check.py), one seed
@@ -63,13 +64,31 @@ def aavae_table(figures_dir=None) -> str:
                               f"{EPOCH_IMAGES:,} images): " + '; '.join(
                                   _aavae_budget(d/f'table1_{p}.json') for p in ('cpu', 'gpu')[:1 + bool(gpu)]) + '.')
 
+def seed_runs(d) -> list:
+    """The CSVs of the committed `cpu` Table 1 seeds in folder `d`: `table1_cpu.csv` (seed 0), then each
+    `table1_cpu_s<N>.csv`; a clear error unless each one's JSON says seed N and the same `budget` as seed 0's."""
+    d = Path(d)
+    named = {f: re.fullmatch(r'table1_cpu_s(\d+)\.csv', f.name) for f in d.glob('table1_cpu_s*.csv')}
+    if bad := sorted(f.name for f, m in named.items() if not m): raise ValueError(f"{d}: {bad} not table1_cpu_s<N>.csv")
+    runs = [(0, d/'table1_cpu.csv')] + sorted((int(m[1]), f) for f, m in named.items())
+    base = read_results(d/'table1_cpu.json')['provenance'].get('budget')
+    if not base: raise ValueError(f"{d/'table1_cpu.json'}: no `budget` in its provenance: the seeds cannot be checked")
+    for n, f in runs:
+        st = read_results(f.with_suffix('.json'))['provenance']
+        if st.get('seed') != n:
+            raise ValueError(f"{f.with_suffix('.json')}: its provenance says seed {st.get('seed')!r}, not {n}: "
+                             "the mean ± sd over seeds would average the wrong runs")
+        if st.get('budget') != base:
+            raise ValueError(f"{f.with_suffix('.json')}: budget {st.get('budget')} is not seed 0's {base}: "
+                             "the mean ± sd would average runs of different budgets")
+    return [f for _, f in runs]
+
 def _aavae_budget(path) -> str:
     "One AAVAE Table 1 run's budget and machine, from its results JSON."
     rec = read_results(path); st = rec['provenance']; b = st['budget']
     n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
     runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
-    ep = b['epochs']                                   # an override (the GPU check plans its epochs) is said as one
-    ep = f"{ep} epochs" if ep == PRESETS[b['preset']]['aavae']['epochs'] else f"{ep} epochs (`-p epochs {ep}`)"
+    ep = epochs_text(recorded_budget(rec), preset_budget('aavae/table1', b['preset']), ' epochs')   # an override marked
     return (f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {ep}, batch "
             f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images, "
             f"{_duration(st['wall_time_s'])} in all on {_machines(runs)}")
@@ -196,20 +215,26 @@ def _compact(names:list) -> str:
 
 def _duration(s) -> str: return '—' if s is None else f'{s:.0f} s' if s < 120 else f'{s / 60:.0f} min'
 
-def _row(j:str, others:list, rec) -> str:
-    "The index row of results JSON `j`; a JSON with per-run stamps and none of its own shows their summed wall time."
+def _result(path) -> str:
+    "The result a results JSON holds, as `report.load_result` names it (`aavae/table1_e24`); '' where it cannot."
+    try: return load_result(path)['result']
+    except (KeyError, TypeError, ValueError): return ''
+
+def _row(j:str, others:list, rec, result:str='') -> str:
+    """The index row of results JSON `j` (holding `result`, for its preset's budget); a JSON with per-run stamps and
+    none of its own shows their summed wall time."""
     sts = provenance_stamps(rec)
     top = next((c for c in (rec, rec.get('provenance') if isinstance(rec, dict) else None)
                 if isinstance(c, dict) and all(k in c for k in PROVENANCE_KEYS)), None)
     main = top or sts[0]
     wall = top['wall_time_s'] if top else sum(s['wall_time_s'] or 0 for s in sts)
-    n = main.get('n_train', main.get('n_pretrain'))
-    if n is None and (m := re.search(r"'pretrain': (\d+)", str(main.get('data', '')))): n = int(m[1])  # DataSplits
+    got = recorded_budget(rec); n = got.get('n_train')
+    epochs = epochs_text(got, preset_budget(result, main.get('preset'))) or '—'
     col = lambda k: ', '.join(sorted({str(s[k]) for s in sts if s[k] is not None}, key=lambda v: (len(v), v))) or '—'
     shas = ', '.join(sorted({short_sha(s['git_sha']) for s in sts}))
     devices = '; '.join(sorted({s['device'] for s in sts}))
     cells = [f'`{j}`', _compact(others) or '—', col('preset'), col('seed'), devices, '—' if n is None else f'{n:,}',
-             _duration(wall) + ('' if top else f' ({len(sts)} runs)'),
+             epochs, _duration(wall) + ('' if top else f' ({len(sts)} runs)'), peak_text(sts),
              str(main.get('timestamp', ''))[:10] or '—', shas]
     return '| ' + ' | '.join(cells) + ' |'
 
@@ -217,11 +242,12 @@ def figures_index(figures_dir=None) -> str:
     "A markdown table of `figures_dir`: a row per results JSON, the files it covers and its run's provenance."
     d, groups = Path(figures_dir or FIGURES_DIR), {}
     for f, j in figure_sources(d).items(): groups.setdefault(j, []).append(f)
-    rows = ['| results JSON | other files | preset | seed | device | training images | wall time | date | commit |',
-            '|---|---|---|---|---|---|---|---|---|']
+    cols = ['results JSON', 'other files', 'preset', 'seed', 'device', 'training images', 'epochs', 'wall time',
+            'peak memory', 'date', 'commit']
+    rows = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
     for j in sorted(k for k in groups if k):
-        rows.append(_row(j, [f for f in groups[j] if f != j], read_results(d/j)))
-    if None in groups: rows.append(f"| (none: no provenance) | {_compact(groups[None])} |" + '  |' * 7)
+        rows.append(_row(j, [f for f in groups[j] if f != j], read_results(d/j), _result(d/j)))
+    if None in groups: rows.append(f"| (none: no provenance) | {_compact(groups[None])} |" + '  |' * (len(cols) - 2))
     return '\n'.join(rows)
 
 FOLDERS = {'aavae': 'AAVAE (Falcon et al. 2021): Table 1, Figs. 2-5, the speed benchmark and its A/B',
@@ -271,7 +297,8 @@ def figures_readme_text(figures_dir=None, findings_dir=None) -> str:
              '# figures/',
              'Every committed result, a folder per paper and one for findings, named `<result>_<preset>[_s<seed>]`. '
              'In each folder a row per results JSON: the files it covers and its run\'s provenance stamp (preset, '
-             'seed, device, data size, wall time, date, commit; the JSON has it in full). Only the `paper` preset is '
+             'seed, device, data size, epochs (LAVAE: of stages 1/2/3; marked where not the preset\'s), wall time, '
+             'peak memory, date, commit; the JSON has it in full). Only the `paper` preset is '
              'the papers\' settings; every other preset (`gpu` included) is a **reduced-budget** run. Each reproduce '
              'notebook (`nbs/reproduce_*.ipynb`) says what its results show and the command that reruns them.']
     for n in result_folders(d):

@@ -65,7 +65,9 @@ class CudaGraphCB(Callback):
     def before_fit(self, learn): self.ctx = side_stream(learn.dl.x.device); self.ctx.__enter__()
     def cleanup_fit(self, learn): self.ctx.__exit__(None, None, None)
     def before_batch(self, learn):
-        if learn.batch.shape[-1] != learn.dl.bs or self.failed: return  # a partial last batch runs eagerly
+        if learn.batch.shape[-1] != learn.dl.bs or self.failed:         # a partial last batch runs eagerly, from
+            if self.graph is not None: learn.opt.zero_grad(set_to_none=True)  # zero: .grad is still the last replay's
+            return
         if self.graph is None:
             if self.warm < WARMUP_STEPS: self.warm += 1; return
             learn.opt.zero_grad(set_to_none=True)                        # the graph allocates its own gradients
@@ -73,7 +75,7 @@ class CudaGraphCB(Callback):
                 learn.batch = idx
                 for nm in ('predict', 'get_loss', 'backward', 'step'): learn.callback(nm)
             self.graph, self.static = capture_step(step, learn.batch, self.rng)
-            if self.graph is None: self.failed = True; return
+            if self.graph is None: self.failed = True; learn.opt.zero_grad(set_to_none=True); return   # not the failed capture's
         self.static.copy_(learn.batch); self.graph.replay(); learn.step_count += 1
         raise CancelBatchException()
 

@@ -16,4 +16,6 @@ if compgen -G ".whl/*.whl" >/dev/null; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
     && export PYTHONPATH=$PYTHONPATH:/tmp/site || echo "WARNING: installing .whl/ failed; the check runs without it"
 fi
+python3 -c 'import fastcore' 2>/dev/null || {   # every module imports it: fail now, not after minutes of device time
+  echo "FATAL: fastcore is not importable: run bash bench/fetch_wheels.sh here, then call with carry=[\".whl\"]"; exit 2; }
 exec python3 bench/gpu_check.py "$@"

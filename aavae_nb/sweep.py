@@ -33,6 +33,7 @@ def _barrier(rank:int, world:int, key:str):
     dist.barrier()
     dist.destroy_process_group()
 
+# %% ../nbs/06_sweep.ipynb #e06b9ede
 def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
           **params,            # its papermill parameters; `resume` is always True, `device` defaults to this rank's GPU
          ) -> Path|None:
@@ -65,6 +66,7 @@ def sweep(notebook:str|Path,   # a reproduce notebook of `SWEEPS` (path or name)
     pm.execute_notebook(ROOT/'nbs'/f'{name}.ipynb', nb, params, cwd=ROOT/'nbs', progress_bar=False)
     return nb
 
+# %% ../nbs/06_sweep.ipynb #31b0c409
 USAGE = f"""usage: torchrun --standalone --nproc_per_node N -m aavae_nb.sweep NOTEBOOK name=value ...
        python -m aavae_nb.sweep NOTEBOOK name=value ...      (one process: the one-GPU run)
 NOTEBOOK: one of {', '.join(SWEEPS)}

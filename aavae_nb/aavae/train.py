@@ -412,6 +412,7 @@ def finished_results(out_dir,         # a run folder of `train_and_evaluate`
     check_job(old, {k: now[k] for k in old}, p)
     return rec
 
+# %% ../../nbs/aavae/09_train.ipynb #1c7064d1
 def train_table1(cfgs:dict,         # model ('ae', 'vae', 'aaae', 'aavae') -> its `TrainConfig`
                  data,              # the `DataSplits` every model trains on
                  device,            # device

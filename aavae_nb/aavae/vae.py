@@ -129,6 +129,11 @@ def encode(self:VAE, x:torch.Tensor):
     return self.projection(self.encoder(x))
 
 @patch
+def decode(self:VAE, z:torch.Tensor) -> torch.Tensor:
+    "Latents `B×d` -> reconstruction means `B×3×H×W` (as LAVAE's and the CVAEs' `decode`)."
+    return self.decoder(z)
+
+@patch
 def step(self:VAE, x_in:torch.Tensor,  # encoder input, normalised (the augmented view for aaae/aavae)
          x_target:torch.Tensor=None,    # reconstruction target, normalised original (None: `x_in`)
          eps:torch.Tensor=None,         # optional fixed noise for the sampler (`B×d`)

@@ -450,7 +450,6 @@ def transfer_matrix(views:dict,        # pair name -> training views 4×N×1×28
     """Fig. 7: (Total BCE matrix rows=trained × cols=evaluated, per-view details by (row, column), train seconds per
     row); the diagonal cells use head 0, the others the row's transfer head for the column."""
     names = list(views)
-    if resume and ckpt_dir: check_checkpoints(ckpt_dir)   # every row's files, before the first row trains
     row_dir = lambda r: None if ckpt_dir is None else Path(ckpt_dir)/str(r)
     def say(r, what, t0):
         if verbose: print(f"heat-map row {r}: {what} ({time.perf_counter() - t0:.0f} s into the row)", flush=True)

@@ -22,7 +22,7 @@ from .config import TrainConfig, resolve_config, scale_with_batch
 from .density import density_metrics
 from .evaluate import eval_mode, knn_monitor
 from .checkpoints import load_model, check_loaded
-from .train import (build_model, check_resumable, load_data, pretrain, evaluate_model, train_and_evaluate,
+from .train import (build_model, budget_warning, check_resumable, load_data, pretrain, evaluate_model, train_and_evaluate,
                                    finished_results)
 
 # %% auto #0
@@ -72,7 +72,7 @@ def exp_title(what:str, cfg:TrainConfig, n_pretrain:int, device) -> str:
     arch = cfg.arch if cfg.width == 64 else f'{cfg.arch} at width {cfg.width} (NOT the paper\'s 64)'
     t = (f"{what}\npreset={cfg.preset}, {cfg.dataset}, {arch}, {cfg.epochs} epochs{steps}, "
          f"{n_pretrain} pretrain images, bs {cfg.bs}, device={def_device(device)}")
-    return t + {'smoke': "\nSMOKE: MEANINGLESS BY DESIGN", 'paper': ''}.get(cfg.preset, "\nREDUCED BUDGET, not the paper setting")
+    return t + (f"\n{budget_warning(cfg.preset)}" if budget_warning(cfg.preset) else '')
 
 def save_outputs(out_dir, name:str, df, fig, record:dict) -> dict:
     "Write `<out_dir>/<name>.csv`, `.png` and `.json` (the record, with the table), each atomically; returns the paths."

@@ -85,12 +85,11 @@ def seed_runs(d) -> list:
 
 def _aavae_budget(path) -> str:
     "One AAVAE Table 1 run's budget and machine, from its results JSON."
-    rec = read_results(path); st = rec['provenance']; b = st['budget']
-    n = re.search(r"'pretrain': (\d+)", st.get('data', ''))
+    rec = read_results(path); st = rec['provenance']; b = st['budget']; got = recorded_budget(rec)
     runs = provenance_stamps(rec.get('runs', {})) or [st]     # the machine of each model's run
-    ep = epochs_text(recorded_budget(rec), preset_budget('aavae/table1', b['preset']), ' epochs')   # an override marked
+    ep = epochs_text(got, preset_budget('aavae/table1', b['preset']), ' epochs')   # an override marked
     return (f"preset `{b['preset']}`, {b['arch']} at width {b['width']}, {ep}, batch "
-            f"{b['bs']}, {int(n[1]) if n else '?':,} {b['data_source']} CIFAR-10 images, "
+            f"{b['bs']}, {got.get('n_train', '?'):,} {b['data_source']} CIFAR-10 images, "
             f"{_duration(st['wall_time_s'])} in all on {_machines(runs)}")
 
 LAVAE_ROWS = {'LAVAE': "LAVAE, as the authors' code (λ = 1, Xavier start of stage 2)",

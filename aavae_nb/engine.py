@@ -90,18 +90,21 @@ class Learner:
 
 # %% ../nbs/02_engine.ipynb #29edfdae
 @patch
-def fit(self:Learner, n_epochs:int=1 # train until this epoch count (absolute, so a resumed run ends in the same place)
-       ):
+def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, so a resumed run ends in the same place)
+        cbs=()):                      # callbacks for this fit only (added to `learn.cbs`, removed after it)
     "Run the training loop for `n_epochs` epochs."
     self.n_epochs, self.start_epoch, self.step_count = n_epochs, 0, 0
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
+    self.cbs += list(cbs)
     try:
         self.model.train()
         self.callback('before_fit')
         for self.epoch in range(self.start_epoch, n_epochs): self._one_epoch()
         self.callback('after_fit')
     except CancelFitException: self.callback('after_cancel_fit')
-    finally: self.callback('cleanup_fit')
+    finally:
+        self.callback('cleanup_fit')
+        for cb in cbs: self.cbs.remove(cb)
     return self
 
 # %% ../nbs/02_engine.ipynb #3dcf44d8

@@ -349,13 +349,17 @@ def part_lavae(a, res, d):
     notebook), with CUDA graphs on (`cuda_graphs=True`: the plan assumes them; 3.7x the eager notebook on the H200)."""
     dev = _device(a)
     left, buf = a.deadline - time.time(), io.StringIO()
-    with contextlib.redirect_stderr(buf): preset, head = _bench_module('lavae_plan').plan(left)
+    lp = _bench_module('lavae_plan')
+    with contextlib.redirect_stderr(buf): preset, head = lp.plan(left)
+    if a.lavae_preset:   # the caller's preset, whatever the plan; its self head only if the plan says it fits so
+        preset, head = a.lavae_preset, lp.estimate(a.lavae_preset, lp.calibration(), True) < left
     res.update(planned_preset=preset, self_head=head, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
     extra = {} if head else dict(self_head=False)   # `paper` fits ~570 s only without the stage-3 head on Flips
     if a.dry_run: preset, extra = 'smoke', dict(variants='', self_head=False, n_train=64, n_test=64, n_show=2)  # tiny, whatever the plan
     res['preset'] = preset
-    print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; lavae_plan chose {res['planned_preset']})", flush=True)
+    print(f"PLAN LAVAE Table I: preset {preset} ({left:.0f} s left; {'asked' if a.lavae_preset else 'lavae_plan chose'} "
+          f"{res['planned_preset']}{'' if head else ', without the self head'})", flush=True)
     out = d/f'lavae_t1_{preset}'   # resume=True: a run killed at the deadline continues in the next call on a warm box
     _bench_module('run_nb').run(str(ROOT/'nbs'/'reproduce_lavae_table1.ipynb'), preset=preset, device=dev,
                                 cuda_graphs=not a.dry_run, out_dir=str(out), resume=True, **extra)   # CUDA only
@@ -439,7 +443,8 @@ class Check:
                    PYTHONUNBUFFERED='1', MPLBACKEND='Agg')
         if n == 'r18': env['TORCH_LOGS'] = env.get('TORCH_LOGS') or 'perf_hints,recompiles'
         cmd = [sys.executable, __file__, '--part', n, '--work', str(self.work), '--deadline', f'{time.time() + t:.1f}'] + \
-              (['--dry-run'] if self.a.dry_run else []) + (['--cg'] if self.a.cg else [])
+              (['--dry-run'] if self.a.dry_run else []) + (['--cg'] if self.a.cg else []) + \
+              (['--lavae-preset', self.a.lavae_preset] if self.a.lavae_preset else [])
         self.log(f"{n}: start, timeout {t:.0f} s ({self.left():.0f} s left of {self.budget:.0f})")
         t1 = time.time()
         with open(self.work/f'{n}.log', 'w') as lf:
@@ -518,6 +523,7 @@ def main(argv=None):
     p.add_argument('--out', default=os.environ.get('OUT') or str(ROOT/'runs'/'gpu_check'/'out'), help='where the <= 8 files go ($OUT)')
     p.add_argument('--work', default=None, help='working folder (default runs/gpu_check/work, dry: runs/gpu_check/dry)')
     p.add_argument('--cg', action='store_true', help="also time r18's fast_cg variant (reduce-overhead CUDA graphs; +1 cold compile)")
+    p.add_argument('--lavae-preset', help="LAVAE Table I at this preset, not the planner's choice (its self head if it fits)")
     p.add_argument('--part', help=argparse.SUPPRESS); p.add_argument('--deadline', type=float, help=argparse.SUPPRESS)
     p.add_argument('--gen-case', help=argparse.SUPPRESS); p.add_argument('--t1-model', help=argparse.SUPPRESS)
     p.add_argument('--epochs', type=int, help=argparse.SUPPRESS); p.add_argument('--compile', type=int, default=1, help=argparse.SUPPRESS)
@@ -525,6 +531,8 @@ def main(argv=None):
     a.work = a.work or str(ROOT/'runs'/'gpu_check'/('dry' if a.dry_run else 'work'))
     if a.gen_case: print(json.dumps(gen_case(*a.gen_case.split(':')))); return 0
     if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))
+    from aavae_nb.presets import BUDGETS
+    if a.lavae_preset not in (None, *BUDGETS): p.error(f"--lavae-preset {a.lavae_preset!r}: choose from {list(BUDGETS)}")
     if a.t1_model: t1_model(a); return 0
     if a.part: return run_part(a)
     a.parts = [s.strip() for s in a.parts.split(',') if s.strip()]

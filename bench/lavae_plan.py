@@ -2,7 +2,7 @@
 
     python bench/lavae_plan.py 480      # prints the preset (paper, gpu, cpu_long, cpu_full or cpu) and the self head
     python bench/lavae_plan.py 480 0    # the same for a run with self_head=False
-    bash bench/gpu_check.sh --parts lavae --budget 585    # on the box: `paper` fits only so (its self head off)
+    bash bench/gpu_check.sh --parts lavae --budget 585 --lavae-preset paper   # on the box: `paper` fits only so (no self head)
 
 Calibrated on `reproduce_lavae_table1` itself as `bench/gpu_check.py` runs it (CUDA graphs on, LAVAE and the two
 CVAEs side by side on CUDA streams, the two stage-2 variants, the self head), not on a per-step benchmark: the first

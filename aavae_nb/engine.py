@@ -95,7 +95,8 @@ def fit(self:Learner, n_epochs:int=1, # train until this epoch count (absolute, 
     "Run the training loop for `n_epochs` epochs."
     self.n_epochs, self.start_epoch, self.step_count = n_epochs, 0, 0
     if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
-    self.cbs += list(cbs)
+    cbs = [cb for cb in cbs if cb not in self.cbs]   # (a generator is read once; a callback already there runs once)
+    self.cbs += cbs
     try:
         self.model.train()
         self.callback('before_fit')

@@ -6,7 +6,7 @@
 #
 #   bash bench/emulate_box.sh                   # all numbered notebooks, ~7 min on 2 cores (1 torch thread)
 #   bash bench/emulate_box.sh lavae/03_train    # some of them
-#   BOX_VENV=/tmp/box_venv BOX_PYTHON=python3.12 # where the venv goes (built once, ~3 GB: torch's CUDA build) and from what
+#   BOX_VENV=/tmp/box_venv BOX_PYTHON=python3.12 # where the venv goes (built once, a few GB: torch's CUDA build) and from what
 #
 # The venv holds torch 2.11 + torchvision 0.26 and the box's packages this code uses (numpy, pandas, matplotlib,
 # seaborn, tqdm, scikit-image, scikit-learn, tabulate, colorama, packaging), plus papermill for 00_core's

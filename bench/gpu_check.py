@@ -30,7 +30,7 @@ Time plan on the GPU (--budget 540 s; the device tool's 600 s limit leaves 60 s 
 A fixed part's timeout is min(its cap, time left - the minimum of the parts after it); LAVAE's share is 40% of what
 is left after r18 (60..150 s) and Table 1 gets the rest; LAVAE then gets whatever Table 1 left. `--budget` scales all
 of it. --dry-run: the same parts, processes and files on the CPU with tiny sizes (smoke presets, a width-8
-ResNet-18, the tiny model, 1-3 steps; default budget 150 s; 45-90 s on 2 cores). Comes back in $OUT:
+ResNet-18, the tiny model, 1-3 steps; default budget 150 s; a minute or two on 2 cores). Comes back in $OUT:
 gpu_check.json (every part's status, timings and results, provenance), gpu_check.log, gen_probe.csv, memory_r50.csv,
 benchmark_r18.csv, table1.csv, lavae_table1.csv and gpu_check.tar.gz (the parts' JSONs with provenance, logs,
 figures; no checkpoints)."""

@@ -8,7 +8,9 @@ backward of `lavae.train.stage1_loss`, counted by `torch.utils.flop_counter`), a
 of them (the encoder's 64->128 convolution and the decoder's 128->64 transposed one, both 4x4 stride 2) timed forward
 and backward through four implementations: oneDNN channels_last (what `LAVAE` uses), oneDNN NCHW, PyTorch's native
 kernels (oneDNN off) and unfold + matmul. Against the measured step rates of `figures/findings/official_lavae_cpu.csv`
-it gives the GFLOP/s each code reaches and what 1.5x the official's median would need."""
+it gives the GFLOP/s each code reaches and what 1.5x the official's median would need: a step of `step_ms_for_1_5x`,
+of which the two layers at their best kernels take `best_layers_ms`, while the rest of the step (everything but those
+two layers: the step's time less theirs in the code's own layout) takes `rest_ms` in each code."""
 import argparse, json, sys
 from pathlib import Path
 import torch, torch.nn.functional as F
@@ -68,12 +70,19 @@ def main(argv=None):
     rows, gf = layer_rows(B), step_gflop(B)
     off = pd.read_csv(ROOT/'figures'/'findings'/'official_lavae_cpu.csv').set_index('stage').loc[1]
     best = {r['layer']: max(q['gflop_s'] for q in rows if q['layer'] == r['layer']) for r in rows}
-    need = 1.5 * off.official_median
-    summary = dict(step_gflop=round(gf, 4), gflop_per_image=round(gf / B * 1e3, 2),
+    need, ms = 1.5 * off.official_median, lambda img_s: 1e3 * B / img_s       # ms of a batch-64 step
+    layer_ms = lambda kernel: sum(q['ms'] for q in rows if q['kernel'] == kernel)   # the two big layers, one kernel
+    best_ms = sum(min(q['ms'] for q in rows if q['layer'] == l) for l in best)
+    summary = dict(step_gflop=round(gf, 4), mflop_per_image=round(gf / B * 1e3, 2),
                    official_img_s=off.official_median, ours_img_s=off.ours_median,
                    official_gflop_s=round(off.official_median / B * gf, 1), ours_gflop_s=round(off.ours_median / B * gf, 1),
                    img_s_for_1_5x=round(need, 1), gflop_s_for_1_5x=round(need / B * gf, 1),
-                   best_layer_gflop_s=best)
+                   best_layer_gflop_s=best,
+                   # the time budget of a step at 1.5x, what the two big layers take of it at their best kernels, and
+                   # what the rest of the step (everything but those layers) takes in each code: step minus its layers
+                   step_ms_for_1_5x=round(ms(need), 1), best_layers_ms=round(best_ms, 1),
+                   rest_ms=dict(official=round(ms(off.official_median) - layer_ms('oneDNN NCHW'), 1),
+                                ours=round(ms(off.ours_median) - layer_ms('oneDNN channels_last (ours)'), 1)))
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'lavae_stage1_ceiling_cpu.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     save_json(dict(summary=summary, rows=rows, outputs=['lavae_stage1_ceiling_cpu.csv'],

@@ -220,7 +220,9 @@ def preset_budget(result:str, preset:str) -> dict:
     full = f'lavae_{name}' if paper == 'lavae' else name
     hit = max((k for k in NOTEBOOKS if full == k or full.startswith(k + '_')), key=len, default=None)
     if hit is None or preset not in PRESETS: return {}
-    p = {**PRESETS[preset].get(paper, {}), **PRESETS[preset].get(NOTEBOOKS[hit][1], {})}  # figures: AAVAE's, overridden
+    key, layers = NOTEBOOKS[hit][1], PRESETS[preset]
+    p = {**layers.get(paper, {}), **(layers.get('figures', {}) if key.startswith('fig') else {}), **layers.get(key, {})}
+    # (as the runs resolve it: AAVAE's, then what every figure shares, e.g. smoke's data, then the figure's own)
     n = p.get('n_train', p.get('n_pretrain'))
     return {k: p[k] for k in _EPOCHS if p.get(k) is not None} | ({} if n is None else {'n_train': n})
 

@@ -6,12 +6,12 @@ index.ipynb or adding a figure; the hidden test cells at the end of nbs/index.ip
 while any of them is stale."""
 import ast, contextlib, csv, io, json, posixpath, re, statistics, sys
 from pathlib import Path
-from aavae_nb.core import ROOT, FIGURES_DIR, PROVENANCE_KEYS, atomic_path
+from aavae_nb.core import ROOT, FIGURES_DIR, atomic_path
 from aavae_nb.presets import AAVAE_TABLE1, LAVAE_TABLE1, PRESETS
 sys.path.insert(0, str(ROOT))   # bench/ is tooling beside tools/, not part of the package
 from bench.speed import EPOCH_IMAGES
 from aavae_nb.report import provenance_stamps, short_sha, load_result, recorded_budget, preset_budget, epochs_text
-from aavae_nb.report import peak_text
+from aavae_nb.report import peak_text, _main_stamp
 
 def rebase(text:str, folder:str='nbs') -> str:
     "Markdown links and images relative to `folder` (as written in a notebook there) made relative to the root."
@@ -223,9 +223,8 @@ def _row(j:str, others:list, rec, result:str='') -> str:
     """The index row of results JSON `j` (holding `result`, for its preset's budget); a JSON with per-run stamps and
     none of its own shows their summed wall time."""
     sts = provenance_stamps(rec)
-    top = next((c for c in (rec, rec.get('provenance') if isinstance(rec, dict) else None)
-                if isinstance(c, dict) and all(k in c for k in PROVENANCE_KEYS)), None)
-    main = top or sts[0]
+    main = _main_stamp(rec) if isinstance(rec, dict) else sts[0]
+    top = main if isinstance(rec, dict) and any(main is c for c in (rec, rec.get('provenance'))) else None
     wall = top['wall_time_s'] if top else sum(s['wall_time_s'] or 0 for s in sts)
     got = recorded_budget(rec); n = got.get('n_train')
     epochs = epochs_text(got, preset_budget(result, main.get('preset'))) or '—'

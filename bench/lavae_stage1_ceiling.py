@@ -16,6 +16,7 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
+OURS, NCHW = 'oneDNN channels_last (ours)', 'oneDNN NCHW'   # the two codes' kernels (ours, the authors')
 sys.path.insert(0, str(ROOT))
 from bench.speed import timed_steps
 
@@ -43,7 +44,7 @@ def layer_rows(B:int=64) -> list:
                 F.fold(cols, (out_side, out_side), 4, padding=1, stride=2).sum().backward()
             else: (ww.view(cout, -1) @ F.unfold(xx, 4, padding=1, stride=2)).sum().backward()
         cl = lambda t: t.contiguous(memory_format=torch.channels_last)
-        for kernel, f in {'oneDNN channels_last (ours)': lambda: run(cl(x), cl(w)), 'oneDNN NCHW': lambda: run(x, w),
+        for kernel, f in {OURS: lambda: run(cl(x), cl(w)), NCHW: lambda: run(x, w),
                           'native (oneDNN off)': lambda: run(x, w, False), 'unfold + matmul': unfold_mm}.items():
             ms = timed(f)
             rows.append(dict(layer=layer, kernel=kernel, batch=B, ms=round(ms, 3), gflop=round(flop / 1e9, 4),
@@ -66,9 +67,10 @@ def main(argv=None):
     import pandas as pd
     from aavae_nb.core import provenance, save_json, atomic_path, Stopwatch
     torch.set_num_threads(1); torch.manual_seed(0)
-    sw, B = Stopwatch(), 64
+    off_json = ROOT/'figures'/'findings'/'official_lavae_cpu.json'
+    sw, B = Stopwatch(), json.loads(off_json.read_text())['provenance']['bs']   # the batch those step rates were measured at
     rows, gf = layer_rows(B), step_gflop(B)
-    off = pd.read_csv(ROOT/'figures'/'findings'/'official_lavae_cpu.csv').set_index('stage').loc[1]
+    off = pd.read_csv(off_json.with_suffix('.csv')).set_index('stage').loc[1]
     best = {r['layer']: max(q['gflop_s'] for q in rows if q['layer'] == r['layer']) for r in rows}
     need, ms = 1.5 * off.official_median, lambda img_s: 1e3 * B / img_s       # ms of a batch-64 step
     layer_ms = lambda kernel: sum(q['ms'] for q in rows if q['kernel'] == kernel)   # the two big layers, one kernel
@@ -81,12 +83,12 @@ def main(argv=None):
                    # the time budget of a step at 1.5x, what the two big layers take of it at their best kernels, and
                    # what the rest of the step (everything but those layers) takes in each code: step minus its layers
                    step_ms_for_1_5x=round(ms(need), 1), best_layers_ms=round(best_ms, 1),
-                   rest_ms=dict(official=round(ms(off.official_median) - layer_ms('oneDNN NCHW'), 1),
-                                ours=round(ms(off.ours_median) - layer_ms('oneDNN channels_last (ours)'), 1)))
+                   rest_ms=dict(official=round(ms(off.official_median) - layer_ms(NCHW), 1),
+                                ours=round(ms(off.ours_median) - layer_ms(OURS), 1)))
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
     with atomic_path(out/'lavae_stage1_ceiling_cpu.csv') as tmp: pd.DataFrame(rows).to_csv(tmp, index=False)
     save_json(dict(summary=summary, rows=rows, outputs=['lavae_stage1_ceiling_cpu.csv'],
-                   note='1 torch thread, batch 64, float32; step rates (img/s, medians) from official_lavae_cpu.csv',
+                   note=f'1 torch thread, batch {B}, float32; step rates (img/s, medians) from official_lavae_cpu.csv',
                    provenance=provenance(0, None, 'cpu', sw.elapsed, threads=1, batch=B)), out/'lavae_stage1_ceiling_cpu.json')
     print(pd.DataFrame(rows).to_string(index=False)); print(json.dumps(summary, indent=1))
 

@@ -350,9 +350,13 @@ def part_lavae(a, res, d):
     dev = _device(a)
     left, buf = a.deadline - time.time(), io.StringIO()
     lp = _bench_module('lavae_plan')
-    with contextlib.redirect_stderr(buf): preset, head = lp.plan(left)
-    if a.lavae_preset:   # the caller's preset, whatever the plan; its self head only if the plan says it fits so
-        preset, head = a.lavae_preset, lp.estimate(a.lavae_preset, lp.calibration(), True) < left
+    with contextlib.redirect_stderr(buf):
+        if a.lavae_preset is None: preset, head = lp.plan(left)
+        else:   # the caller's preset, no plan; its self head only if the calibration says it fits so
+            try: est = lp.estimate(a.lavae_preset, lp.calibration(), True)
+            except Exception as e: est = float('inf'); print(f"no usable calibration ({type(e).__name__}: {e})", file=sys.stderr)
+            print(f"{a.lavae_preset} with the self head: ~{est:.0f} s ({left:.0f} s left)", file=sys.stderr)
+            preset, head = a.lavae_preset, est < left
     res.update(planned_preset=preset, self_head=head, plan_log=buf.getvalue(), seconds_left=round(left, 1))
     print(buf.getvalue())
     extra = {} if head else dict(self_head=False)   # `paper` fits ~570 s only without the stage-3 head on Flips

@@ -44,8 +44,8 @@ PRESETS = {
     fig4=dict(batch_sizes=(64, 128, 256), latent_dims=(64, 128, 256), decoders=_R, n_log_scales=2),
     fig5=dict(n_images=6, n_views=5),
     bench=dict(configs=('r18_32',), variants=('official', 'fast', 'fp32_eager'), bs=256, n_images=4096, steps=6,
-               warmup_steps=2, workers=None, aug_steps=10, official_steps=6),   # ~13 min
-    ab=dict(arch='resnet18', epochs=10, log_every=5),                            # width 16; ~20 min on 2 cores
+               warmup_steps=2, workers=None, aug_steps=10, official_steps=6),   # times: figures/aavae/benchmark_cpu.json
+    ab=dict(arch='resnet18', epochs=10, log_every=5),   # width 16; times: figures/aavae/ab_fastpath_cpu.json
     lavae=dict(n_train=4000, n_test=5000, epochs1=2, epochs2=60, epochs3=2)),
 'cpu_full': dict(lavae=dict(n_train=None, n_test=None, epochs1=3, epochs2=60, epochs3=3)),     # times: figures/lavae/table1_cpu_full.json
 'cpu_long': dict(lavae=dict(n_train=None, n_test=None, epochs1=10, epochs2=60, epochs3=10)),  # times: figures/lavae/table1_cpu_long.json
